@@ -1,0 +1,42 @@
+//! The list of banner items a reader closed, as stored in one localStorage value.
+
+/// The localStorage key, namespaced so it cannot clash with the host page's own keys.
+pub const STORAGE_KEY: &str = "depeche:dismissed";
+
+/// Older dismissals are forgotten past this many, to keep the stored value small.
+pub const MAX_REMEMBERED: usize = 50;
+
+/// Reads the stored value: one item id a line.
+pub fn parse(stored: &str) -> Vec<String> {
+    stored.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+/// Adds `id` to the list (most recent last) and returns the value to store.
+pub fn add(list: &mut Vec<String>, id: &str) -> String {
+    list.retain(|d| d != id);
+    list.push(id.to_owned());
+    if list.len() > MAX_REMEMBERED {
+        list.drain(..list.len() - MAX_REMEMBERED);
+    }
+    // An id with a line break cannot be stored one a line; it stays dismissed for this page only.
+    list.iter().filter(|d| !d.contains(['\n', '\r'])).map(String::as_str).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_caps() {
+        let mut list = parse("a\n\nb\n");
+        assert_eq!(list, ["a", "b"]);
+        assert_eq!(add(&mut list, "a"), "b\na");
+        for i in 0..MAX_REMEMBERED + 5 {
+            add(&mut list, &i.to_string());
+        }
+        assert_eq!(list.len(), MAX_REMEMBERED);
+        assert_eq!(list.last().map(String::as_str), Some("54"));
+        assert_eq!(parse(&add(&mut list, "x\ny")).len(), MAX_REMEMBERED - 1);
+        assert!(list.iter().any(|d| d == "x\ny"));
+    }
+}

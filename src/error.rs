@@ -1,0 +1,79 @@
+//! The widget's one error type; turned into a console message only at the browser edge.
+
+use crate::feed::FeedError;
+use crate::text::{concat, push_u64};
+use crate::view::NoCard;
+
+/// Everything that can go wrong, as values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// A required `data-*` attribute is absent.
+    MissingSetting(&'static str),
+    /// A `data-*` attribute has a value the widget cannot use.
+    BadSetting { name: &'static str, value: String, expected: &'static str },
+    /// The feed could not be fetched at all.
+    Network { url: String },
+    /// The feed answered with a non-success status.
+    Http { url: String, status: u16 },
+    /// The feed's body is not JSON.
+    NotJson { url: String },
+    /// The feed is JSON but not a usable feed, or one of its items was skipped.
+    Feed(FeedError),
+    /// A card mount has nothing to show.
+    NoCard(NoCard),
+    /// The browser lacks something the widget needs.
+    Unsupported(&'static str),
+}
+
+impl Error {
+    /// The message, without the `depeche:` prefix the console adds.
+    pub fn message(&self) -> String {
+        match self {
+            Error::MissingSetting(name) => concat(&[name, ": missing on the script tag; nothing to show"]),
+            Error::BadSetting { name, value, expected } => {
+                concat(&[name, ": \"", value, "\" is not ", expected, "; using the default"])
+            }
+            Error::Network { url } => concat(&["could not fetch the feed ", url, " (network error or CORS)"]),
+            Error::Http { url, status } => {
+                let mut s = concat(&["the feed ", url, " answered HTTP "]);
+                push_u64(&mut s, u64::from(*status));
+                s
+            }
+            Error::NotJson { url } => concat(&["the feed ", url, " is not valid JSON"]),
+            Error::Feed(e) => e.message(),
+            Error::NoCard(NoCard::UnknownArticle(id)) => concat(&["data-article=\"", id, "\": no such item in the feed"]),
+            Error::NoCard(NoCard::Expired(id)) => concat(&["data-article=\"", id, "\": this item has expired"]),
+            Error::NoCard(NoCard::Empty) => "the feed has no current item to show".into(),
+            Error::Unsupported(what) => concat(&["this browser lacks ", what]),
+        }
+    }
+}
+
+impl From<FeedError> for Error {
+    fn from(e: FeedError) -> Self {
+        Error::Feed(e)
+    }
+}
+
+impl From<NoCard> for Error {
+    fn from(e: NoCard) -> Self {
+        Error::NoCard(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::Reason;
+
+    #[test]
+    fn messages_name_what_and_where() {
+        assert_eq!(Error::Http { url: "/feed.json".into(), status: 503 }.message(), "the feed /feed.json answered HTTP 503");
+        assert_eq!(
+            Error::from(FeedError { path: "items[2].date_published".into(), reason: Reason::NotRfc3339 }).message(),
+            "items[2].date_published: not an RFC 3339 date"
+        );
+        assert_eq!(Error::from(NoCard::UnknownArticle("x".into())).message(), "data-article=\"x\": no such item in the feed");
+        assert_eq!(Error::NotJson { url: "f".into() }.message(), "the feed f is not valid JSON");
+    }
+}

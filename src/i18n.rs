@@ -1,0 +1,271 @@
+//! Languages, interface strings, and the byline's wording.
+//!
+//! Dates, times and numbers are formatted by the browser's `Intl` (see `dom::intl`); this
+//! module only decides the words around them, so it is tested natively.
+
+use crate::text::concat;
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Français.
+    Fr,
+    /// English.
+    En,
+}
+
+/// The language chosen, and the BCP 47 tag handed to `Intl` for dates and numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locale {
+    /// The language of the interface strings.
+    pub lang: Lang,
+    /// The tag given to `Intl` (`fr-CA` keeps its region).
+    pub tag: String,
+}
+
+impl Lang {
+    /// The supported language of a BCP 47 tag (`fr`, `fr-CA`, `EN-us`).
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?;
+        if primary.eq_ignore_ascii_case("fr") {
+            Some(Lang::Fr)
+        } else if primary.eq_ignore_ascii_case("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The interface strings of this language.
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::Fr => &FR,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// Picks the first candidate tag the widget speaks, in order of preference; English otherwise.
+///
+/// The caller passes `data-lang`, the item's language, the feed's language, then `<html lang>`.
+pub fn resolve(candidates: &[Option<&str>]) -> Locale {
+    for tag in candidates.iter().flatten() {
+        if let Some(lang) = Lang::from_tag(tag) {
+            return Locale { lang, tag: tag.trim().replace('_', "-") };
+        }
+    }
+    Locale { lang: Lang::En, tag: "en".into() }
+}
+
+/// Every fixed string the interface shows.
+#[derive(Debug)]
+pub struct Strings {
+    /// Kicker of an urgency-1 item.
+    pub urgent: &'static str,
+    /// Kicker of an urgency-2 item.
+    pub breaking: &'static str,
+    /// Between the kicker and the title (French puts a space before the colon).
+    pub kicker_separator: &'static str,
+    /// The card's expand button.
+    pub read_more: &'static str,
+    /// The card's collapse button.
+    pub show_less: &'static str,
+    /// Accessible name of the banner's close button.
+    pub close_alert: &'static str,
+    /// Accessible name of the banner region.
+    pub alert_region: &'static str,
+    /// Accessible name of the card.
+    pub article_region: &'static str,
+}
+
+static FR: Strings = Strings {
+    urgent: "URGENT",
+    breaking: "ALERTE",
+    kicker_separator: " : ",
+    read_more: "Lire la suite",
+    show_less: "Réduire",
+    close_alert: "Fermer l’alerte",
+    alert_region: "Alerte info",
+    article_region: "Article",
+};
+
+static EN: Strings = Strings {
+    urgent: "URGENT",
+    breaking: "BREAKING",
+    kicker_separator: ": ",
+    read_more: "Read more",
+    show_less: "Show less",
+    close_alert: "Close alert",
+    alert_region: "News alert",
+    article_region: "Article",
+};
+
+/// The label shown before a title: the feed's own kicker, or one that follows the urgency.
+pub fn kicker<'a>(lang: Lang, urgency: u8, custom: Option<&'a str>) -> Option<&'a str> {
+    match custom.map(str::trim) {
+        Some(k) if !k.is_empty() => Some(k),
+        _ => match urgency {
+            1 => Some(lang.strings().urgent),
+            2 => Some(lang.strings().breaking),
+            _ => None,
+        },
+    }
+}
+
+/// A CLDR plural category, as `Intl.PluralRules` names it; only the ones the strings use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plural {
+    /// `one`.
+    One,
+    /// Every other category.
+    Other,
+}
+
+impl Plural {
+    /// From `Intl.PluralRules.prototype.select`'s answer.
+    pub fn from_category(category: &str) -> Plural {
+        if category == "one" {
+            Plural::One
+        } else {
+            Plural::Other
+        }
+    }
+}
+
+/// The byline's parts, already formatted by `Intl`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BylineParts<'a> {
+    /// Author names.
+    pub authors: &'a [String],
+    /// Formatted publication date and time.
+    pub published: Option<(&'a str, &'a str)>,
+    /// Formatted read count and its plural category.
+    pub views: Option<(&'a str, Plural)>,
+}
+
+/// `Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois`, or its English twin
+/// `By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times`.
+pub fn byline(lang: Lang, parts: BylineParts) -> String {
+    let names = join_names(lang, parts.authors);
+    let mut segments: Vec<String> = Vec::new();
+    match lang {
+        Lang::Fr => {
+            let by = (!names.is_empty()).then(|| concat(&["Rédigé par ", &names]));
+            let when = parts.published.map(|(d, t)| concat(&["le ", d, " à ", t]));
+            match (by, when) {
+                (Some(by), Some(when)) => segments.push(concat(&[&by, " ", &when])),
+                (Some(by), None) => segments.push(by),
+                (None, Some(when)) => segments.push(concat(&["Publié ", &when])),
+                (None, None) => {}
+            }
+            if let Some((n, _)) = parts.views {
+                // « fois » does not change with the number.
+                segments.push(concat(&["Lu ", n, " fois"]));
+            }
+            segments.join(" | ")
+        }
+        Lang::En => {
+            if !names.is_empty() {
+                segments.push(concat(&["By ", &names]));
+            }
+            if let Some((d, t)) = parts.published {
+                segments.push(concat(&[d, " at ", t]));
+            }
+            if let Some((n, plural)) = parts.views {
+                let unit = if plural == Plural::One { " time" } else { " times" };
+                segments.push(concat(&["Read ", n, unit]));
+            }
+            segments.join(" · ")
+        }
+    }
+}
+
+/// `A`, `A et B`, `A, B et C` (English: `and`).
+fn join_names(lang: Lang, names: &[String]) -> String {
+    let and = match lang {
+        Lang::Fr => " et ",
+        Lang::En => " and ",
+    };
+    let names: Vec<&str> = names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => concat(&[&rest.join(", "), and, last]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diop() -> Vec<String> {
+        vec!["Massene Diop".to_owned()]
+    }
+
+    #[test]
+    fn french_byline_matches_the_sample_story() {
+        let authors = diop();
+        let s = byline(
+            Lang::Fr,
+            BylineParts {
+                authors: &authors,
+                published: Some(("18 juin 2017", "18:48")),
+                views: Some(("376", Plural::Other)),
+            },
+        );
+        assert_eq!(s, "Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois");
+    }
+
+    #[test]
+    fn english_byline_pluralises() {
+        let authors = diop();
+        let mut parts = BylineParts {
+            authors: &authors,
+            published: Some(("June 18, 2017", "6:48 PM")),
+            views: Some(("376", Plural::Other)),
+        };
+        assert_eq!(byline(Lang::En, parts), "By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times");
+        parts.views = Some(("1", Plural::One));
+        assert_eq!(byline(Lang::En, parts), "By Massene Diop · June 18, 2017 at 6:48 PM · Read 1 time");
+        assert_eq!(byline(Lang::Fr, parts), "Rédigé par Massene Diop le June 18, 2017 à 6:48 PM | Lu 1 fois");
+    }
+
+    #[test]
+    fn byline_without_author_or_date() {
+        let none: Vec<String> = vec![];
+        let parts = BylineParts { authors: &none, published: Some(("1 mai 2026", "09:00")), views: None };
+        assert_eq!(byline(Lang::Fr, parts), "Publié le 1 mai 2026 à 09:00");
+        assert_eq!(byline(Lang::En, BylineParts { authors: &none, ..parts }), "1 mai 2026 at 09:00");
+        assert_eq!(byline(Lang::Fr, BylineParts::default()), "");
+    }
+
+    #[test]
+    fn joins_several_authors() {
+        let names: Vec<String> = ["A", " ", "B", "C"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(join_names(Lang::Fr, &names), "A, B et C");
+        assert_eq!(join_names(Lang::En, &names[..3]), "A and B");
+    }
+
+    #[test]
+    fn resolves_language_in_order_of_preference() {
+        assert_eq!(resolve(&[Some("fr"), Some("en")]), Locale { lang: Lang::Fr, tag: "fr".into() });
+        assert_eq!(resolve(&[None, Some("de"), Some("en_GB")]), Locale { lang: Lang::En, tag: "en-GB".into() });
+        assert_eq!(resolve(&[Some(" FR-ca ")]).lang, Lang::Fr);
+        assert_eq!(resolve(&[Some("ar"), None]), Locale { lang: Lang::En, tag: "en".into() });
+    }
+
+    #[test]
+    fn kicker_follows_urgency_unless_overridden() {
+        assert_eq!(kicker(Lang::Fr, 1, None), Some("URGENT"));
+        assert_eq!(kicker(Lang::En, 2, None), Some("BREAKING"));
+        assert_eq!(kicker(Lang::Fr, 2, Some("  ")), Some("ALERTE"));
+        assert_eq!(kicker(Lang::Fr, 5, None), None);
+        assert_eq!(kicker(Lang::Fr, 5, Some("EXCLUSIF")), Some("EXCLUSIF"));
+    }
+
+    #[test]
+    fn plural_categories() {
+        assert_eq!(Plural::from_category("one"), Plural::One);
+        assert_eq!(Plural::from_category("many"), Plural::Other);
+    }
+}

@@ -1,0 +1,186 @@
+//! Which item each mount shows, and what its card is made of.
+
+use crate::feed::{Feed, Item};
+use crate::html::{self, Node};
+use crate::rfc3339::Millis;
+use crate::text::paragraphs;
+
+/// Banner threshold when `data-urgency` is not given: flashes and alerts only.
+pub const DEFAULT_BANNER_URGENCY: u8 = 2;
+
+/// An item is current until its `_depeche.expires` time.
+pub fn is_current(item: &Item, now: Millis) -> bool {
+    item.expires.is_none_or(|e| now < e)
+}
+
+/// The most urgent current item; among equals, the most recently published.
+fn most_urgent<'a>(items: impl Iterator<Item = &'a Item>) -> Option<&'a Item> {
+    items.min_by(|a, b| {
+        a.urgency.cmp(&b.urgency).then_with(|| b.date_published.unwrap_or(i64::MIN).cmp(&a.date_published.unwrap_or(i64::MIN)))
+    })
+}
+
+/// The banner's item: the most urgent current one at or under `threshold` not dismissed.
+pub fn banner_item<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Option<&'a Item> {
+    most_urgent(
+        feed.items
+            .iter()
+            .filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.iter().any(|d| *d == i.id)),
+    )
+}
+
+/// Why a card has nothing to show.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoCard {
+    /// `data-article` names an id the feed does not have.
+    UnknownArticle(String),
+    /// The named item has expired.
+    Expired(String),
+    /// The feed has no current item at all.
+    Empty,
+}
+
+/// The card's item: the one named by `data-article`, else the most urgent current one.
+pub fn card_item<'a>(feed: &'a Feed, now: Millis, article: Option<&str>) -> Result<&'a Item, NoCard> {
+    match article {
+        Some(id) => match feed.items.iter().find(|i| i.id == id) {
+            Some(item) if is_current(item, now) => Ok(item),
+            Some(_) => Err(NoCard::Expired(id.to_owned())),
+            None => Err(NoCard::UnknownArticle(id.to_owned())),
+        },
+        None => most_urgent(feed.items.iter().filter(|i| is_current(i, now))).ok_or(NoCard::Empty),
+    }
+}
+
+/// The part of the card shown on expand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// Paragraphs of plain text.
+    Paragraphs(Vec<String>),
+    /// Sanitised HTML nodes.
+    Html(Vec<Node>),
+}
+
+impl Body {
+    /// Whether there is anything to expand to.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Body::Paragraphs(p) => p.is_empty(),
+            Body::Html(n) => n.is_empty(),
+        }
+    }
+}
+
+/// The text content of a card, before dates and counts are formatted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardText {
+    /// Always-visible first paragraph.
+    pub lede: Option<String>,
+    /// Revealed by "Lire la suite".
+    pub body: Body,
+}
+
+/// Splits an item's text into lede and body: the lede is `summary`, else the first paragraph.
+pub fn card_text(item: &Item) -> CardText {
+    let summary = item.summary.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let Some(text) = item.content_text.as_deref() {
+        let mut paras = paragraphs(text);
+        let lede = match summary {
+            Some(s) => {
+                // A summary that repeats the first paragraph is not shown twice.
+                if paras.first().is_some_and(|p| p == s) {
+                    paras.remove(0);
+                }
+                Some(s.to_owned())
+            }
+            None if paras.is_empty() => None,
+            None => Some(paras.remove(0)),
+        };
+        return CardText { lede, body: Body::Paragraphs(paras) };
+    }
+    if let Some(h) = item.content_html.as_deref() {
+        let mut nodes = html::sanitize(h);
+        let lede = match summary {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                let first_block = nodes.iter().position(|n| !n.text().trim().is_empty());
+                first_block.map(|i| nodes.remove(i).text().trim().to_owned())
+            }
+        };
+        return CardText { lede, body: Body::Html(nodes) };
+    }
+    CardText { lede: summary.map(str::to_owned), body: Body::Paragraphs(Vec::new()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::html::Tag;
+
+    fn item(id: &str, urgency: u8, published: Option<Millis>, expires: Option<Millis>) -> Item {
+        Item { id: id.into(), title: id.into(), urgency, date_published: published, expires, ..Item::default() }
+    }
+
+    fn feed() -> Feed {
+        Feed {
+            items: vec![
+                item("calm", 5, Some(300), None),
+                item("alert-old", 2, Some(100), None),
+                item("alert-new", 2, Some(200), None),
+                item("flash-expired", 1, Some(400), Some(1_000)),
+            ],
+            ..Feed::default()
+        }
+    }
+
+    #[test]
+    fn banner_takes_the_most_urgent_current_item() {
+        let f = feed();
+        assert_eq!(banner_item(&f, 999, 2, &[]).map(|i| i.id.as_str()), Some("flash-expired"));
+        assert_eq!(banner_item(&f, 1_000, 2, &[]).map(|i| i.id.as_str()), Some("alert-new"));
+        assert_eq!(banner_item(&f, 1_000, 2, &["alert-new".into()]).map(|i| i.id.as_str()), Some("alert-old"));
+        assert_eq!(banner_item(&f, 1_000, 1, &[]), None);
+    }
+
+    #[test]
+    fn card_takes_the_named_item_or_the_most_urgent() {
+        let f = feed();
+        assert_eq!(card_item(&f, 2_000, None).map(|i| i.id.as_str()), Ok("alert-new"));
+        assert_eq!(card_item(&f, 2_000, Some("calm")).map(|i| i.id.as_str()), Ok("calm"));
+        assert_eq!(card_item(&f, 2_000, Some("flash-expired")), Err(NoCard::Expired("flash-expired".into())));
+        assert_eq!(card_item(&f, 2_000, Some("nope")), Err(NoCard::UnknownArticle("nope".into())));
+        assert_eq!(card_item(&Feed::default(), 0, None), Err(NoCard::Empty));
+    }
+
+    #[test]
+    fn lede_is_the_summary_or_the_first_paragraph() {
+        let mut it = Item { content_text: Some("Un.\n\nDeux.\n\nTrois.".into()), ..Item::default() };
+        assert_eq!(card_text(&it), CardText { lede: Some("Un.".into()), body: Body::Paragraphs(vec!["Deux.".into(), "Trois.".into()]) });
+        it.summary = Some("Un.".into());
+        assert_eq!(card_text(&it).body, Body::Paragraphs(vec!["Deux.".into(), "Trois.".into()]));
+        it.summary = Some("Résumé.".into());
+        assert_eq!(card_text(&it).lede.as_deref(), Some("Résumé."));
+        assert_eq!(card_text(&it).body, Body::Paragraphs(vec!["Un.".into(), "Deux.".into(), "Trois.".into()]));
+    }
+
+    #[test]
+    fn html_only_items_take_their_lede_from_the_first_block() {
+        let it = Item { content_html: Some("<p> </p><p>Premier <b>bloc</b></p><p>Second</p>".into()), ..Item::default() };
+        let text = card_text(&it);
+        assert_eq!(text.lede.as_deref(), Some("Premier bloc"));
+        match text.body {
+            Body::Html(nodes) => {
+                assert_eq!(nodes.len(), 2);
+                assert!(matches!(&nodes[1], Node::Element { tag: Tag::P, .. }));
+            }
+            other => panic!("expected HTML body, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_item_with_no_text_has_an_empty_body() {
+        let t = card_text(&Item::default());
+        assert_eq!(t.lede, None);
+        assert!(t.body.is_empty());
+    }
+}
