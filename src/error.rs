@@ -21,6 +21,8 @@ pub enum Error {
     Feed(FeedError),
     /// A card mount has nothing to show.
     NoCard(NoCard),
+    /// A `data-depeche` element that cannot hold a shadow root (`img`, `a`, …).
+    BadMount { tag: String },
     /// The browser lacks something the widget needs.
     Unsupported(&'static str),
 }
@@ -44,6 +46,9 @@ impl Error {
             Error::NoCard(NoCard::UnknownArticle(id)) => concat(&["data-article=\"", id, "\": no such item in the feed"]),
             Error::NoCard(NoCard::Expired(id)) => concat(&["data-article=\"", id, "\": this item has expired"]),
             Error::NoCard(NoCard::Empty) => "the feed has no current item to show".into(),
+            Error::BadMount { tag } => {
+                concat(&["data-depeche on <", tag, ">: this element cannot hold the widget; use a <div>"])
+            }
             Error::Unsupported(what) => concat(&["this browser lacks ", what]),
         }
     }
@@ -74,6 +79,10 @@ mod tests {
             "items[2].date_published: not an RFC 3339 date"
         );
         assert_eq!(Error::from(NoCard::UnknownArticle("x".into())).message(), "data-article=\"x\": no such item in the feed");
+        assert_eq!(
+            Error::BadMount { tag: "img".into() }.message(),
+            "data-depeche on <img>: this element cannot hold the widget; use a <div>"
+        );
         assert_eq!(Error::NotJson { url: "f".into() }.message(), "the feed f is not valid JSON");
     }
 }

@@ -228,9 +228,8 @@ enum Markup {
 
 fn read_markup(s: &str) -> Markup {
     let b = s.as_bytes();
-    if s.starts_with("<!--") {
-        let end = s[4..].find("-->").map(|i| i + 7).unwrap_or(s.len());
-        return Markup::Skip(end);
+    if let Some(comment) = s.strip_prefix("<!--") {
+        return Markup::Skip(comment.find("-->").map(|i| i + 7).unwrap_or(s.len()));
     }
     if matches!(b.get(1), Some(b'!' | b'?')) {
         return Markup::Skip(s.find('>').map(|i| i + 1).unwrap_or(s.len()));

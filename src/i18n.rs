@@ -101,7 +101,7 @@ static EN: Strings = Strings {
 };
 
 /// The label shown before a title: the feed's own kicker, or one that follows the urgency.
-pub fn kicker<'a>(lang: Lang, urgency: u8, custom: Option<&'a str>) -> Option<&'a str> {
+pub fn kicker(lang: Lang, urgency: u8, custom: Option<&str>) -> Option<&str> {
     match custom.map(str::trim) {
         Some(k) if !k.is_empty() => Some(k),
         _ => match urgency {

@@ -16,7 +16,7 @@ pub mod url;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
-mod dom;
+pub mod dom;
 
 pub use error::Error;
 pub use feed::{Feed, Item};

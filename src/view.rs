@@ -25,7 +25,7 @@ pub fn banner_item<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[
     most_urgent(
         feed.items
             .iter()
-            .filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.iter().any(|d| *d == i.id)),
+            .filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.contains(&i.id)),
     )
 }
 

@@ -1,0 +1,189 @@
+//! The expandable article card.
+
+use crate::dom::el;
+use crate::dom::intl::Formatters;
+use crate::dom::listener::Listener;
+use crate::error::Error;
+use crate::feed::Item;
+use crate::html::{Node as HtmlNode, Tag};
+use crate::i18n::{self, BylineParts, Locale, Strings};
+use crate::url::safe_http_url;
+use crate::view::{card_text, Body};
+use web_sys::{Document, Element, Node, ShadowRoot};
+
+/// A rendered card, kept so the banner can open it.
+pub struct Card {
+    /// The item shown.
+    pub item_id: String,
+    /// The publisher's mount element.
+    pub host: Element,
+    /// The expand/collapse button and the part it reveals, when there is more to read.
+    expander: Option<Expander>,
+    /// Keeps the toggle's click listener registered for as long as the card lives.
+    _listeners: Vec<Listener>,
+}
+
+#[derive(Clone)]
+struct Expander {
+    toggle: Element,
+    body: Element,
+    strings: &'static Strings,
+}
+
+impl Expander {
+    fn set(&self, open: bool) {
+        el::attr(&self.toggle, "aria-expanded", if open { "true" } else { "false" });
+        self.toggle.set_text_content(Some(if open { self.strings.show_less } else { self.strings.read_more }));
+        if open {
+            let _ = self.body.remove_attribute("hidden");
+        } else {
+            el::attr(&self.body, "hidden", "");
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.toggle.get_attribute("aria-expanded").as_deref() == Some("true")
+    }
+}
+
+impl Card {
+    /// Expands the card, scrolls it into view and moves focus to its button.
+    pub fn reveal(&self) {
+        if let Some(x) = &self.expander {
+            x.set(true);
+            el::focus(&x.toggle);
+        }
+        self.host.scroll_into_view();
+    }
+
+    /// Whether the full body is showing.
+    pub fn is_expanded(&self) -> bool {
+        self.expander.as_ref().is_some_and(Expander::is_open)
+    }
+}
+
+/// Renders `item` into `root`; `content_lang` is the language of the item's text.
+pub fn render(
+    doc: &Document,
+    root: &ShadowRoot,
+    host: &Element,
+    item: &Item,
+    content_lang: &str,
+    locale: &Locale,
+    fmt: &Formatters,
+) -> Result<Card, Error> {
+    let strings = locale.lang.strings();
+    let article = el::part(doc, "article", "card")?;
+    el::attr(&article, "class", "card");
+    el::attr(&article, "lang", content_lang);
+    el::attr(&article, "aria-labelledby", "depeche-title");
+
+    if let Some(k) = i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()) {
+        let kicker = el::text(doc, "p", "kicker", k)?;
+        el::attr(&kicker, "class", "kicker");
+        el::attr(&kicker, "lang", &locale.tag);
+        el::append(&article, &kicker)?;
+    }
+    let title = el::text(doc, "h2", "title", &item.title)?;
+    el::attr(&title, "class", "title");
+    el::attr(&title, "id", "depeche-title");
+    el::append(&article, &title)?;
+
+    let byline = el::text(doc, "p", "byline", &byline_text(item, locale, fmt))?;
+    el::attr(&byline, "class", "byline");
+    el::attr(&byline, "lang", &locale.tag);
+    el::append(&article, &byline)?;
+
+    if let Some(src) = item.image.as_deref().and_then(safe_http_url) {
+        let img = el::part(doc, "img", "image")?;
+        el::attr(&img, "class", "image");
+        el::attr(&img, "src", &src);
+        el::attr(&img, "alt", "");
+        el::attr(&img, "loading", "lazy");
+        el::attr(&img, "referrerpolicy", "no-referrer");
+        el::append(&article, &img)?;
+    }
+
+    let text = card_text(item);
+    if let Some(lede) = &text.lede {
+        let p = el::text(doc, "p", "lede", lede)?;
+        el::attr(&p, "class", "lede");
+        el::append(&article, &p)?;
+    }
+
+    let mut listeners = Vec::new();
+    let mut expander = None;
+    if !text.body.is_empty() || item.signature.is_some() {
+        let body = el::part(doc, "div", "body")?;
+        el::attr(&body, "class", "body");
+        el::attr(&body, "id", "depeche-body");
+        el::attr(&body, "hidden", "");
+        match &text.body {
+            Body::Paragraphs(paras) => {
+                for p in paras {
+                    let para = el::text(doc, "p", "", p)?;
+                    el::append(&body, &para)?;
+                }
+            }
+            Body::Html(nodes) => append_html(doc, &body, nodes)?,
+        }
+        if let Some(sig) = &item.signature {
+            let p = el::text(doc, "p", "signature", sig)?;
+            el::attr(&p, "class", "signature");
+            el::append(&body, &p)?;
+        }
+        el::append(&article, &body)?;
+
+        let toggle = el::text(doc, "button", "toggle", strings.read_more)?;
+        el::attr(&toggle, "class", "toggle");
+        el::attr(&toggle, "type", "button");
+        el::attr(&toggle, "lang", &locale.tag);
+        el::attr(&toggle, "aria-expanded", "false");
+        el::attr(&toggle, "aria-controls", "depeche-body");
+        el::append(&article, &toggle)?;
+
+        let x = Expander { toggle: toggle.clone(), body, strings };
+        let on_click = x.clone();
+        listeners.push(Listener::new(&toggle, "click", move |_| on_click.set(!on_click.is_open())));
+        expander = Some(x);
+    }
+
+    el::append(root, &article)?;
+    Ok(Card { item_id: item.id.clone(), host: host.clone(), expander, _listeners: listeners })
+}
+
+/// The byline in the reader's language, with `Intl`-formatted date, time and count.
+fn byline_text(item: &Item, locale: &Locale, fmt: &Formatters) -> String {
+    let date = item.date_published.map(|t| (fmt.date(t), fmt.time(t)));
+    let views = item.views.map(|n| fmt.count(n));
+    i18n::byline(
+        locale.lang,
+        BylineParts {
+            authors: &item.authors,
+            published: date.as_ref().map(|(d, t)| (d.as_str(), t.as_str())),
+            views: views.as_ref().map(|(n, p)| (n.as_str(), *p)),
+        },
+    )
+}
+
+/// Builds sanitised HTML nodes with `createElement`, never with an HTML parser.
+fn append_html(doc: &Document, parent: &Node, nodes: &[HtmlNode]) -> Result<(), Error> {
+    for node in nodes {
+        match node {
+            HtmlNode::Text(t) => el::append_text(doc, parent, t)?,
+            HtmlNode::Element { tag, href, children } => {
+                let e = el::part(doc, tag.name(), "")?;
+                if *tag == Tag::A {
+                    if let Some(h) = href {
+                        el::attr(&e, "href", h);
+                        el::attr(&e, "target", "_blank");
+                        el::attr(&e, "rel", "noopener noreferrer");
+                    }
+                }
+                append_html(doc, &e, children)?;
+                el::append(parent, &e)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! The raw DOM calls, gathered here so the rest reads as a description of the widget.
+//!
+//! Feed text only ever goes through `set_text_content` and `set_attribute`: nothing here
+//! parses HTML.
+
+use crate::error::Error;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, Node};
+
+const REFUSED: Error = Error::Unsupported("a DOM call the widget needs");
+
+/// The current document.
+pub fn document() -> Result<Document, Error> {
+    web_sys::window().and_then(|w| w.document()).ok_or(Error::Unsupported("a document"))
+}
+
+/// A new element with a `part` name, so host pages can style it with `::part()`.
+pub fn part(doc: &Document, tag: &str, part: &str) -> Result<Element, Error> {
+    let el = doc.create_element(tag).map_err(|_| REFUSED)?;
+    if !part.is_empty() {
+        attr(&el, "part", part);
+    }
+    Ok(el)
+}
+
+/// A new element holding `text` as plain text.
+pub fn text(doc: &Document, tag: &str, part_name: &str, text: &str) -> Result<Element, Error> {
+    let el = part(doc, tag, part_name)?;
+    el.set_text_content(Some(text));
+    Ok(el)
+}
+
+/// Sets an attribute; a refusal only happens for invalid names, which are all ours.
+pub fn attr(el: &Element, name: &str, value: &str) {
+    let _ = el.set_attribute(name, value);
+}
+
+/// Appends `child` to `parent`.
+pub fn append(parent: &Node, child: &Node) -> Result<(), Error> {
+    parent.append_child(child).map(|_| ()).map_err(|_| REFUSED)
+}
+
+/// Appends plain text to `parent`.
+pub fn append_text(doc: &Document, parent: &Node, text: &str) -> Result<(), Error> {
+    append(parent, &doc.create_text_node(text))
+}
+
+/// Removes every child of `node`.
+pub fn clear(node: &Node) {
+    while let Some(child) = node.first_child() {
+        let _ = node.remove_child(&child);
+    }
+}
+
+/// Moves keyboard focus to `el` if it can take it.
+pub fn focus(el: &Element) {
+    if let Some(h) = el.dyn_ref::<HtmlElement>() {
+        let _ = h.focus();
+    }
+}

@@ -1,0 +1,111 @@
+//! The wasm entry point: settings in, rendered mounts out, errors to the console.
+
+use crate::dom::card::{self, Card};
+use crate::dom::intl::Formatters;
+use crate::dom::listener::Listener;
+use crate::dom::mount::{self, Kind};
+use crate::dom::{banner, el, fetch, report};
+use crate::error::Error;
+use crate::feed::{self, Feed};
+use crate::i18n::{self, Locale};
+use crate::rfc3339::Millis;
+use crate::settings::{self, Settings};
+use crate::view;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+thread_local! {
+    /// What the rendered mounts need to stay interactive (their listeners) for the page's life.
+    static LIVE: RefCell<Vec<Rendered>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The live parts of one render pass.
+#[derive(Default)]
+pub struct Rendered {
+    /// The cards, by item.
+    pub cards: Vec<Rc<Card>>,
+    /// The banners' listeners.
+    listeners: Vec<Listener>,
+}
+
+/// Starts the widget for the loader's `<script>` element. Never throws: every failure is
+/// one console message, and the page is left as it was.
+#[wasm_bindgen]
+pub async fn start(script: Element) {
+    if let Err(e) = run(&script).await {
+        report(&e);
+    }
+}
+
+async fn run(script: &Element) -> Result<(), Error> {
+    let (settings, warnings) = settings::read(|name| script.get_attribute(name))?;
+    warnings.iter().for_each(report);
+    let value = fetch::feed_json(&settings.feed).await?;
+    let parsed = feed::parse(&value)?;
+    for skipped in parsed.skipped {
+        report(&Error::Feed(skipped));
+    }
+    let rendered = render(&settings, &parsed.feed, js_sys::Date::now() as Millis).await?;
+    LIVE.with(|live| live.borrow_mut().push(rendered));
+    Ok(())
+}
+
+/// Renders every unrendered mount of the page from `feed` as of `now`.
+pub async fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<Rendered, Error> {
+    let doc = el::document()?;
+    let page_lang = doc.document_element().map(|e| e.get_attribute("lang")).unwrap_or_default();
+    let (mut mounts, errors) = mount::find(&doc);
+    errors.iter().for_each(report);
+    let mut rendered = Rendered::default();
+
+    for m in mounts.iter().filter(|m| m.kind == Kind::Card) {
+        let item = match view::card_item(feed, now, m.article.as_deref()) {
+            Ok(item) => item,
+            Err(e) => {
+                report(&e.into());
+                continue;
+            }
+        };
+        let content_lang = item.language.as_deref().or(feed.language.as_deref());
+        let locale = locale(settings, content_lang, page_lang.as_deref());
+        let fmt = formatters(&locale, settings)?;
+        let root = mount::shadow(&m.host)?;
+        let card = card::render(&doc, &root, &m.host, item, content_lang.unwrap_or(&locale.tag), &locale, &fmt)?;
+        rendered.cards.push(Rc::new(card));
+    }
+
+    let Some(item) = view::banner_item(feed, now, settings.urgency, &banner::dismissed()) else {
+        return Ok(rendered);
+    };
+    if !mount::has_banner(&doc) {
+        let host = mount::insert_banner(&doc)?;
+        mounts.push(mount::Mount { host, kind: Kind::Banner, article: None });
+    }
+    let content_lang = item.language.as_deref().or(feed.language.as_deref());
+    let locale = locale(settings, content_lang, page_lang.as_deref());
+    let card = rendered.cards.iter().find(|c| c.item_id == item.id).cloned();
+    for m in mounts.iter().filter(|m| m.kind == Kind::Banner) {
+        let root = mount::shadow(&m.host)?;
+        let listeners = banner::render(&doc, &root, item, &locale, card.clone()).await?;
+        rendered.listeners.extend(listeners);
+    }
+    Ok(rendered)
+}
+
+/// `data-lang`, else the item's or feed's language, else the page's.
+fn locale(settings: &Settings, content_lang: Option<&str>, page_lang: Option<&str>) -> Locale {
+    i18n::resolve(&[settings.lang.as_deref(), content_lang, page_lang])
+}
+
+/// Formatters for the locale; an unknown time zone is reported and the reader's own used.
+fn formatters(locale: &Locale, settings: &Settings) -> Result<Formatters, Error> {
+    match Formatters::new(&locale.tag, settings.time_zone.as_deref()) {
+        Ok(f) => Ok(f),
+        Err(e) => {
+            report(&e);
+            Formatters::new(&locale.tag, None)
+        }
+    }
+}

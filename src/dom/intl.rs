@@ -1,0 +1,88 @@
+//! Dates, times, numbers and plural categories from the browser's `Intl`.
+//!
+//! Own bindings rather than js-sys's, so that the constructors' `RangeError` (an unknown
+//! time zone or locale) comes back as a value instead of being thrown into the host page.
+
+use crate::error::Error;
+use crate::i18n::Plural;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat)]
+    type DateTimeFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "DateTimeFormat", catch)]
+    fn new(locale: &str, options: &Object) -> Result<DateTimeFormat, JsValue>;
+    #[wasm_bindgen(method, js_class = "DateTimeFormat")]
+    fn format(this: &DateTimeFormat, epoch_ms: f64) -> String;
+
+    #[wasm_bindgen(js_namespace = Intl, js_name = NumberFormat)]
+    type NumberFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "NumberFormat", catch)]
+    fn new(locale: &str) -> Result<NumberFormat, JsValue>;
+    #[wasm_bindgen(method, js_class = "NumberFormat", js_name = format)]
+    fn format_number(this: &NumberFormat, n: f64) -> String;
+
+    #[wasm_bindgen(js_namespace = Intl, js_name = PluralRules)]
+    type PluralRules;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "PluralRules", catch)]
+    fn new(locale: &str) -> Result<PluralRules, JsValue>;
+    #[wasm_bindgen(method, js_class = "PluralRules")]
+    fn select(this: &PluralRules, n: f64) -> String;
+}
+
+/// Formatters for one locale and time zone.
+pub struct Formatters {
+    date: DateTimeFormat,
+    time: DateTimeFormat,
+    number: NumberFormat,
+    plural: PluralRules,
+}
+
+fn options(pairs: &[(&str, &str)], time_zone: Option<&str>) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &(*k).into(), &(*v).into());
+    }
+    if let Some(tz) = time_zone {
+        let _ = Reflect::set(&o, &"timeZone".into(), &tz.into());
+    }
+    o
+}
+
+impl Formatters {
+    /// Formatters for `locale`, in `time_zone` (the reader's own when `None`).
+    pub fn new(locale: &str, time_zone: Option<&str>) -> Result<Formatters, Error> {
+        let date_opts = [("day", "numeric"), ("month", "long"), ("year", "numeric")];
+        let time_opts = [("hour", "numeric"), ("minute", "2-digit")];
+        let bad_zone = || Error::BadSetting {
+            name: "data-time-zone",
+            value: time_zone.unwrap_or_default().to_owned(),
+            expected: "an IANA time zone such as Africa/Bamako",
+        };
+        let unsupported = || Error::Unsupported("Intl for this language");
+        Ok(Formatters {
+            date: DateTimeFormat::new(locale, &options(&date_opts, time_zone)).map_err(|_| bad_zone())?,
+            time: DateTimeFormat::new(locale, &options(&time_opts, time_zone)).map_err(|_| bad_zone())?,
+            number: NumberFormat::new(locale).map_err(|_| unsupported())?,
+            plural: PluralRules::new(locale).map_err(|_| unsupported())?,
+        })
+    }
+
+    /// `18 juin 2017` / `June 18, 2017`.
+    pub fn date(&self, epoch_ms: i64) -> String {
+        self.date.format(epoch_ms as f64)
+    }
+
+    /// `18:48` / `6:48 PM`.
+    pub fn time(&self, epoch_ms: i64) -> String {
+        self.time.format(epoch_ms as f64)
+    }
+
+    /// `12 345` / `12,345`, and its plural category.
+    pub fn count(&self, n: u64) -> (String, Plural) {
+        let n = n as f64;
+        (self.number.format_number(n), Plural::from_category(&self.plural.select(n)))
+    }
+}

@@ -1,0 +1,27 @@
+//! Event listeners that unregister themselves when dropped.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Event, EventTarget};
+
+/// A registered listener; dropping it removes it from its target.
+pub struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    callback: Closure<dyn FnMut(Event)>,
+}
+
+impl Listener {
+    /// Registers `f` for `kind` events on `target`.
+    pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Listener {
+        let callback = Closure::<dyn FnMut(Event)>::new(f);
+        let _ = target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
+        Listener { target: target.clone(), kind, callback }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+    }
+}

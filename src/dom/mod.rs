@@ -1,0 +1,18 @@
+//! Everything that touches the browser. Compiled only for wasm32; it carries out the
+//! decisions of the pure modules and owns no logic worth testing natively.
+
+pub mod banner;
+pub mod card;
+mod console;
+pub mod el;
+pub mod entry;
+mod fetch;
+mod intl;
+mod listener;
+pub mod mount;
+mod storage;
+mod style;
+mod timer;
+
+pub use console::report;
+pub use entry::{render, start};

@@ -1,0 +1,73 @@
+//! Finding the publisher's mount points and giving each its own shadow root.
+
+use crate::dom::{el, style};
+use crate::error::Error;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+/// What a mount point shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `data-depeche="banner"`.
+    Banner,
+    /// `data-depeche="card"`.
+    Card,
+}
+
+/// One publisher element to render into.
+pub struct Mount {
+    /// The host element.
+    pub host: Element,
+    /// Banner or card.
+    pub kind: Kind,
+    /// `data-article`: the item id a card is pinned to.
+    pub article: Option<String>,
+}
+
+/// Every `[data-depeche]` element not rendered yet; a shadow root marks a rendered one,
+/// so loading the script twice renders once.
+pub fn find(doc: &Document) -> (Vec<Mount>, Vec<Error>) {
+    let mut mounts = Vec::new();
+    let mut errors = Vec::new();
+    let Ok(list) = doc.query_selector_all("[data-depeche]") else { return (mounts, errors) };
+    for i in 0..list.length() {
+        let Some(host) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        if host.shadow_root().is_some() {
+            continue;
+        }
+        let kind = match host.get_attribute("data-depeche").as_deref().map(str::trim) {
+            Some("banner") => Kind::Banner,
+            Some("card") => Kind::Card,
+            other => {
+                let value = other.unwrap_or_default().to_owned();
+                errors.push(Error::BadSetting { name: "data-depeche", value, expected: "\"banner\" or \"card\"" });
+                continue;
+            }
+        };
+        let article = host.get_attribute("data-article").map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+        mounts.push(Mount { host, kind, article });
+    }
+    (mounts, errors)
+}
+
+/// Whether the page already has a banner mount, rendered or not.
+pub fn has_banner(doc: &Document) -> bool {
+    doc.query_selector("[data-depeche=banner]").ok().flatten().is_some()
+}
+
+/// A banner mount inserted at the top of `<body>`, for pages that did not place one.
+pub fn insert_banner(doc: &Document) -> Result<Element, Error> {
+    let body = doc.body().ok_or(Error::Unsupported("a <body> element"))?;
+    let host = el::part(doc, "div", "")?;
+    el::attr(&host, "data-depeche", "banner");
+    body.insert_before(&host, body.first_child().as_ref()).map_err(|_| Error::Unsupported("inserting the banner"))?;
+    Ok(host)
+}
+
+/// Attaches an open shadow root to `host`, styled with the widget's stylesheet.
+pub fn shadow(host: &Element) -> Result<ShadowRoot, Error> {
+    let init = ShadowRootInit::new(ShadowRootMode::Open);
+    let root = host.attach_shadow(&init).map_err(|_| Error::BadMount { tag: host.local_name() })?;
+    style::adopt(&root)?;
+    Ok(root)
+}
