@@ -1,1 +1,52 @@
-fn main() {}
+//! `depeche-collector`: see `--help`.
+
+use clap::Parser;
+use depeche_collector::cli::Args;
+use depeche_collector::feed::SourceFeed;
+use depeche_collector::routes::system_clock;
+use depeche_collector::store::Store;
+use depeche_collector::{app, partner_app, AppState, Config};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("depeche-collector: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let feed = SourceFeed::load(&args.feed).map_err(|e| format!("{}: {e}", args.feed.display()))?;
+    let store = Store::open(&args.db).map_err(|e| format!("{}: cannot open the database: {e}", args.db.display()))?;
+    let config = Config {
+        www: Some(args.www.clone()),
+        pkg: Some(args.pkg.clone()),
+        allowed_origins: args.allow_origins.clone(),
+        rate_limit_per_minute: args.rate_limit,
+    };
+    let router = app(AppState::new(store, feed, config, system_clock));
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
+    let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));
+    println!("Dépêche demo (publisher): {origin}/");
+
+    if let Some(addr) = args.partner_listen {
+        let partner = partner_app(args.partner_dir.clone(), origin.clone());
+        let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
+        println!("Dépêche demo (partner site, another origin): http://127.0.0.1:{}/", addr.port());
+        tokio::spawn(async move {
+            let _ = axum::serve(l, partner).await;
+        });
+    }
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

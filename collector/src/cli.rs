@@ -1,0 +1,42 @@
+//! Command-line options.
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Dépêche's collector: serves the JSON Feed with live read counts, counts views from the
+/// widget's beacons, and serves the widget and its demo pages.
+#[derive(Parser, Debug)]
+#[command(version)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The source JSON Feed file; served at /feed.json with live view counts.
+    #[arg(long, default_value = "www/feed.json")]
+    pub feed: PathBuf,
+    /// SQLite database of the counts (created if missing).
+    #[arg(long, default_value = "depeche.db")]
+    pub db: PathBuf,
+    /// Folder of static pages served at / (the demo and embed.js).
+    #[arg(long, default_value = "www")]
+    pub www: PathBuf,
+    /// Folder of wasm-pack output served at /pkg.
+    #[arg(long, default_value = "pkg")]
+    pub pkg: PathBuf,
+    /// An origin allowed to read the feed and send beacons cross-origin (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+    /// Beacons a minute allowed from one IP address (0: no limit).
+    #[arg(long, default_value_t = 120)]
+    pub rate_limit: u32,
+    /// Also serve the demo's partner site (another origin) on this address.
+    #[arg(long)]
+    pub partner_listen: Option<SocketAddr>,
+    /// Folder of the partner site's pages.
+    #[arg(long, default_value = "www/partner")]
+    pub partner_dir: PathBuf,
+    /// The publisher origin the partner pages load the widget from [default: http://localhost:PORT].
+    #[arg(long)]
+    pub public_origin: Option<String>,
+}

@@ -1,0 +1,100 @@
+//! The source JSON Feed, served with live read counts.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The feed file as loaded, and the ids it knows.
+pub struct SourceFeed {
+    doc: Value,
+    ids: HashSet<String>,
+}
+
+/// Why a feed file could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file could not be read.
+    Io(std::io::Error),
+    /// The file is not a JSON Feed with an `items` array.
+    Invalid(String),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            LoadError::Io(e) => write!(f, "cannot read the feed file: {e}"),
+            LoadError::Invalid(why) => write!(f, "the feed file is not a usable JSON Feed: {why}"),
+        }
+    }
+}
+
+impl SourceFeed {
+    /// Reads and checks the feed file.
+    pub fn load(path: &Path) -> Result<SourceFeed, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(LoadError::Io)?;
+        SourceFeed::from_json(&text)
+    }
+
+    /// Parses a feed document.
+    pub fn from_json(text: &str) -> Result<SourceFeed, LoadError> {
+        let doc: Value = serde_json::from_str(text).map_err(|e| LoadError::Invalid(e.to_string()))?;
+        let items = doc
+            .get("items")
+            .and_then(Value::as_array)
+            .ok_or_else(|| LoadError::Invalid("no items array".into()))?;
+        let ids = items.iter().filter_map(|i| i.get("id").and_then(Value::as_str)).map(str::to_owned).collect();
+        Ok(SourceFeed { doc, ids })
+    }
+
+    /// Whether the feed has an item with this id.
+    pub fn has_item(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+
+    /// The feed with each item's `_depeche.views` raised by its counted views, and its ETag.
+    pub fn render(&self, counted: &HashMap<String, u64>) -> (Vec<u8>, String) {
+        let mut doc = self.doc.clone();
+        if let Some(items) = doc.get_mut("items").and_then(Value::as_array_mut) {
+            for item in items.iter_mut() {
+                let Some(id) = item.get("id").and_then(Value::as_str) else { continue };
+                let Some(&extra) = counted.get(id) else { continue };
+                let Some(obj) = item.as_object_mut() else { continue };
+                let ext = obj.entry("_depeche").or_insert_with(|| Value::Object(Default::default()));
+                if let Some(ext) = ext.as_object_mut() {
+                    let base = ext.get("views").and_then(Value::as_u64).unwrap_or(0);
+                    ext.insert("views".into(), Value::from(base.saturating_add(extra)));
+                }
+            }
+        }
+        let body = serde_json::to_vec(&doc).unwrap_or_default();
+        let digest = Sha256::digest(&body);
+        let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+        (body, etag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_counted_views_to_the_base_count() {
+        let f = SourceFeed::from_json(r#"{"items":[{"id":"a","_depeche":{"views":376}},{"id":"b"},{"id":"c"}]}"#).unwrap();
+        assert!(f.has_item("a") && !f.has_item("z"));
+        let counted = HashMap::from([("a".to_owned(), 2u64), ("b".to_owned(), 5)]);
+        let (body, etag) = f.render(&counted);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["items"][0]["_depeche"]["views"], 378);
+        assert_eq!(v["items"][1]["_depeche"]["views"], 5);
+        assert!(v["items"][2].get("_depeche").is_none());
+        assert_ne!(etag, f.render(&HashMap::new()).1);
+        assert_eq!(etag, f.render(&counted).1);
+    }
+
+    #[test]
+    fn refuses_files_that_are_not_feeds() {
+        assert!(matches!(SourceFeed::from_json("{}"), Err(LoadError::Invalid(_))));
+        assert!(matches!(SourceFeed::from_json("nope"), Err(LoadError::Invalid(_))));
+    }
+}

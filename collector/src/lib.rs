@@ -1,0 +1,12 @@
+//! Dépêche's collector: serves the feed with live read counts, counts views from beacons,
+//! and serves the demo pages.
+
+pub mod beacon;
+pub mod cli;
+pub mod feed;
+pub mod limits;
+pub mod routes;
+pub mod store;
+pub mod visitor;
+
+pub use routes::{app, partner_app, AppState, Config};

@@ -1,0 +1,60 @@
+//! Per-IP rate limiting of beacons (a token bucket per address, in memory).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+/// Allows `per_minute` beacons a minute per IP, in bursts of up to the same number.
+pub struct RateLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<IpAddr, (f64, u64)>>,
+}
+
+impl RateLimiter {
+    /// A limiter with the given budget (0 turns limiting off).
+    pub fn new(per_minute: u32) -> Self {
+        RateLimiter { per_minute, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one token for `ip`; `false` when its budget is spent.
+    pub fn allow(&self, ip: IpAddr, now_ms: u64) -> bool {
+        if self.per_minute == 0 {
+            return true;
+        }
+        let cap = f64::from(self.per_minute);
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > 50_000 {
+            // Forget addresses idle long enough to have refilled completely.
+            buckets.retain(|_, (_, at)| now_ms.saturating_sub(*at) < 60_000);
+        }
+        let (tokens, at) = buckets.entry(ip).or_insert((cap, now_ms));
+        let refill = now_ms.saturating_sub(*at) as f64 * cap / 60_000.0;
+        *tokens = (*tokens + refill).min(cap);
+        *at = now_ms;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn limits_each_address_and_refills() {
+        let l = RateLimiter::new(3);
+        let a = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let b = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        assert!((0..3).all(|_| l.allow(a, 0)));
+        assert!(!l.allow(a, 0));
+        assert!(l.allow(b, 0));
+        assert!(l.allow(a, 20_000));
+        assert!(!l.allow(a, 20_000));
+        assert!(RateLimiter::new(0).allow(a, 0));
+    }
+}

@@ -1,0 +1,205 @@
+//! The HTTP surface: feed, beacon, and the demo's static files.
+
+use crate::beacon::{self, BeaconError, Event};
+use crate::feed::SourceFeed;
+use crate::limits::RateLimiter;
+use crate::store::Store;
+use crate::visitor::{is_bot, Dedupe, Salts};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER, USER_AGENT};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+
+/// What the server serves besides the API.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The demo pages and the loader, served at `/`.
+    pub www: Option<PathBuf>,
+    /// wasm-pack's output, served at `/pkg`.
+    pub pkg: Option<PathBuf>,
+    /// Origins allowed to read the feed and send beacons cross-origin.
+    pub allowed_origins: Vec<String>,
+    /// Beacons a minute per IP address (0: unlimited).
+    pub rate_limit_per_minute: u32,
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    feed: SourceFeed,
+    salts: Salts,
+    dedupe: Dedupe,
+    limiter: RateLimiter,
+    clock: Box<dyn Fn() -> u64 + Send + Sync>,
+    config: Config,
+}
+
+/// Milliseconds since the Unix epoch, from the system clock.
+pub fn system_clock() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+impl AppState {
+    /// State over a store and a feed; `clock` gives the time in ms (tests move it by hand).
+    pub fn new(store: Store, feed: SourceFeed, config: Config, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        let limiter = RateLimiter::new(config.rate_limit_per_minute);
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                feed,
+                salts: Salts::default(),
+                dedupe: Dedupe::default(),
+                limiter,
+                clock: Box::new(clock),
+                config,
+            }),
+        }
+    }
+
+    /// The store, for checks after a run.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}
+
+/// The collector's router: `GET /feed.json`, `POST /beacon`, `GET /healthz`, static files.
+pub fn app(state: AppState) -> Router {
+    let config = state.inner.config.clone();
+    let origins: Vec<HeaderValue> = config.allowed_origins.iter().filter_map(|o| o.parse().ok()).collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([CONTENT_TYPE, IF_NONE_MATCH])
+        .expose_headers([ETAG]);
+    let mut router = Router::new()
+        .route("/feed.json", get(feed))
+        .route("/beacon", post(beacon).layer(DefaultBodyLimit::max(beacon::MAX_BODY)))
+        .route("/healthz", get(|| async { "ok" }));
+    if let Some(pkg) = &config.pkg {
+        router = router.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    if let Some(www) = &config.www {
+        router = router.fallback_service(ServeDir::new(www));
+    }
+    router.layer(cors).with_state(state)
+}
+
+/// The partner site of the demo: its pages, with `%PUBLISHER_ORIGIN%` filled in.
+pub fn partner_app(dir: PathBuf, publisher_origin: String) -> Router {
+    let index = dir.join("index.html");
+    Router::new()
+        .route(
+            "/",
+            get(move || {
+                let index = index.clone();
+                let origin = publisher_origin.clone();
+                async move {
+                    match tokio::fs::read_to_string(&index).await {
+                        Ok(page) => {
+                            ([(CONTENT_TYPE, "text/html; charset=utf-8")], page.replace("%PUBLISHER_ORIGIN%", &origin))
+                                .into_response()
+                        }
+                        Err(_) => (StatusCode::NOT_FOUND, "no partner page").into_response(),
+                    }
+                }
+            }),
+        )
+        .fallback_service(ServeDir::new(dir))
+}
+
+async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let store = s.clone();
+    let counts = tokio::task::spawn_blocking(move || store.inner.store.counts(Event::View.as_str())).await;
+    let Ok(Ok(counts)) = counts else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "cannot read the counts").into_response();
+    };
+    let (body, etag) = s.inner.feed.render(&counts);
+    let cache = [(CACHE_CONTROL, "public, max-age=5, must-revalidate")];
+    let matches = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+    if matches {
+        return (StatusCode::NOT_MODIFIED, [(ETAG, etag)], cache).into_response();
+    }
+    (
+        [(CONTENT_TYPE, "application/feed+json; charset=utf-8".to_owned()), (ETAG, etag)],
+        cache,
+        body,
+    )
+        .into_response()
+}
+
+/// The client's address, from the connection (the demo runs without a proxy).
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        Ok(ClientIp(ip))
+    }
+}
+
+fn outcome(counted: bool, why: &'static str) -> Response {
+    (StatusCode::NO_CONTENT, [("depeche-counted", if counted { "1" } else { "0" }), ("depeche-reason", why)])
+        .into_response()
+}
+
+async fn beacon(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, body: Bytes) -> Response {
+    let now = (s.inner.clock)();
+    if !s.inner.limiter.allow(ip, now) {
+        return (StatusCode::TOO_MANY_REQUESTS, [(RETRY_AFTER, "60")], "too many beacons from this address")
+            .into_response();
+    }
+    let b = match beacon::parse(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            let status = if e == BeaconError::TooLarge { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+            return (status, e.message()).into_response();
+        }
+    };
+    if !s.inner.feed.has_item(&b.item) {
+        return (StatusCode::NOT_FOUND, "unknown item id").into_response();
+    }
+    let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if is_bot(ua) {
+        return outcome(false, "bot");
+    }
+    let prefetch = ["sec-purpose", "purpose", "x-moz", "x-purpose"]
+        .iter()
+        .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("prefetch") || v.contains("preview")));
+    if prefetch {
+        return outcome(false, "prefetch");
+    }
+    let ids = s.inner.salts.ids(now, ip, ua);
+    let key = [b.item.as_str(), b.event.as_str()].join("\n");
+    if !s.inner.dedupe.first_in_window(now, ids, &key) {
+        return outcome(false, "duplicate");
+    }
+    let store = s.clone();
+    let added = tokio::task::spawn_blocking(move || store.inner.store.add(&b.item, b.event.as_str())).await;
+    match added {
+        Ok(Ok(_)) => outcome(true, "counted"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "could not store the beacon; retry later").into_response(),
+    }
+}

@@ -1,0 +1,24 @@
+// Dépêche loader: finds its own <script> tag, loads the widget's wasm, and hands the tag's
+// data-* settings to Rust. It never throws into the host page: a failure is one console line.
+const script = Array.from(document.querySelectorAll('script[src]')).find((s) => s.src === import.meta.url);
+
+function explain(error) {
+  const text = String((error && error.message) || error);
+  // Chromium says "Refused to compile or instantiate WebAssembly module" under a CSP without it.
+  if (/WebAssembly|wasm/i.test(text) && /unsafe-eval|Content Security Policy|CSP/i.test(text)) {
+    return "the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src";
+  }
+  return 'the widget could not start: ' + text;
+}
+
+try {
+  const glue = await import(new URL('pkg/depeche.js', import.meta.url).href);
+  await glue.default({ module_or_path: new URL('pkg/depeche_bg.wasm', import.meta.url) });
+  if (script) {
+    await glue.start(script);
+  } else {
+    console.warn('depeche: the embed <script> tag was not found; load embed.js with <script type="module" src=…>');
+  }
+} catch (error) {
+  console.warn('depeche: ' + explain(error));
+}
