@@ -23,9 +23,9 @@ thread_local! {
 
 /// The live parts of one render pass.
 #[derive(Default)]
-pub struct Rendered {
+struct Rendered {
     /// The cards, by item.
-    pub cards: Vec<Rc<Card>>,
+    cards: Vec<Rc<Card>>,
     /// The banners' listeners.
     listeners: Vec<Listener>,
 }
@@ -47,13 +47,18 @@ async fn run(script: &Element) -> Result<(), Error> {
     for skipped in parsed.skipped {
         report(&Error::Feed(skipped));
     }
-    let rendered = render(&settings, &parsed.feed, js_sys::Date::now() as Millis).await?;
+    render(&settings, &parsed.feed, js_sys::Date::now() as Millis).await
+}
+
+/// Renders every unrendered mount of the page from `feed` as of `now`, and keeps what they
+/// need to stay interactive.
+pub async fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
+    let rendered = render_mounts(settings, feed, now).await?;
     LIVE.with(|live| live.borrow_mut().push(rendered));
     Ok(())
 }
 
-/// Renders every unrendered mount of the page from `feed` as of `now`.
-pub async fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<Rendered, Error> {
+async fn render_mounts(settings: &Settings, feed: &Feed, now: Millis) -> Result<Rendered, Error> {
     let doc = el::document()?;
     let page_lang = doc.document_element().map(|e| e.get_attribute("lang")).unwrap_or_default();
     let (mut mounts, errors) = mount::find(&doc);

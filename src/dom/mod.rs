@@ -6,7 +6,7 @@ pub mod card;
 mod console;
 pub mod el;
 pub mod entry;
-mod fetch;
+pub mod fetch;
 mod intl;
 mod listener;
 pub mod mount;

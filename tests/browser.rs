@@ -1,0 +1,274 @@
+//! The widget in a real browser (headless Chromium through `wasm-pack test --headless --chrome`):
+//! mounting, shadow roots, banner, dismissal, card expand/collapse, ARIA, bad feeds.
+#![cfg(target_arch = "wasm32")]
+
+use depeche::dom::{fetch::parse_json, render};
+use depeche::feed::{self, Feed};
+use depeche::Settings;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SAMPLE_FEED: &str = include_str!("../www/feed.json");
+/// 2017-06-19T00:00:00Z: the sample story is current, the curfew item has expired.
+const NOW: i64 = 1_497_830_400_000;
+
+fn doc() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn settings() -> Settings {
+    Settings {
+        feed: "/feed.json".into(),
+        beacon: None,
+        lang: Some("fr".into()),
+        time_zone: Some("Africa/Bamako".into()),
+        urgency: 2,
+    }
+}
+
+fn sample_feed() -> Feed {
+    feed::parse(&parse_json(SAMPLE_FEED).expect("JSON")).expect("feed").feed
+}
+
+/// Removes earlier tests' mounts (not the test runner's own output) and clears
+/// localStorage, then adds one mount per `(kind, article)`.
+fn page(mounts: &[(&str, Option<&str>)]) -> Vec<Element> {
+    let d = doc();
+    let body = d.body().unwrap();
+    let old = d.query_selector_all("[data-depeche]").unwrap();
+    for i in 0..old.length() {
+        old.item(i).unwrap().dyn_into::<Element>().unwrap().remove();
+    }
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    mounts
+        .iter()
+        .map(|(kind, article)| {
+            let e = d.create_element("div").unwrap();
+            e.set_attribute("data-depeche", kind).unwrap();
+            if let Some(a) = article {
+                e.set_attribute("data-article", a).unwrap();
+            }
+            body.append_child(&e).unwrap();
+            e
+        })
+        .collect()
+}
+
+fn shadow(e: &Element) -> ShadowRoot {
+    e.shadow_root().expect("an open shadow root")
+}
+
+fn find(root: &ShadowRoot, selector: &str) -> Element {
+    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}"))
+}
+
+fn text(root: &ShadowRoot, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+fn click(e: &Element) {
+    e.dyn_ref::<HtmlElement>().unwrap().click();
+}
+
+/// Records console.warn lines while `f` runs.
+async fn warnings_during<F: std::future::Future<Output = ()>>(f: F) -> Vec<String> {
+    let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).unwrap();
+    let original = js_sys::Reflect::get(&console, &"warn".into()).unwrap();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&seen);
+    let hook = Closure::<dyn FnMut(JsValue)>::new(move |m: JsValue| sink.borrow_mut().push(m.as_string().unwrap_or_default()));
+    js_sys::Reflect::set(&console, &"warn".into(), hook.as_ref()).unwrap();
+    f.await;
+    js_sys::Reflect::set(&console, &"warn".into(), &original).unwrap();
+    let out = seen.borrow().clone();
+    out
+}
+
+#[wasm_bindgen_test]
+async fn card_renders_the_sample_story_in_french_inside_a_styled_shadow_root() {
+    let mounts = page(&[("card", None)]);
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    let root = shadow(&mounts[0]);
+    assert_eq!(root.mode(), web_sys::ShadowRootMode::Open);
+    assert_eq!(root.adopted_style_sheets().length(), 1);
+    assert!(root.query_selector("style, [style]").unwrap().is_none(), "no <style> or style=");
+    assert_eq!(text(&root, "[part=kicker]"), "URGENT");
+    assert_eq!(text(&root, "[part=title]"), "Attaque en cours contre un lieu à Bamako fréquenté par des expatriés");
+    assert_eq!(text(&root, "[part=byline]"), "Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois");
+    assert!(text(&root, "[part=lede]").starts_with("Une attaque était en cours dimanche après-midi"));
+    assert_eq!(text(&root, "[part=signature]"), "Kassim Traoré, correspondant à Bamako");
+    assert_eq!(find(&root, "article").get_attribute("lang").as_deref(), Some("fr"));
+}
+
+#[wasm_bindgen_test]
+async fn card_expands_and_collapses_with_aria_state() {
+    let mounts = page(&[("card", None)]);
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    let root = shadow(&mounts[0]);
+    let toggle = find(&root, "button[part=toggle]");
+    let body_id = toggle.get_attribute("aria-controls").unwrap();
+    let body = root.get_element_by_id(&body_id).expect("aria-controls names the body");
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert!(body.has_attribute("hidden"));
+    assert_eq!(toggle.text_content().as_deref(), Some("Lire la suite"));
+
+    click(&toggle);
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert!(!body.has_attribute("hidden"));
+    assert_eq!(toggle.text_content().as_deref(), Some("Réduire"));
+    assert_eq!(body.query_selector_all("p").unwrap().length(), 13, "12 paragraphs and the signature");
+
+    click(&toggle);
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert!(body.has_attribute("hidden"));
+}
+
+#[wasm_bindgen_test]
+async fn english_byline_uses_intl() {
+    let mounts = page(&[("card", None)]);
+    let mut s = settings();
+    s.lang = Some("en".into());
+    render(&s, &sample_feed(), NOW).await.unwrap();
+    let root = shadow(&mounts[0]);
+    // Intl puts U+202F (narrow no-break space) before PM.
+    assert_eq!(
+        text(&root, "[part=byline]").replace('\u{202f}', " "),
+        "By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times"
+    );
+    assert_eq!(text(&root, "[part=toggle]"), "Read more");
+}
+
+#[wasm_bindgen_test]
+async fn banner_shows_the_urgent_item_in_a_live_region_and_opens_the_card() {
+    let mounts = page(&[("banner", None), ("card", None)]);
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    let banner = shadow(&mounts[0]);
+    let live = find(&banner, "[part=live]");
+    assert_eq!(live.get_attribute("aria-live").as_deref(), Some("assertive"));
+    assert_eq!(
+        live.text_content().unwrap(),
+        "URGENT : Attaque en cours contre un lieu à Bamako fréquenté par des expatriés"
+    );
+    assert_eq!(find(&banner, "[part=close]").get_attribute("aria-label").as_deref(), Some("Fermer l’alerte"));
+
+    click(&find(&banner, "button[part=title]"));
+    let card = shadow(&mounts[1]);
+    assert_eq!(find(&card, "[part=toggle]").get_attribute("aria-expanded").as_deref(), Some("true"));
+}
+
+#[wasm_bindgen_test]
+async fn dismissal_is_remembered_per_item() {
+    let mounts = page(&[("banner", None)]);
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    let banner = shadow(&mounts[0]);
+    click(&find(&banner, "[part=close]"));
+    assert!(banner.first_child().is_none(), "closed banner is gone");
+    let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("depeche:dismissed").unwrap();
+    assert_eq!(stored.as_deref(), Some("kangaba-attack-2017-06-18"));
+
+    // A new page view: the dismissed flash stays hidden, the next urgent item shows.
+    let d = doc();
+    let fresh = d.create_element("div").unwrap();
+    fresh.set_attribute("data-depeche", "banner").unwrap();
+    d.body().unwrap().append_child(&fresh).unwrap();
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    let again = shadow(&fresh);
+    assert_eq!(text(&again, "[part=title]"), "Flash floods cut the main road out of Niamey");
+    assert_eq!(find(&again, "[part=live]").get_attribute("aria-live").as_deref(), Some("polite"));
+}
+
+#[wasm_bindgen_test]
+async fn without_a_banner_mount_the_banner_goes_first_in_body() {
+    page(&[("card", Some("dakar-port-2017-06-17"))]);
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    let first = doc().body().unwrap().first_element_child().unwrap();
+    assert_eq!(first.get_attribute("data-depeche").as_deref(), Some("banner"));
+    let root = shadow(&first);
+    // No card shows the flash, so the banner links to the story's page.
+    assert_eq!(
+        find(&root, "a[part=title]").get_attribute("href").as_deref(),
+        Some("http://localhost:8080/articles/kangaba-attack-2017-06-18")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn rendering_twice_renders_once() {
+    let mounts = page(&[("banner", None), ("card", None)]);
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    assert_eq!(shadow(&mounts[0]).query_selector_all("aside").unwrap().length(), 1);
+    assert_eq!(shadow(&mounts[1]).query_selector_all("article").unwrap().length(), 1);
+    assert_eq!(doc().query_selector_all("[data-depeche]").unwrap().length(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn several_cards_pinned_to_articles_and_html_content_is_built_safely() {
+    let mounts = page(&[("card", Some("dakar-port-2017-06-17")), ("card", Some("sahel-summit-2017-06-16"))]);
+    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    let dakar = shadow(&mounts[0]);
+    assert_eq!(text(&dakar, "[part=title]"), "Le port de Dakar inaugure un nouveau terminal à conteneurs");
+    assert_eq!(text(&dakar, "[part=byline]"), "Rédigé par Fatou Ndiaye et Ibrahima Sarr le 17 juin 2017 à 14:30 | Lu 89 fois");
+    let link = find(&dakar, "[part=body] a");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("https://example.org/ports-afrique-ouest"));
+    assert_eq!(link.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
+    assert_eq!(find(&dakar, "[part=body] em").text_content().as_deref(), Some("tournant"));
+    let sahel = shadow(&mounts[1]);
+    assert_eq!(find(&sahel, "article").get_attribute("lang").as_deref(), Some("en"));
+    assert!(sahel.query_selector("[part=kicker]").unwrap().is_none(), "urgency 4 has no kicker");
+}
+
+#[wasm_bindgen_test]
+async fn hostile_html_never_becomes_markup() {
+    let json = r#"{"items":[{"id":"x","title":"<img src=x onerror=alert(1)>","summary":"s","content_html":
+        "<p>a<script>alert(1)</script><a href=\"javascript:alert(1)\" onclick=\"alert(1)\">b</a><img src=x onerror=alert(1)></p><p>c</p>"}]}"#;
+    let f = feed::parse(&parse_json(json).unwrap()).unwrap().feed;
+    let mounts = page(&[("card", None)]);
+    render(&settings(), &f, NOW).await.unwrap();
+    let root = shadow(&mounts[0]);
+    assert_eq!(text(&root, "[part=title]"), "<img src=x onerror=alert(1)>");
+    assert!(root.query_selector("img, script, [onclick], [onerror]").unwrap().is_none());
+    let a = find(&root, "[part=body] a");
+    assert!(a.get_attribute("href").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_feed_item_is_reported_with_its_path_and_skipped() {
+    let json = r#"{"items":[{"id":"ok","title":"Bon","_depeche":{"urgency":1}},{"id":"bad","title":"T","date_published":"hier"}]}"#;
+    let parsed = feed::parse(&parse_json(json).unwrap()).unwrap();
+    assert_eq!(parsed.feed.items.len(), 1);
+    assert_eq!(parsed.skipped[0].message(), "items[1].date_published: not an RFC 3339 date");
+    assert!(parse_json("{not json").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_article_logs_one_message_and_leaves_the_mount_untouched() {
+    let mounts = page(&[("card", Some("nope"))]);
+    let f = sample_feed();
+    let logged = warnings_during(async {
+        render(&settings(), &f, NOW).await.unwrap();
+    })
+    .await;
+    assert!(mounts[0].shadow_root().is_none());
+    let ours: Vec<_> = logged.iter().filter(|l| l.starts_with("depeche: ")).collect();
+    assert_eq!(ours, ["depeche: data-article=\"nope\": no such item in the feed"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_time_zone_falls_back_to_the_readers_own() {
+    let mounts = page(&[("card", None)]);
+    let mut s = settings();
+    s.time_zone = Some("Mars/Olympus".into());
+    let f = sample_feed();
+    let logged = warnings_during(async {
+        render(&s, &f, NOW).await.unwrap();
+    })
+    .await;
+    assert!(logged.iter().any(|l| l.starts_with("depeche: data-time-zone: \"Mars/Olympus\"")), "{logged:?}");
+    assert!(text(&shadow(&mounts[0]), "[part=byline]").starts_with("Rédigé par Massene Diop le 18 juin 2017"));
+}
