@@ -111,33 +111,34 @@ fn is_opaque(name: &str) -> bool {
 /// Parses `content_html` into allowed nodes.
 pub fn sanitize(input: &str) -> Vec<Node> {
     let mut builder = Builder { root: Vec::new(), stack: Vec::new(), ignored_depth: 0 };
-    let mut rest = input;
-    while !rest.is_empty() {
-        let Some(lt) = rest.find('<') else {
-            builder.text(&decode_entities(rest));
-            break;
-        };
-        if lt > 0 {
-            builder.text(&decode_entities(&rest[..lt]));
+    let b = input.as_bytes();
+    let mut at = 0;
+    while at < b.len() {
+        let lt = find_byte(b, at, b'<').unwrap_or(b.len());
+        if lt > at {
+            builder.text(&decode_entities(slice(input, at, lt)));
         }
-        rest = &rest[lt..];
-        match read_markup(rest) {
+        if lt >= b.len() {
+            break;
+        }
+        at = match read_markup(input, lt) {
             Markup::Text => {
                 builder.text("<");
-                rest = &rest[1..];
+                lt + 1
             }
-            Markup::Skip(len) => rest = &rest[len..],
-            Markup::Tag { name, closing, href, len } => {
-                rest = &rest[len..];
+            Markup::Skip(end) => end,
+            Markup::Tag { name, closing, href, end } => {
                 if closing {
                     builder.close(&name);
+                    end
                 } else if is_opaque(&name) {
-                    rest = skip_past_end_tag(rest, &name);
+                    skip_past_end_tag(b, end, name.as_bytes())
                 } else {
                     builder.open(&name, href);
+                    end
                 }
             }
-        }
+        };
     }
     builder.finish()
 }
@@ -220,172 +221,195 @@ impl Builder {
 enum Markup {
     /// A `<` that starts no tag: plain text.
     Text,
-    /// A comment, doctype or processing instruction of this many bytes.
+    /// A comment, doctype or processing instruction, ending at this offset.
     Skip(usize),
-    /// A start or end tag of this many bytes, its lower-case name, and an `href` if any.
-    Tag { name: String, closing: bool, href: Option<String>, len: usize },
+    /// A start or end tag ending at `end`, its lower-case name, and an `href` if any.
+    Tag { name: String, closing: bool, href: Option<String>, end: usize },
 }
 
-fn read_markup(s: &str) -> Markup {
+// The tokenizer works on byte offsets and only ever splits at ASCII bytes, so every
+// `slice` below falls on a char boundary; `get` keeps even a mistake panic-free.
+
+fn slice(s: &str, from: usize, to: usize) -> &str {
+    s.get(from..to).unwrap_or_default()
+}
+
+fn find_byte(b: &[u8], from: usize, byte: u8) -> Option<usize> {
+    b.get(from..)?.iter().position(|&c| c == byte).map(|i| i + from)
+}
+
+fn find_seq(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
+    b.get(from..)?.windows(pat.len()).position(|w| w == pat).map(|i| i + from)
+}
+
+fn is_space(c: u8) -> bool {
+    c.is_ascii_whitespace()
+}
+
+fn past(b: &[u8], from: usize, byte: u8) -> usize {
+    find_byte(b, from, byte).map_or(b.len(), |i| i + 1)
+}
+
+fn read_markup(s: &str, at: usize) -> Markup {
     let b = s.as_bytes();
-    if let Some(comment) = s.strip_prefix("<!--") {
-        return Markup::Skip(comment.find("-->").map(|i| i + 7).unwrap_or(s.len()));
+    if b.get(at..at + 4) == Some(b"<!--") {
+        return Markup::Skip(find_seq(b, at + 4, b"-->").map_or(b.len(), |i| i + 3));
     }
-    if matches!(b.get(1), Some(b'!' | b'?')) {
-        return Markup::Skip(s.find('>').map(|i| i + 1).unwrap_or(s.len()));
+    if matches!(b.get(at + 1), Some(b'!' | b'?')) {
+        return Markup::Skip(past(b, at, b'>'));
     }
-    let closing = b.get(1) == Some(&b'/');
-    let name_start = if closing { 2 } else { 1 };
+    let closing = b.get(at + 1) == Some(&b'/');
+    let name_start = at + if closing { 2 } else { 1 };
     if !b.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
-        return if closing { Markup::Skip(s.find('>').map(|i| i + 1).unwrap_or(s.len())) } else { Markup::Text };
+        return if closing { Markup::Skip(past(b, at, b'>')) } else { Markup::Text };
     }
-    let name_end = s[name_start..]
-        .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
-        .map(|i| i + name_start)
-        .unwrap_or(s.len());
-    let name = s[name_start..name_end].to_ascii_lowercase();
-    let (href, len) = read_attributes(s, name_end);
-    Markup::Tag { name, closing, href, len }
+    let mut name_end = name_start;
+    while b.get(name_end).is_some_and(|&c| !is_space(c) && c != b'/' && c != b'>') {
+        name_end += 1;
+    }
+    let name = slice(s, name_start, name_end).to_ascii_lowercase();
+    let (href, end) = read_attributes(s, name_end);
+    Markup::Tag { name, closing, href, end }
 }
 
-/// Reads attributes from `at` to the end of the tag; returns the `href` value and the tag's length.
+/// Reads attributes from `at` to the end of the tag; returns the `href` value and the end.
 fn read_attributes(s: &str, mut at: usize) -> (Option<String>, usize) {
     let b = s.as_bytes();
     let mut href = None;
+    let skip_spaces = |mut i: usize| {
+        while b.get(i).is_some_and(|&c| is_space(c)) {
+            i += 1;
+        }
+        i
+    };
     loop {
-        while b.get(at).is_some_and(|c| c.is_ascii_whitespace() || *c == b'/') {
+        while b.get(at).is_some_and(|&c| is_space(c) || c == b'/') {
             at += 1;
         }
         match b.get(at) {
-            None => return (href, s.len()),
+            None => return (href, b.len()),
             Some(b'>') => return (href, at + 1),
             _ => {}
         }
         let name_start = at;
-        while b.get(at).is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'=' | b'>' | b'/')) {
+        // A name may start with `=`, as in browsers; it always takes at least one byte.
+        at += 1;
+        while b.get(at).is_some_and(|&c| !is_space(c) && !matches!(c, b'=' | b'>' | b'/')) {
             at += 1;
         }
-        // An attribute name may start with `=`; take it as part of the name like browsers do.
-        if at == name_start {
-            at += 1;
-        }
-        let name = &s[name_start..at];
-        while b.get(at).is_some_and(u8::is_ascii_whitespace) {
-            at += 1;
-        }
+        let name = slice(s, name_start, at);
+        at = skip_spaces(at);
         if b.get(at) != Some(&b'=') {
             continue;
         }
-        at += 1;
-        while b.get(at).is_some_and(u8::is_ascii_whitespace) {
-            at += 1;
-        }
-        let value = match b.get(at) {
+        at = skip_spaces(at + 1);
+        let (from, to) = match b.get(at) {
             Some(&q @ (b'"' | b'\'')) => {
-                let start = at + 1;
-                let end = s[start..].find(char::from(q)).map(|i| i + start).unwrap_or(s.len());
-                at = (end + 1).min(s.len());
-                &s[start..end]
+                let close = find_byte(b, at + 1, q).unwrap_or(b.len());
+                let span = (at + 1, close);
+                at = (close + 1).min(b.len());
+                span
             }
             _ => {
-                let start = at;
-                while b.get(at).is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>') {
+                let from = at;
+                while b.get(at).is_some_and(|&c| !is_space(c) && c != b'>') {
                     at += 1;
                 }
-                &s[start..at]
+                (from, at)
             }
         };
-        if name.eq_ignore_ascii_case("href") && href.is_none() {
-            href = Some(decode_entities(value));
+        if href.is_none() && name.eq_ignore_ascii_case("href") {
+            href = Some(decode_entities(slice(s, from, to)));
         }
     }
 }
 
-/// Skips an opaque element's content up to and including `</name>`.
-fn skip_past_end_tag<'a>(s: &'a str, name: &str) -> &'a str {
-    let lower = s.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find("</") {
-        let at = from + i + 2;
-        if lower[at..].starts_with(name) {
-            let after = at + name.len();
-            if lower.as_bytes().get(after).is_none_or(|c| c.is_ascii_whitespace() || matches!(c, b'>' | b'/')) {
-                let end = lower[after..].find('>').map(|j| after + j + 1).unwrap_or(s.len());
-                return &s[end..];
-            }
+/// The offset just past an opaque element's `</name>`, or the end of the input.
+fn skip_past_end_tag(b: &[u8], mut from: usize, name: &[u8]) -> usize {
+    while let Some(i) = find_seq(b, from, b"</") {
+        let at = i + 2;
+        let after = at + name.len();
+        let same_name = b.get(at..after).is_some_and(|n| n.eq_ignore_ascii_case(name));
+        if same_name && b.get(after).is_none_or(|&c| is_space(c) || c == b'>' || c == b'/') {
+            return past(b, after, b'>');
         }
         from = at;
     }
-    ""
+    b.len()
 }
 
 /// Decodes character references: numeric ones and the named ones news text uses.
 pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
-    }
+    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        match decode_one(rest) {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(amp) = find_byte(b, at, b'&') {
+        at = amp + 1;
+        if let Some((c, end)) = decode_one(b, at) {
+            out.push_str(slice(s, copied, amp));
+            out.push(c);
+            at = end;
+            copied = end;
         }
     }
-    out.push_str(rest);
+    out.push_str(slice(s, copied, b.len()));
     out
 }
 
-/// One character reference at the start of `s` (which begins with `&`): the char and bytes used.
-fn decode_one(s: &str) -> Option<(char, usize)> {
-    let body_end = s[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).map(|i| i + 1).unwrap_or(s.len());
-    let body = &s[1..body_end];
-    let len = if s.as_bytes().get(body_end) == Some(&b';') { body_end + 1 } else { body_end };
-    if let Some(num) = body.strip_prefix('#') {
-        let code = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse::<u32>().ok()?,
+/// One character reference whose body starts at `at` (just past `&`): the char and its end.
+fn decode_one(b: &[u8], at: usize) -> Option<(char, usize)> {
+    let mut end = at;
+    while b.get(end).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'#') {
+        end += 1;
+    }
+    let body = b.get(at..end)?;
+    let end = if b.get(end) == Some(&b';') { end + 1 } else { end };
+    if let Some(num) = body.strip_prefix(b"#") {
+        let (digits, radix) = match num {
+            [b'x' | b'X', hex @ ..] => (hex, 16),
+            _ => (num, 10),
         };
+        if digits.is_empty() {
+            return None;
+        }
+        let mut code: u32 = 0;
+        for &d in digits {
+            let v = char::from(d).to_digit(radix)?;
+            code = code.saturating_mul(radix).saturating_add(v);
+        }
         let c = char::from_u32(code).filter(|&c| c != '\0').unwrap_or('\u{FFFD}');
-        return Some((c, len));
+        return Some((c, end));
     }
     let c = match body {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "colon" => ':',
-        "Tab" => '\t',
-        "NewLine" => '\n',
-        "laquo" => '«',
-        "raquo" => '»',
-        "rsquo" => '’',
-        "lsquo" => '‘',
-        "rdquo" => '”',
-        "ldquo" => '“',
-        "hellip" => '…',
-        "ndash" => '–',
-        "mdash" => '—',
-        "eacute" => 'é',
-        "egrave" => 'è',
-        "agrave" => 'à',
-        "ccedil" => 'ç',
-        "ecirc" => 'ê',
-        "ocirc" => 'ô',
-        "euro" => '€',
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        b"nbsp" => '\u{a0}',
+        b"colon" => ':',
+        b"Tab" => '\t',
+        b"NewLine" => '\n',
+        b"laquo" => '«',
+        b"raquo" => '»',
+        b"rsquo" => '’',
+        b"lsquo" => '‘',
+        b"rdquo" => '”',
+        b"ldquo" => '“',
+        b"hellip" => '…',
+        b"ndash" => '–',
+        b"mdash" => '—',
+        b"eacute" => 'é',
+        b"egrave" => 'è',
+        b"agrave" => 'à',
+        b"ccedil" => 'ç',
+        b"ecirc" => 'ê',
+        b"ocirc" => 'ô',
+        b"euro" => '€',
         _ => return None,
     };
-    Some((c, len))
+    Some((c, end))
 }
 
 #[cfg(test)]

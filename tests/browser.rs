@@ -1,6 +1,7 @@
 //! The widget in a real browser (headless Chromium through `wasm-pack test --headless --chrome`):
 //! mounting, shadow roots, banner, dismissal, card expand/collapse, ARIA, bad feeds.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use depeche::dom::{fetch::parse_json, render};
 use depeche::feed::{self, Feed};
@@ -72,19 +73,30 @@ fn text(root: &ShadowRoot, selector: &str) -> String {
     find(root, selector).text_content().unwrap_or_default()
 }
 
+/// Waits until the banner's live region has been filled.
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, depeche::dom::banner::ANNOUNCE_DELAY_MS + 50)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 fn click(e: &Element) {
     e.dyn_ref::<HtmlElement>().unwrap().click();
 }
 
 /// Records console.warn lines while `f` runs.
-async fn warnings_during<F: std::future::Future<Output = ()>>(f: F) -> Vec<String> {
+fn warnings_during(f: impl FnOnce()) -> Vec<String> {
     let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).unwrap();
     let original = js_sys::Reflect::get(&console, &"warn".into()).unwrap();
     let seen = Rc::new(RefCell::new(Vec::new()));
     let sink = Rc::clone(&seen);
     let hook = Closure::<dyn FnMut(JsValue)>::new(move |m: JsValue| sink.borrow_mut().push(m.as_string().unwrap_or_default()));
     js_sys::Reflect::set(&console, &"warn".into(), hook.as_ref()).unwrap();
-    f.await;
+    f();
     js_sys::Reflect::set(&console, &"warn".into(), &original).unwrap();
     let out = seen.borrow().clone();
     out
@@ -93,7 +105,7 @@ async fn warnings_during<F: std::future::Future<Output = ()>>(f: F) -> Vec<Strin
 #[wasm_bindgen_test]
 async fn card_renders_the_sample_story_in_french_inside_a_styled_shadow_root() {
     let mounts = page(&[("card", None)]);
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
     let root = shadow(&mounts[0]);
     assert_eq!(root.mode(), web_sys::ShadowRootMode::Open);
     assert_eq!(root.adopted_style_sheets().length(), 1);
@@ -109,7 +121,7 @@ async fn card_renders_the_sample_story_in_french_inside_a_styled_shadow_root() {
 #[wasm_bindgen_test]
 async fn card_expands_and_collapses_with_aria_state() {
     let mounts = page(&[("card", None)]);
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
     let root = shadow(&mounts[0]);
     let toggle = find(&root, "button[part=toggle]");
     let body_id = toggle.get_attribute("aria-controls").unwrap();
@@ -134,7 +146,7 @@ async fn english_byline_uses_intl() {
     let mounts = page(&[("card", None)]);
     let mut s = settings();
     s.lang = Some("en".into());
-    render(&s, &sample_feed(), NOW).await.unwrap();
+    render(&s, &sample_feed(), NOW).unwrap();
     let root = shadow(&mounts[0]);
     // Intl puts U+202F (narrow no-break space) before PM.
     assert_eq!(
@@ -147,8 +159,11 @@ async fn english_byline_uses_intl() {
 #[wasm_bindgen_test]
 async fn banner_shows_the_urgent_item_in_a_live_region_and_opens_the_card() {
     let mounts = page(&[("banner", None), ("card", None)]);
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
     let banner = shadow(&mounts[0]);
+    let live_now = find(&banner, "[part=live]");
+    assert_eq!(live_now.text_content().as_deref(), Some(""), "the live region arrives empty");
+    settle().await;
     let live = find(&banner, "[part=live]");
     assert_eq!(live.get_attribute("aria-live").as_deref(), Some("assertive"));
     assert_eq!(
@@ -165,7 +180,7 @@ async fn banner_shows_the_urgent_item_in_a_live_region_and_opens_the_card() {
 #[wasm_bindgen_test]
 async fn dismissal_is_remembered_per_item() {
     let mounts = page(&[("banner", None)]);
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
     let banner = shadow(&mounts[0]);
     click(&find(&banner, "[part=close]"));
     assert!(banner.first_child().is_none(), "closed banner is gone");
@@ -177,7 +192,8 @@ async fn dismissal_is_remembered_per_item() {
     let fresh = d.create_element("div").unwrap();
     fresh.set_attribute("data-depeche", "banner").unwrap();
     d.body().unwrap().append_child(&fresh).unwrap();
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
+    settle().await;
     let again = shadow(&fresh);
     assert_eq!(text(&again, "[part=title]"), "Flash floods cut the main road out of Niamey");
     assert_eq!(find(&again, "[part=live]").get_attribute("aria-live").as_deref(), Some("polite"));
@@ -186,7 +202,8 @@ async fn dismissal_is_remembered_per_item() {
 #[wasm_bindgen_test]
 async fn without_a_banner_mount_the_banner_goes_first_in_body() {
     page(&[("card", Some("dakar-port-2017-06-17"))]);
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
+    settle().await;
     let first = doc().body().unwrap().first_element_child().unwrap();
     assert_eq!(first.get_attribute("data-depeche").as_deref(), Some("banner"));
     let root = shadow(&first);
@@ -200,8 +217,8 @@ async fn without_a_banner_mount_the_banner_goes_first_in_body() {
 #[wasm_bindgen_test]
 async fn rendering_twice_renders_once() {
     let mounts = page(&[("banner", None), ("card", None)]);
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
     assert_eq!(shadow(&mounts[0]).query_selector_all("aside").unwrap().length(), 1);
     assert_eq!(shadow(&mounts[1]).query_selector_all("article").unwrap().length(), 1);
     assert_eq!(doc().query_selector_all("[data-depeche]").unwrap().length(), 2);
@@ -210,7 +227,7 @@ async fn rendering_twice_renders_once() {
 #[wasm_bindgen_test]
 async fn several_cards_pinned_to_articles_and_html_content_is_built_safely() {
     let mounts = page(&[("card", Some("dakar-port-2017-06-17")), ("card", Some("sahel-summit-2017-06-16"))]);
-    render(&settings(), &sample_feed(), NOW).await.unwrap();
+    render(&settings(), &sample_feed(), NOW).unwrap();
     let dakar = shadow(&mounts[0]);
     assert_eq!(text(&dakar, "[part=title]"), "Le port de Dakar inaugure un nouveau terminal à conteneurs");
     assert_eq!(text(&dakar, "[part=byline]"), "Rédigé par Fatou Ndiaye et Ibrahima Sarr le 17 juin 2017 à 14:30 | Lu 89 fois");
@@ -229,7 +246,7 @@ async fn hostile_html_never_becomes_markup() {
         "<p>a<script>alert(1)</script><a href=\"javascript:alert(1)\" onclick=\"alert(1)\">b</a><img src=x onerror=alert(1)></p><p>c</p>"}]}"#;
     let f = feed::parse(&parse_json(json).unwrap()).unwrap().feed;
     let mounts = page(&[("card", None)]);
-    render(&settings(), &f, NOW).await.unwrap();
+    render(&settings(), &f, NOW).unwrap();
     let root = shadow(&mounts[0]);
     assert_eq!(text(&root, "[part=title]"), "<img src=x onerror=alert(1)>");
     assert!(root.query_selector("img, script, [onclick], [onerror]").unwrap().is_none());
@@ -250,10 +267,7 @@ async fn a_bad_feed_item_is_reported_with_its_path_and_skipped() {
 async fn an_unknown_article_logs_one_message_and_leaves_the_mount_untouched() {
     let mounts = page(&[("card", Some("nope"))]);
     let f = sample_feed();
-    let logged = warnings_during(async {
-        render(&settings(), &f, NOW).await.unwrap();
-    })
-    .await;
+    let logged = warnings_during(|| render(&settings(), &f, NOW).unwrap());
     assert!(mounts[0].shadow_root().is_none());
     let ours: Vec<_> = logged.iter().filter(|l| l.starts_with("depeche: ")).collect();
     assert_eq!(ours, ["depeche: data-article=\"nope\": no such item in the feed"]);
@@ -265,10 +279,7 @@ async fn a_bad_time_zone_falls_back_to_the_readers_own() {
     let mut s = settings();
     s.time_zone = Some("Mars/Olympus".into());
     let f = sample_feed();
-    let logged = warnings_during(async {
-        render(&s, &f, NOW).await.unwrap();
-    })
-    .await;
+    let logged = warnings_during(|| render(&s, &f, NOW).unwrap());
     assert!(logged.iter().any(|l| l.starts_with("depeche: data-time-zone: \"Mars/Olympus\"")), "{logged:?}");
     assert!(text(&shadow(&mounts[0]), "[part=byline]").starts_with("Rédigé par Massene Diop le 18 juin 2017"));
 }

@@ -9,7 +9,7 @@ use crate::feed::Item;
 use crate::i18n::{self, Locale};
 use crate::url::safe_http_url;
 use std::rc::Rc;
-use web_sys::{Document, ShadowRoot};
+use web_sys::{Document, Element, Node, ShadowRoot};
 
 /// The item ids the reader has closed, from localStorage.
 pub fn dismissed() -> Vec<String> {
@@ -20,7 +20,7 @@ pub fn dismissed() -> Vec<String> {
 ///
 /// The live region is attached empty and filled a moment later, because screen readers
 /// announce changes to a live region, not a region that arrives already filled.
-pub async fn render(
+pub fn render(
     doc: &Document,
     root: &ShadowRoot,
     item: &Item,
@@ -57,20 +57,32 @@ pub async fn render(
         el::clear(&root_for_close);
     }));
 
-    timer::sleep(50).await;
-
+    let mut content: Vec<Node> = Vec::new();
     if let Some(k) = i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()) {
         let kicker = el::text(doc, "strong", "kicker", k)?;
         el::attr(&kicker, "class", "kicker");
-        el::append(&live, &kicker)?;
-        el::append_text(doc, &live, strings.kicker_separator)?;
+        content.push(kicker.into());
+        content.push(doc.create_text_node(strings.kicker_separator).into());
     }
+    content.push(title_element(doc, item, card, &mut listeners)?.into());
+    timer::after(ANNOUNCE_DELAY_MS, move || {
+        for node in &content {
+            let _ = el::append(&live, node);
+        }
+    });
+    Ok(listeners)
+}
+
+/// How long the live region stays empty before its text arrives.
+pub const ANNOUNCE_DELAY_MS: i32 = 50;
+
+/// The title: a button that opens the card, else a link to the story, else plain text.
+fn title_element(doc: &Document, item: &Item, card: Option<Rc<Card>>, listeners: &mut Vec<Listener>) -> Result<Element, Error> {
     let url = item.url.as_deref().and_then(safe_http_url);
-    let title = match (&card, url) {
+    let title = match (card, url) {
         (Some(card), _) => {
             let b = el::text(doc, "button", "title", &item.title)?;
             el::attr(&b, "type", "button");
-            let card = Rc::clone(card);
             listeners.push(Listener::new(&b, "click", move |_| card.reveal()));
             b
         }
@@ -82,6 +94,5 @@ pub async fn render(
         (None, None) => el::text(doc, "span", "title", &item.title)?,
     };
     el::attr(&title, "class", "title");
-    el::append(&live, &title)?;
-    Ok(listeners)
+    Ok(title)
 }

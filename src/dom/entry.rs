@@ -47,18 +47,18 @@ async fn run(script: &Element) -> Result<(), Error> {
     for skipped in parsed.skipped {
         report(&Error::Feed(skipped));
     }
-    render(&settings, &parsed.feed, js_sys::Date::now() as Millis).await
+    render(&settings, &parsed.feed, js_sys::Date::now() as Millis)
 }
 
 /// Renders every unrendered mount of the page from `feed` as of `now`, and keeps what they
 /// need to stay interactive.
-pub async fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
-    let rendered = render_mounts(settings, feed, now).await?;
+pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
+    let rendered = render_mounts(settings, feed, now)?;
     LIVE.with(|live| live.borrow_mut().push(rendered));
     Ok(())
 }
 
-async fn render_mounts(settings: &Settings, feed: &Feed, now: Millis) -> Result<Rendered, Error> {
+fn render_mounts(settings: &Settings, feed: &Feed, now: Millis) -> Result<Rendered, Error> {
     let doc = el::document()?;
     let page_lang = doc.document_element().map(|e| e.get_attribute("lang")).unwrap_or_default();
     let (mut mounts, errors) = mount::find(&doc);
@@ -93,7 +93,7 @@ async fn render_mounts(settings: &Settings, feed: &Feed, now: Millis) -> Result<
     let card = rendered.cards.iter().find(|c| c.item_id == item.id).cloned();
     for m in mounts.iter().filter(|m| m.kind == Kind::Banner) {
         let root = mount::shadow(&m.host)?;
-        let listeners = banner::render(&doc, &root, item, &locale, card.clone()).await?;
+        let listeners = banner::render(&doc, &root, item, &locale, card.clone())?;
         rendered.listeners.extend(listeners);
     }
     Ok(rendered)
