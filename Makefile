@@ -1,0 +1,48 @@
+# Dépêche: `make demo` runs the demo, `make test` runs every test. Both install what is missing.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+PORT ?= 8080
+PARTNER_PORT ?= 8081
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+
+WASM_PACK_BUILD := wasm-pack build --release --target web --no-typescript --no-pack
+
+.PHONY: demo test build collector size bench setup-build setup-test setup-bench clean
+
+demo: build collector
+	@mkdir -p .demo
+	target/release/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
+	  --db .demo/depeche.db --www www --pkg pkg \
+	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
+
+test: setup-test build collector
+	scripts/test.sh
+
+build: setup-build
+	$(WASM_PACK_BUILD)
+
+collector:
+	cargo build --release -p depeche-collector
+
+size: build
+	scripts/size.sh
+	@command -v twiggy >/dev/null && { cargo build --release --target wasm32-unknown-unknown -q; \
+	  twiggy top -n 15 target/wasm32-unknown-unknown/release/depeche.wasm; } || \
+	  echo "(cargo install twiggy --locked for the breakdown)"
+
+bench: setup-bench collector
+	scripts/bench.sh
+
+setup-build:
+	scripts/setup.sh build
+
+setup-test:
+	scripts/setup.sh test
+
+setup-bench:
+	scripts/setup.sh bench
+
+clean:
+	rm -rf pkg .demo tests/e2e/artifacts
+	cargo clean

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the build, the demo and the tests need, skipping what is already there.
+#   scripts/setup.sh build   Rust wasm target, wasm-pack, wasm-bindgen-cli, binaryen (npm)
+#   scripts/setup.sh test    the above, plus Chromium, ChromeDriver and playwright-core
+#   scripts/setup.sh bench   the above build tools, plus wrk
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-build}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf 'setup: %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]} (apt)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The wasm-bindgen CLI must match the version pinned with `=` in Cargo.toml exactly.
+bindgen_version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+if ! command -v wasm-pack >/dev/null; then
+  say "installing wasm-pack (takes a few minutes)"
+  cargo install wasm-pack --locked
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
+  say "installing wasm-bindgen-cli $bindgen_version"
+  # Not --locked: the registry lacks one of its locked dependencies.
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
+  say "installing npm tools (binaryen's wasm-opt, playwright-core)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+case "$what" in
+  build) ;;
+  test) apt_install chromium chromium-driver ;;
+  bench) apt_install wrk ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac

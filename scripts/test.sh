@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test suite, even after one fails, then repeats each runner's own summary lines.
+# Fails if any suite fails or runs no test at all.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+logs=$(mktemp -d)
+failed=()
+summaries=()
+
+# suite NAME PATTERN COUNT_AWK -- COMMAND...: runs COMMAND, keeps the lines matching PATTERN,
+# and counts the tests that ran with COUNT_AWK over them.
+suite() {
+  local name=$1 pattern=$2 count=$3
+  shift 4
+  printf '\n=== %s: %s\n' "$name" "$*"
+  "$@" 2>&1 | tee "$logs/$name.log"
+  local status=${PIPESTATUS[0]}
+  local lines ran
+  lines=$(grep -E "$pattern" "$logs/$name.log")
+  ran=$(printf '%s\n' "$lines" | awk "$count")
+  if [ "$status" -ne 0 ]; then
+    failed+=("$name (exit $status)")
+  elif [ "${ran:-0}" -eq 0 ]; then
+    failed+=("$name (ran no test)")
+  fi
+  summaries+=("--- $name: ${ran:-0} tests ran")
+  # Empty test binaries (doc-tests, wasm-only files compiled natively) say "0 passed"; skip them.
+  while IFS= read -r l; do
+    [ -n "$l" ] && [[ "$l" != *" 0 passed; 0 failed"* ]] && summaries+=("$l")
+  done <<< "$lines"
+}
+
+cargo_count='{ for (i = 1; i <= NF; i++) if ($i ~ /^passed;?$/ || $i ~ /^failed;?$/) n += $(i-1) } END { print n + 0 }'
+node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
+
+suite native '^test result:' "$cargo_count" -- cargo test --workspace --color never
+suite browser '^test result:' "$cargo_count" -- wasm-pack test --headless --chrome -- --test browser
+suite node-wasm '^test result:' "$cargo_count" -- wasm-pack test --node -- --test node
+suite e2e '^# (tests|pass|fail) ' "$node_count" -- node --test --test-concurrency=1 tests/e2e/
+
+printf '\n=== summary\n'
+[ ${#failed[@]} -eq 0 ] || printf 'FAILED: %s\n' "${failed[@]}"
+printf '%s\n' "${summaries[@]}"
+[ ${#failed[@]} -eq 0 ]

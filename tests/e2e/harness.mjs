@@ -1,0 +1,91 @@
+// Shared set-up of the end-to-end tests: a collector on free loopback ports with a fresh
+// database, and headless Chromium driven by playwright-core (the system's, never a download).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const artifacts = join(root, 'tests/e2e/artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+/** An ordinary desktop User-Agent: the collector does not count "HeadlessChrome". */
+export const USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts the collector; resolves once it answers. Call `stop()` when done. */
+export async function startCollector(extraArgs = []) {
+  const port = await freePort();
+  const partnerPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'depeche-e2e-'));
+  const bin = join(root, 'target/release/depeche-collector');
+  const args = [
+    '--listen', `127.0.0.1:${port}`, '--feed', join(root, 'www/feed.json'), '--db', join(dir, 'e2e.db'),
+    '--www', join(root, 'www'), '--pkg', join(root, 'pkg'),
+    '--partner-listen', `127.0.0.1:${partnerPort}`, '--allow-origin', `http://127.0.0.1:${partnerPort}`,
+    ...extraArgs,
+  ];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const origin = `http://localhost:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`collector exited: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    origin,
+    partner: `http://127.0.0.1:${partnerPort}`,
+    dir,
+    log: () => log,
+    stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }),
+  };
+}
+
+/** Launches the system's Chromium with the flags this machine needs. */
+export async function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** A new page that records console lines and uncaught errors. */
+export async function openPage(browser, options = {}) {
+  const context = await browser.newContext({ userAgent: USER_AGENT, viewport: { width: 1000, height: 900 }, ...options });
+  const page = await context.newPage();
+  const record = { console: [], errors: [] };
+  page.on('console', (m) => record.console.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => record.errors.push(e.message));
+  return { context, page, record };
+}
+
+/** Console lines the widget wrote. */
+export const widgetLines = (record) => record.console.filter((l) => l.includes('depeche:'));
+
+/** The text of the first element matching `selector` inside the shadow root of `host`. */
+export async function shadowText(page, host, selector) {
+  return page.evaluate(([h, s]) => {
+    const el = document.querySelector(h)?.shadowRoot?.querySelector(s);
+    return el ? el.textContent : null;
+  }, [host, selector]);
+}

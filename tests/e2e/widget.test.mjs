@@ -1,0 +1,161 @@
+// End to end: the demo pages served by the collector, in headless Chromium.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { artifacts, launch, openPage, shadowText, startCollector, widgetLines } from './harness.mjs';
+
+const TITLE = 'Attaque en cours contre un lieu à Bamako fréquenté par des expatriés';
+const BYLINE_FR = 'Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois';
+
+describe('the demo pages', () => {
+  let server, browser;
+  before(async () => {
+    server = await startCollector();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows the French banner and card with the exact text', async () => {
+    const { context, page, record } = await openPage(browser);
+    await page.goto(`${server.origin}/`);
+    const banner = page.locator('[data-depeche=banner] [part=live]');
+    await banner.filter({ hasText: TITLE }).waitFor();
+    assert.equal(await banner.textContent(), `URGENT : ${TITLE}`);
+    assert.equal(await banner.getAttribute('aria-live'), 'assertive');
+    assert.equal(await shadowText(page, '[data-depeche=card]', '[part=title]'), TITLE);
+    assert.equal(await shadowText(page, '[data-depeche=card]', '[part=byline]'), BYLINE_FR);
+    assert.equal(
+      await shadowText(page, '[data-depeche=card]', '[part=lede]'),
+      'Une attaque était en cours dimanche après-midi contre un campement touristique à Bamako, la capitale malienne. ' +
+        "Il s'agit du campement Kangaba, un hotel fréquenté par les Occidentaux.",
+    );
+    await page.screenshot({ path: join(artifacts, 'demo-fr.png'), fullPage: true });
+    assert.deepEqual(record.errors, []);
+    assert.deepEqual(widgetLines(record), []);
+    await context.close();
+  });
+
+  it('expands and collapses the card by mouse', async () => {
+    const { context, page } = await openPage(browser);
+    await page.goto(`${server.origin}/`);
+    const toggle = page.locator('[data-depeche=card] button[part=toggle]');
+    const signature = page.locator('[data-depeche=card] [part=signature]');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    assert.equal(await signature.isVisible(), false);
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    assert.equal(await toggle.textContent(), 'Réduire');
+    await signature.waitFor({ state: 'visible' });
+    assert.equal(await signature.textContent(), 'Kassim Traoré, correspondant à Bamako');
+    await page.screenshot({ path: join(artifacts, 'demo-fr-expanded.png'), fullPage: true });
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await signature.waitFor({ state: 'hidden' });
+    await context.close();
+  });
+
+  it('expands and collapses the card by keyboard', async () => {
+    const { context, page } = await openPage(browser);
+    await page.goto(`${server.origin}/`);
+    const toggle = page.locator('[data-depeche=card] button[part=toggle]');
+    await toggle.waitFor();
+    // Tab through the page until the toggle has focus, as a keyboard user would.
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press('Tab');
+      if (await toggle.evaluate((el) => el.getRootNode().activeElement === el)) break;
+    }
+    assert.ok(await toggle.evaluate((el) => el.getRootNode().activeElement === el), 'the toggle is reachable by Tab');
+    await page.keyboard.press('Enter');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    await page.keyboard.press('Space');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await context.close();
+  });
+
+  it('opens the card from the banner', async () => {
+    const { context, page } = await openPage(browser, { viewport: { width: 1000, height: 400 } });
+    await page.goto(`${server.origin}/`);
+    await page.locator('[data-depeche=banner] button[part=title]').click();
+    const toggle = page.locator('[data-depeche=card] button[part=toggle]');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    assert.ok(await toggle.evaluate((el) => el.getRootNode().activeElement === el), 'focus moved to the card');
+    await context.close();
+  });
+
+  it('closes the banner and remembers it', async () => {
+    const { context, page } = await openPage(browser);
+    await page.goto(`${server.origin}/`);
+    await page.locator('[data-depeche=banner] [part=close]').click();
+    assert.equal(await page.locator('[data-depeche=banner] [part=banner]').count(), 0);
+    await page.reload();
+    const next = page.locator('[data-depeche=banner] [part=title]');
+    await next.waitFor();
+    assert.equal(await next.textContent(), 'Flash floods cut the main road out of Niamey');
+    await context.close();
+  });
+
+  it('speaks English on the English page, and inserts the banner itself', async () => {
+    const { context, page, record } = await openPage(browser);
+    await page.goto(`${server.origin}/en.html`);
+    const byline = page.locator('[data-depeche=card] [part=byline]');
+    await byline.waitFor();
+    assert.equal(
+      (await byline.textContent()).replace(/\u202f/g, ' '),
+      'By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times',
+    );
+    const first = await page.evaluate(() => document.body.firstElementChild.getAttribute('data-depeche'));
+    assert.equal(first, 'banner');
+    assert.equal(await page.locator('[data-depeche=card] [part=toggle]').textContent(), 'Read more');
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
+  it('renders once when the script is loaded twice, with several cards', async () => {
+    const { context, page, record } = await openPage(browser);
+    await page.goto(`${server.origin}/two-cards.html`);
+    await page.locator('[data-depeche=card] [part=title]').first().waitFor();
+    await page.waitForTimeout(300);
+    const counts = await page.evaluate(() => ({
+      mounts: document.querySelectorAll('[data-depeche]').length,
+      articles: [...document.querySelectorAll('[data-depeche=card]')].map((m) => m.shadowRoot.querySelectorAll('article').length),
+      banners: document.querySelector('[data-depeche=banner]').shadowRoot.querySelectorAll('aside').length,
+    }));
+    assert.deepEqual(counts, { mounts: 3, articles: [1, 1], banners: 1 });
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
+  it('works cross-origin on the partner site', async () => {
+    const { context, page, record } = await openPage(browser);
+    await page.goto(`${server.partner}/`);
+    const banner = page.locator('[data-depeche=banner] [part=live]');
+    await banner.filter({ hasText: TITLE }).waitFor();
+    assert.equal(await shadowText(page, '[data-depeche=card]', '[part=byline]'), BYLINE_FR);
+    await page.screenshot({ path: join(artifacts, 'partner.png'), fullPage: true });
+    assert.deepEqual(record.errors, []);
+    assert.deepEqual(widgetLines(record), []);
+    await context.close();
+  });
+
+  it('a broken feed costs one console message and leaves the page as it was', async () => {
+    const { context, page, record } = await openPage(browser);
+    await page.route('**/broken.html', (r) =>
+      r.fulfill({
+        contentType: 'text/html; charset=utf-8',
+        body: `<!doctype html><html lang="fr"><body><p id="host">Page hôte</p><div data-depeche="card"></div>
+          <script type="module" src="/embed.js" data-feed="/broken-feed.json"></script></body></html>`,
+      }));
+    await page.route('**/broken-feed.json', (r) => r.fulfill({ contentType: 'application/json', body: '{"items": [' }));
+    await page.goto(`${server.origin}/broken.html`);
+    await page.waitForFunction(() => true);
+    await page.waitForTimeout(500);
+    assert.deepEqual(widgetLines(record), ['warning: depeche: the feed /broken-feed.json is not valid JSON']);
+    assert.deepEqual(record.errors, []);
+    assert.equal(await page.evaluate(() => document.querySelector('[data-depeche=card]').shadowRoot), null);
+    assert.equal(await page.locator('#host').textContent(), 'Page hôte');
+    await context.close();
+  });
+});
