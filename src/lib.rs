@@ -3,6 +3,7 @@
 //! Pure modules (no browser calls, tested with `cargo test`) decide everything; the `dom`
 //! module, compiled only for wasm32, turns those decisions into nodes, listeners and requests.
 
+pub mod beacon;
 pub mod dismissals;
 pub mod error;
 pub mod feed;
@@ -14,6 +15,7 @@ pub mod settings;
 pub mod text;
 pub mod url;
 pub mod view;
+pub mod viewability;
 
 #[cfg(target_arch = "wasm32")]
 pub mod dom;

@@ -283,3 +283,112 @@ async fn a_bad_time_zone_falls_back_to_the_readers_own() {
     assert!(logged.iter().any(|l| l.starts_with("depeche: data-time-zone: \"Mars/Olympus\"")), "{logged:?}");
     assert!(text(&shadow(&mounts[0]), "[part=byline]").starts_with("Rédigé par Massene Diop le 18 juin 2017"));
 }
+
+/// Waits `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Replaces `navigator.sendBeacon` with a recorder answering `accept`; returns what it saw.
+fn stub_send_beacon(accept: bool) -> Rc<RefCell<Vec<(String, String)>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&seen);
+    let stub = Closure::<dyn FnMut(JsValue, JsValue) -> bool>::new(move |url: JsValue, body: JsValue| {
+        sink.borrow_mut().push((url.as_string().unwrap_or_default(), body.as_string().unwrap_or_default()));
+        accept
+    });
+    let navigator = web_sys::window().unwrap().navigator();
+    js_sys::Reflect::set(&navigator, &"sendBeacon".into(), stub.as_ref()).unwrap();
+    stub.forget();
+    seen
+}
+
+/// Puts `mount` first in the body, so that it is in the viewport.
+fn to_top(mount: &Element) {
+    let body = doc().body().unwrap();
+    body.insert_before(mount, body.first_child().as_ref()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_seen_card_sends_one_view_and_one_read_beacon() {
+    let mounts = page(&[("card", Some("sahel-summit-2017-06-16"))]);
+    to_top(&mounts[0]);
+    let seen = stub_send_beacon(true);
+    let mut s = settings();
+    s.beacon = Some("/beacon".into());
+    render(&s, &sample_feed(), NOW).unwrap();
+    sleep(1800).await;
+    let toggle = find(&shadow(&mounts[0]), "[part=toggle]");
+    click(&toggle);
+    click(&toggle);
+    click(&toggle);
+    sleep(800).await;
+    // The auto-inserted banner's item is counted too; this test is about the card's.
+    let seen: Vec<_> = seen.borrow().iter().filter(|(_, b)| b.contains("sahel")).cloned().collect();
+    assert_eq!(
+        seen,
+        [
+            ("/beacon".to_owned(), r#"{"v":1,"item":"sahel-summit-2017-06-16","event":"view","feed":"/feed.json"}"#.to_owned()),
+            ("/beacon".to_owned(), r#"{"v":1,"item":"sahel-summit-2017-06-16","event":"read","feed":"/feed.json"}"#.to_owned()),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_card_out_of_view_sends_no_view() {
+    page(&[("card", Some("niamey-floods-2017-06-18"))]);
+    // A tall paragraph first pushes the card far below the fold.
+    let tall = doc().create_element("pre").unwrap();
+    tall.set_text_content(Some(&"ligne\n".repeat(2000)));
+    to_top(&tall);
+    let seen = stub_send_beacon(true);
+    let mut s = settings();
+    s.beacon = Some("/beacon".into());
+    render(&s, &sample_feed(), NOW).unwrap();
+    sleep(1500).await;
+    assert!(seen.borrow().iter().all(|(_, b)| !b.contains("niamey")), "{:?}", seen.borrow());
+    tall.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_beacon_falls_back_to_a_keepalive_fetch() {
+    let mounts = page(&[("card", Some("dakar-port-2017-06-17"))]);
+    to_top(&mounts[0]);
+    let beacons = stub_send_beacon(false);
+    let window = web_sys::window().unwrap();
+    let original_fetch = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
+    let fetched = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&fetched);
+    let stub = Closure::<dyn FnMut(JsValue, JsValue) -> js_sys::Promise>::new(move |url: JsValue, init: JsValue| {
+        let get = |k: &str| js_sys::Reflect::get(&init, &k.into()).unwrap();
+        sink.borrow_mut().push((url.as_string().unwrap_or_default(), get("keepalive").as_bool(), get("credentials").as_string()));
+        js_sys::Promise::reject(&"offline".into())
+    });
+    js_sys::Reflect::set(&window, &"fetch".into(), stub.as_ref()).unwrap();
+    let mut s = settings();
+    s.beacon = Some("/beacon".into());
+    render(&s, &sample_feed(), NOW).unwrap();
+    sleep(1700).await;
+    js_sys::Reflect::set(&window, &"fetch".into(), &original_fetch).unwrap();
+    assert!(beacons.borrow().iter().any(|(_, b)| b.contains("dakar-port")));
+    let fetched = fetched.borrow().clone();
+    assert!(
+        fetched.contains(&("/beacon".to_owned(), Some(true), Some("omit".to_owned()))),
+        "{fetched:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_removed_mount_releases_its_observers() {
+    let mounts = page(&[("banner", None), ("card", None), ("card", Some("dakar-port-2017-06-17"))]);
+    sleep(20).await;
+    assert_eq!(depeche::dom::page::live_mounts(), 0, "earlier tests' mounts were released");
+    render(&settings(), &sample_feed(), NOW).unwrap();
+    assert_eq!(depeche::dom::page::live_mounts(), 3);
+    mounts[1].remove();
+    sleep(20).await;
+    assert_eq!(depeche::dom::page::live_mounts(), 2);
+}

@@ -9,14 +9,22 @@ use crate::html::{Node as HtmlNode, Tag};
 use crate::i18n::{self, BylineParts, Locale, Strings};
 use crate::url::safe_http_url;
 use crate::view::{card_text, Body};
+use std::cell::RefCell;
+use std::rc::Rc;
 use web_sys::{Document, Element, Node, ShadowRoot};
 
-/// A rendered card, kept so the banner can open it.
+/// A rendered card, kept so the banner can open it and the count can change.
 pub struct Card {
     /// The item shown.
     pub item_id: String,
     /// The publisher's mount element.
     pub host: Element,
+    /// The byline, rewritten when the read count changes.
+    byline: Element,
+    /// What the byline is made of.
+    item: RefCell<Item>,
+    locale: Locale,
+    fmt: Rc<Formatters>,
     /// The expand/collapse button and the part it reveals, when there is more to read.
     expander: Option<Expander>,
     /// Keeps the toggle's click listener registered for as long as the card lives.
@@ -50,7 +58,10 @@ impl Card {
     /// Expands the card, scrolls it into view and moves focus to its button.
     pub fn reveal(&self) {
         if let Some(x) = &self.expander {
-            x.set(true);
+            if !x.is_open() {
+                // Through the button, so that opening counts as a read like a click does.
+                el::click(&x.toggle);
+            }
             el::focus(&x.toggle);
         }
         self.host.scroll_into_view();
@@ -60,9 +71,20 @@ impl Card {
     pub fn is_expanded(&self) -> bool {
         self.expander.as_ref().is_some_and(Expander::is_open)
     }
+
+    /// Shows a new read count in the byline.
+    pub fn set_views(&self, views: u64) {
+        let mut item = self.item.borrow_mut();
+        if item.views != Some(views) {
+            item.views = Some(views);
+            self.byline.set_text_content(Some(&byline_text(&item, &self.locale, &self.fmt)));
+        }
+    }
 }
 
-/// Renders `item` into `root`; `content_lang` is the language of the item's text.
+/// Renders `item` into `root`; `content_lang` is the language of the item's text, and
+/// `on_expand` runs each time the reader opens the body.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     doc: &Document,
     root: &ShadowRoot,
@@ -70,7 +92,8 @@ pub fn render(
     item: &Item,
     content_lang: &str,
     locale: &Locale,
-    fmt: &Formatters,
+    fmt: Rc<Formatters>,
+    on_expand: Rc<dyn Fn()>,
 ) -> Result<Card, Error> {
     let strings = locale.lang.strings();
     let article = el::part(doc, "article", "card")?;
@@ -89,7 +112,7 @@ pub fn render(
     el::attr(&title, "id", "depeche-title");
     el::append(&article, &title)?;
 
-    let byline = el::text(doc, "p", "byline", &byline_text(item, locale, fmt))?;
+    let byline = el::text(doc, "p", "byline", &byline_text(item, locale, &fmt))?;
     el::attr(&byline, "class", "byline");
     el::attr(&byline, "lang", &locale.tag);
     el::append(&article, &byline)?;
@@ -144,12 +167,27 @@ pub fn render(
 
         let x = Expander { toggle: toggle.clone(), body, strings };
         let on_click = x.clone();
-        listeners.push(Listener::new(&toggle, "click", move |_| on_click.set(!on_click.is_open())));
+        listeners.push(Listener::new(&toggle, "click", move |_| {
+            let open = !on_click.is_open();
+            on_click.set(open);
+            if open {
+                on_expand();
+            }
+        }));
         expander = Some(x);
     }
 
     el::append(root, &article)?;
-    Ok(Card { item_id: item.id.clone(), host: host.clone(), expander, _listeners: listeners })
+    Ok(Card {
+        item_id: item.id.clone(),
+        host: host.clone(),
+        byline,
+        item: RefCell::new(item.clone()),
+        locale: locale.clone(),
+        fmt,
+        expander,
+        _listeners: listeners,
+    })
 }
 
 /// The byline in the reader's language, with `Intl`-formatted date, time and count.

@@ -58,3 +58,10 @@ pub fn focus(el: &Element) {
         let _ = h.focus();
     }
 }
+
+/// Clicks `el` as the user would, running its listeners.
+pub fn click(el: &Element) {
+    if let Some(h) = el.dyn_ref::<HtmlElement>() {
+        h.click();
+    }
+}

@@ -4,12 +4,14 @@ use crate::error::Error;
 use crate::json::{Value, MAX_DEPTH};
 use gloo_net::http::Request;
 use js_sys::{Array, Object};
+use web_sys::RequestCache;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Fetches `url` and returns its JSON as a value tree.
-pub async fn feed_json(url: &str) -> Result<Value, Error> {
+/// Fetches `url` and returns its JSON as a value tree; `fresh` revalidates past the HTTP cache.
+pub async fn feed_json(url: &str, fresh: bool) -> Result<Value, Error> {
     let network = || Error::Network { url: url.to_owned() };
-    let response = Request::get(url).send().await.map_err(|_| network())?;
+    let cache = if fresh { RequestCache::NoCache } else { RequestCache::Default };
+    let response = Request::get(url).cache(cache).send().await.map_err(|_| network())?;
     if !response.ok() {
         return Err(Error::Http { url: url.to_owned(), status: response.status() });
     }

@@ -2,6 +2,7 @@
 //! decisions of the pure modules and owns no logic worth testing natively.
 
 pub mod banner;
+mod beacon;
 pub mod card;
 mod console;
 pub mod el;
@@ -10,9 +11,11 @@ pub mod fetch;
 mod intl;
 mod listener;
 pub mod mount;
+pub mod page;
 mod storage;
 mod style;
 mod timer;
+mod track;
 
 pub use console::report;
 pub use entry::{render, start};

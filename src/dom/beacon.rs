@@ -1,0 +1,65 @@
+//! Sending beacons: `navigator.sendBeacon`, else `fetch` with `keepalive`, from an outbox
+//! that is flushed shortly after each event and at once when the page is hidden.
+
+use crate::dom::timer;
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
+use web_sys::{RequestCredentials, RequestInit, RequestMode};
+
+/// Events are coalesced for this long before sending.
+const FLUSH_DELAY_MS: i32 = 500;
+
+thread_local! {
+    static OUTBOX: RefCell<Outbox> = RefCell::new(Outbox::default());
+}
+
+#[derive(Default)]
+struct Outbox {
+    pending: Vec<(String, String)>,
+    flush_scheduled: bool,
+}
+
+/// Queues `body` for `url`; it is sent within half a second, or when the page is hidden.
+pub fn queue(url: &str, body: String) {
+    let schedule = OUTBOX.with(|o| {
+        let mut o = o.borrow_mut();
+        o.pending.push((url.to_owned(), body));
+        !std::mem::replace(&mut o.flush_scheduled, true)
+    });
+    if schedule {
+        timer::after(FLUSH_DELAY_MS, flush);
+    }
+}
+
+/// Sends everything pending now.
+pub fn flush() {
+    let pending = OUTBOX.with(|o| {
+        let mut o = o.borrow_mut();
+        o.flush_scheduled = false;
+        std::mem::take(&mut o.pending)
+    });
+    for (url, body) in pending {
+        send(&url, &body);
+    }
+}
+
+/// One beacon. A string body goes as `text/plain`, a CORS-safelisted type: no preflight.
+fn send(url: &str, body: &str) {
+    let Some(window) = web_sys::window() else { return };
+    // sendBeacon may be missing (it then throws, caught here) or refuse when the page's
+    // in-flight keepalive quota (64 KiB in Chrome) is used up.
+    if window.navigator().send_beacon_with_opt_str(url, Some(body)) == Ok(true) {
+        return;
+    }
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_mode(RequestMode::NoCors);
+    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+    let request = window.fetch_with_str_and_init(url, &init);
+    // Awaiting the promise consumes a rejection, so no `unhandledrejection` reaches the host.
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(request).await;
+    });
+}
