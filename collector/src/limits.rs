@@ -7,13 +7,18 @@ use std::sync::Mutex;
 /// Allows `per_minute` beacons a minute per IP, in bursts of up to the same number.
 pub struct RateLimiter {
     per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, (f64, u64)>>,
+    buckets: Mutex<Buckets>,
+}
+
+struct Buckets {
+    by_ip: HashMap<IpAddr, (f64, u64)>,
+    sweep_at: usize,
 }
 
 impl RateLimiter {
     /// A limiter with the given budget (0 turns limiting off).
     pub fn new(per_minute: u32) -> Self {
-        RateLimiter { per_minute, buckets: Mutex::new(HashMap::new()) }
+        RateLimiter { per_minute, buckets: Mutex::new(Buckets { by_ip: HashMap::new(), sweep_at: 1024 }) }
     }
 
     /// Takes one token for `ip`; `false` when its budget is spent.
@@ -22,12 +27,14 @@ impl RateLimiter {
             return true;
         }
         let cap = f64::from(self.per_minute);
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > 50_000 {
-            // Forget addresses idle long enough to have refilled completely.
-            buckets.retain(|_, (_, at)| now_ms.saturating_sub(*at) < 60_000);
+        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if b.by_ip.len() >= b.sweep_at {
+            // Forget addresses idle long enough to have refilled completely; sweeping only
+            // when the map has doubled keeps it amortised O(1) per beacon.
+            b.by_ip.retain(|_, (_, at)| now_ms.saturating_sub(*at) < 60_000);
+            b.sweep_at = (b.by_ip.len() * 2).max(1024);
         }
-        let (tokens, at) = buckets.entry(ip).or_insert((cap, now_ms));
+        let (tokens, at) = b.by_ip.entry(ip).or_insert((cap, now_ms));
         let refill = now_ms.saturating_sub(*at) as f64 * cap / 60_000.0;
         *tokens = (*tokens + refill).min(cap);
         *at = now_ms;

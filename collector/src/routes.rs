@@ -196,10 +196,8 @@ async fn beacon(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: Head
     if !s.inner.dedupe.first_in_window(now, ids, &key) {
         return outcome(false, "duplicate");
     }
-    let store = s.clone();
-    let added = tokio::task::spawn_blocking(move || store.inner.store.add(&b.item, b.event.as_str())).await;
-    match added {
-        Ok(Ok(_)) => outcome(true, "counted"),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "could not store the beacon; retry later").into_response(),
+    match s.inner.store.add(&b.item, b.event.as_str()).await {
+        Ok(_) => outcome(true, "counted"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "could not store the beacon; retry later").into_response(),
     }
 }

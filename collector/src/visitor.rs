@@ -74,26 +74,57 @@ fn hash(salt: &[u8; 32], ip: IpAddr, user_agent: &str) -> VisitorId {
 }
 
 /// Remembers which visitor viewed which item, and when, for the dedupe window.
-#[derive(Default)]
+///
+/// Keys are (visitor, hash of the item id): fixed-size, no allocation per beacon. Expired
+/// entries are swept when the map has doubled since the last sweep, so the cost stays
+/// amortised O(1) per beacon however many visitors are in the window.
 pub struct Dedupe {
-    seen: Mutex<HashMap<(VisitorId, String), u64>>,
+    inner: Mutex<DedupeMap>,
+}
+
+struct DedupeMap {
+    seen: HashMap<(VisitorId, u64), u64>,
+    sweep_at: usize,
+}
+
+impl Default for Dedupe {
+    fn default() -> Self {
+        Dedupe { inner: Mutex::new(DedupeMap { seen: HashMap::new(), sweep_at: 1024 }) }
+    }
+}
+
+fn item_key(item: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    item.hash(&mut h);
+    h.finish()
 }
 
 impl Dedupe {
     /// Records a view; returns whether it counts (no view by this visitor in the window).
     pub fn first_in_window(&self, now_ms: u64, ids: (VisitorId, Option<VisitorId>), item: &str) -> bool {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() > 100_000 {
-            seen.retain(|_, at| now_ms.saturating_sub(*at) < DEDUPE_WINDOW_MS);
+        let key = item_key(item);
+        let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if m.seen.len() >= m.sweep_at {
+            m.seen.retain(|_, at| now_ms.saturating_sub(*at) < DEDUPE_WINDOW_MS);
+            m.sweep_at = (m.seen.len() * 2).max(1024);
         }
-        let recent = |id: &VisitorId| {
-            seen.get(&(*id, item.to_owned())).is_some_and(|at| now_ms.saturating_sub(*at) < DEDUPE_WINDOW_MS)
-        };
+        let recent = |id: &VisitorId| m.seen.get(&(*id, key)).is_some_and(|at| now_ms.saturating_sub(*at) < DEDUPE_WINDOW_MS);
         if recent(&ids.0) || ids.1.as_ref().is_some_and(recent) {
             return false;
         }
-        seen.insert((ids.0, item.to_owned()), now_ms);
+        m.seen.insert((ids.0, key), now_ms);
         true
+    }
+
+    /// Entries held (for tests of the sweep).
+    pub fn len(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).seen.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -146,6 +177,23 @@ mod tests {
         assert!(!dedupe.first_in_window(after_midnight, salts.ids(after_midnight, IP, CHROME), "k"));
         let later = t + DEDUPE_WINDOW_MS;
         assert!(dedupe.first_in_window(later, salts.ids(later, IP, CHROME), "k"));
+    }
+
+    #[test]
+    fn expired_entries_are_swept() {
+        let salts = Salts::default();
+        let dedupe = Dedupe::default();
+        for i in 0..5000u32 {
+            let ua = i.to_string();
+            assert!(dedupe.first_in_window(DAY_MS, salts.ids(DAY_MS, IP, &ua), "k"));
+        }
+        assert_eq!(dedupe.len(), 5000);
+        let later = DAY_MS + DEDUPE_WINDOW_MS;
+        for i in 0..5000u32 {
+            let ua = (i + 10_000).to_string();
+            dedupe.first_in_window(later, salts.ids(later, IP, &ua), "k");
+        }
+        assert!(dedupe.len() < 10_000, "the first 5000 expired and were swept: {}", dedupe.len());
     }
 
     #[test]

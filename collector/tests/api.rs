@@ -1,0 +1,222 @@
+//! The collector's HTTP handlers, driven with `oneshot` (no socket).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, Response, StatusCode};
+use axum::Router;
+use depeche_collector::feed::SourceFeed;
+use depeche_collector::store::Store;
+use depeche_collector::{app, AppState, Config};
+use http_body_util::BodyExt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const FEED: &str = r#"{"version":"https://jsonfeed.org/version/1.1","items":[
+  {"id":"kangaba","title":"Attaque à Bamako","_depeche":{"views":376}},
+  {"id":"niamey","title":"Floods"}]}"#;
+const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+const T0: u64 = 1_800_000_000_000;
+
+struct Harness {
+    router: Router,
+    clock: Arc<AtomicU64>,
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+fn harness(rate_limit: u32) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let clock = Arc::new(AtomicU64::new(T0));
+    let c = Arc::clone(&clock);
+    let config = Config {
+        allowed_origins: vec!["http://partner.test".into()],
+        rate_limit_per_minute: rate_limit,
+        ..Config::default()
+    };
+    let state = AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, move || c.load(Ordering::SeqCst));
+    Harness { router: app(state.clone()), clock, state, _dir: dir }
+}
+
+fn beacon_body(item: &str, event: &str) -> String {
+    format!(r#"{{"v":1,"item":"{item}","event":"{event}","feed":"http://localhost:8080/feed.json"}}"#)
+}
+
+fn post(body: impl Into<Body>, ip: [u8; 4], ua: &str) -> Request<Body> {
+    let mut r = Request::post("/beacon")
+        .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
+        .header(header::USER_AGENT, ua)
+        .body(body.into())
+        .unwrap();
+    r.extensions_mut().insert(ConnectInfo(SocketAddr::new(IpAddr::V4(Ipv4Addr::from(ip)), 40000)));
+    r
+}
+
+async fn send(h: &Harness, req: Request<Body>) -> Response<Body> {
+    h.router.clone().oneshot(req).await.unwrap()
+}
+
+async fn text(r: Response<Body>) -> String {
+    String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+}
+
+fn counted(r: &Response<Body>) -> bool {
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    r.headers().get("depeche-counted").unwrap() == "1"
+}
+
+async fn views(h: &Harness, id: &str) -> u64 {
+    let r = send(h, Request::get("/feed.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
+    let item = v["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap();
+    item["_depeche"]["views"].as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_view_raises_the_feed_count_by_one() {
+    let h = harness(120);
+    assert_eq!(views(&h, "kangaba").await, 376);
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 1], CHROME)).await));
+    assert_eq!(views(&h, "kangaba").await, 377);
+    assert_eq!(views(&h, "niamey").await, 0);
+}
+
+#[tokio::test]
+async fn one_view_per_visitor_and_item_per_thirty_minutes() {
+    let h = harness(120);
+    let ip = [192, 0, 2, 2];
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), ip, CHROME)).await));
+    h.clock.fetch_add(29 * 60 * 1000, Ordering::SeqCst);
+    assert!(!counted(&send(&h, post(beacon_body("kangaba", "view"), ip, CHROME)).await));
+    // Another browser at the same address is another visitor.
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), ip, "Mozilla/5.0 Firefox/140.0")).await));
+    // Another item by the same visitor counts.
+    assert!(counted(&send(&h, post(beacon_body("niamey", "view"), ip, CHROME)).await));
+    h.clock.fetch_add(60 * 1000, Ordering::SeqCst);
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), ip, CHROME)).await));
+    assert_eq!(views(&h, "kangaba").await, 379);
+}
+
+#[tokio::test]
+async fn reads_are_counted_apart_from_views() {
+    let h = harness(120);
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "read"), [192, 0, 2, 3], CHROME)).await));
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 3], CHROME)).await));
+    assert_eq!(views(&h, "kangaba").await, 377);
+    assert_eq!(h.state.store().counts("read").unwrap().get("kangaba"), Some(&1));
+}
+
+#[tokio::test]
+async fn bots_and_prefetches_are_not_counted() {
+    let h = harness(120);
+    for ua in ["Mozilla/5.0 (compatible; Googlebot/2.1)", "Mozilla/5.0 HeadlessChrome/156.0", ""] {
+        let r = send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 4], ua)).await;
+        assert!(!counted(&r), "{ua}");
+        assert_eq!(r.headers().get("depeche-reason").unwrap(), "bot");
+    }
+    let mut req = post(beacon_body("kangaba", "view"), [192, 0, 2, 5], CHROME);
+    req.headers_mut().insert("sec-purpose", "prefetch".parse().unwrap());
+    assert!(!counted(&send(&h, req).await));
+    assert_eq!(views(&h, "kangaba").await, 376);
+}
+
+#[tokio::test]
+async fn bad_input_never_changes_a_count() {
+    let h = harness(1000);
+    let ip = [192, 0, 2, 6];
+    let cases: Vec<(String, StatusCode, &str)> = vec![
+        ("x".repeat(2000), StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded"),
+        (format!("{}{}", beacon_body("kangaba", "view"), " ".repeat(1024)), StatusCode::PAYLOAD_TOO_LARGE, "limit"),
+        ("not json".into(), StatusCode::BAD_REQUEST, "beacon must be JSON"),
+        (r#"{"v":1,"item":5,"event":"view","feed":""}"#.into(), StatusCode::BAD_REQUEST, "beacon must be JSON"),
+        (r#"{"v":1,"item":"kangaba","event":"like","feed":""}"#.into(), StatusCode::BAD_REQUEST, "beacon must be JSON"),
+        (r#"{"v":9,"item":"kangaba","event":"view","feed":""}"#.into(), StatusCode::BAD_REQUEST, "unknown beacon version"),
+        (r#"{"v":1,"item":"","event":"view","feed":""}"#.into(), StatusCode::BAD_REQUEST, "empty"),
+        (beacon_body("no-such-item", "view"), StatusCode::NOT_FOUND, "unknown item id"),
+        ("\u{0}\u{ffff}".into(), StatusCode::BAD_REQUEST, "beacon must be JSON"),
+    ];
+    for (body, status, message) in cases {
+        let r = send(&h, post(body.clone(), ip, CHROME)).await;
+        assert_eq!(r.status(), status, "{body:.60}");
+        let text = text(r).await;
+        assert!(text.contains(message) && text.len() < 200, "{text}");
+    }
+    let mut invalid_utf8 = post(Body::from(vec![0xff, 0xfe, b'{']), ip, CHROME);
+    invalid_utf8.headers_mut().remove(header::CONTENT_TYPE);
+    assert_eq!(send(&h, invalid_utf8).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(views(&h, "kangaba").await, 376);
+    assert!(h.state.store().counts("view").unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn each_address_is_rate_limited() {
+    let h = harness(5);
+    for i in 0..5 {
+        let ua = format!("{CHROME} #{i}");
+        assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 7], &ua)).await));
+    }
+    let r = send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 7], "Other")).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers().get(header::RETRY_AFTER).unwrap(), "60");
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 8], CHROME)).await));
+    h.clock.fetch_add(60_000, Ordering::SeqCst);
+    assert!(counted(&send(&h, post(beacon_body("niamey", "view"), [192, 0, 2, 7], CHROME)).await));
+}
+
+#[tokio::test]
+async fn the_feed_revalidates_with_its_etag() {
+    let h = harness(120);
+    let r = send(&h, Request::get("/feed.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.headers().get(header::CONTENT_TYPE).unwrap(), "application/feed+json; charset=utf-8");
+    assert!(r.headers().get(header::CACHE_CONTROL).unwrap().to_str().unwrap().contains("max-age=5"));
+    let etag = r.headers().get(header::ETAG).unwrap().clone();
+    let conditional = || Request::get("/feed.json").header(header::IF_NONE_MATCH, etag.clone()).body(Body::empty()).unwrap();
+    let r = send(&h, conditional()).await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    assert!(text(r).await.is_empty());
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 9], CHROME)).await));
+    assert_eq!(send(&h, conditional()).await.status(), StatusCode::OK, "a new count is a new version");
+}
+
+#[tokio::test]
+async fn cors_answers_only_the_allowed_origins() {
+    let h = harness(120);
+    let get = |origin: &str| Request::get("/feed.json").header(header::ORIGIN, origin).body(Body::empty()).unwrap();
+    let r = send(&h, get("http://partner.test")).await;
+    assert_eq!(r.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "http://partner.test");
+    assert!(r.headers().get(header::ACCESS_CONTROL_EXPOSE_HEADERS).unwrap().to_str().unwrap().to_lowercase().contains("etag"));
+    let r = send(&h, get("http://evil.test")).await;
+    assert!(r.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    let preflight = Request::options("/beacon")
+        .header(header::ORIGIN, "http://partner.test")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&h, preflight).await;
+    assert!(r.status().is_success());
+    assert_eq!(r.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "http://partner.test");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_beacons_from_distinct_visitors_add_exactly_a_thousand() {
+    let h = harness(120);
+    let tasks: Vec<_> = (0..1000u32)
+        .map(|i| {
+            let router = h.router.clone();
+            let ip = [10, 0, (i / 250) as u8, (i % 250) as u8 + 1];
+            tokio::spawn(async move { router.oneshot(post(beacon_body("kangaba", "view"), ip, CHROME)).await.unwrap() })
+        })
+        .collect();
+    let mut acknowledged = 0;
+    for t in tasks {
+        if counted(&t.await.unwrap()) {
+            acknowledged += 1;
+        }
+    }
+    assert_eq!(acknowledged, 1000);
+    assert_eq!(views(&h, "kangaba").await, 376 + 1000);
+}
