@@ -1,0 +1,130 @@
+// End to end: real view counting, from a reader's browser to the feed's count.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { USER_AGENT, launch, openPage, startCollector } from './harness.mjs';
+
+const STORY = 'kangaba-attack-2017-06-18';
+const SAHEL = 'sahel-summit-2017-06-16';
+
+describe('view counting', () => {
+  let server, browser;
+  before(async () => {
+    server = await startCollector();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** The item's count in the feed, as any reader would fetch it now. */
+  async function views(id) {
+    const feed = await (await fetch(`${server.origin}/feed.json`, { cache: 'no-store' })).json();
+    return feed.items.find((i) => i.id === id)._depeche.views;
+  }
+
+  /** Waits until the collector has counted `expected` (beacons travel after the page is left). */
+  async function expectViews(id, expected) {
+    for (let i = 0; i < 30 && (await views(id)) !== expected; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await views(id), expected);
+  }
+
+  /** A page with only a card for `id` at the top, then a long column of host text. */
+  function tallPage(id) {
+    return `<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>
+      <div data-depeche="card" data-article="${id}"></div>
+      <div style="height: 5000px">Suite de la page hôte</div>
+      <script type="module" src="/embed.js" data-feed="/feed.json" data-beacon="/beacon"
+              data-time-zone="Africa/Bamako" data-urgency="1"></script></body></html>`;
+  }
+
+  it('counts a reader who keeps the story in view, once per 30 minutes, and shows the new count', async () => {
+    const before = await views(STORY);
+    assert.equal(before, 376);
+    const { context, page } = await openPage(browser);
+    await page.goto(`${server.origin}/`);
+    const byline = page.locator('[data-depeche=card] [part=byline]');
+    await byline.waitFor();
+    assert.equal(await byline.textContent(), 'Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois');
+    // In view for more than a second: the card shows its own view without a reload.
+    await page.waitForFunction(
+      () => document.querySelector('[data-depeche=card]').shadowRoot.querySelector('[part=byline]').textContent.endsWith('Lu 377 fois'),
+      null,
+      { timeout: 5000 },
+    );
+    await page.goto('about:blank');
+    await expectViews(STORY, 377);
+
+    // The same browser again, within 30 minutes: not counted again.
+    await page.goto(`${server.origin}/`);
+    await byline.waitFor();
+    await page.waitForTimeout(1600);
+    await page.goto('about:blank');
+    await page.waitForTimeout(500);
+    await expectViews(STORY, 377);
+    await context.close();
+
+    // Another browser (User-Agent) is another reader.
+    const other = await openPage(browser, { userAgent: USER_AGENT.replace('Chrome/156', 'Chrome/155') });
+    await other.page.goto(`${server.origin}/`);
+    await other.page.locator('[data-depeche=card] [part=byline]').waitFor();
+    await other.page.waitForTimeout(1600);
+    await other.page.goto('about:blank');
+    await expectViews(STORY, 378);
+    await other.context.close();
+  });
+
+  it('does not count a card scrolled away before one second', async () => {
+    const before = await views(SAHEL);
+    const { context, page } = await openPage(browser, { userAgent: `${USER_AGENT} scroller` });
+    await page.route('**/tall.html', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: tallPage(SAHEL) }));
+    await page.goto(`${server.origin}/tall.html`);
+    await page.locator('[data-depeche=card] [part=title]').waitFor();
+    await page.waitForTimeout(300);
+    await page.evaluate(() => window.scrollTo(0, 4000));
+    await page.waitForTimeout(1700);
+    await page.goto('about:blank');
+    await page.waitForTimeout(800);
+    assert.equal(await views(SAHEL), before);
+
+    // The positive control, same page and reader: kept in view, it counts.
+    await page.goto(`${server.origin}/tall.html`);
+    await page.locator('[data-depeche=card] [part=title]').waitFor();
+    await page.waitForTimeout(1500);
+    await page.goto('about:blank');
+    await expectViews(SAHEL, before + 1);
+    await context.close();
+  });
+
+  it('counts the partner site into the same count, cross-origin', async () => {
+    const before = await views(STORY);
+    const { context, page, record } = await openPage(browser, { userAgent: `${USER_AGENT} partner-reader` });
+    await page.goto(`${server.partner}/`);
+    await page.locator('[data-depeche=card] [part=byline]').waitFor();
+    await page.waitForTimeout(1600);
+    await page.goto('about:blank');
+    await expectViews(STORY, before + 1);
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
+  it('flushes pending events when the page is hidden', async () => {
+    const before = await views(SAHEL);
+    const { context, page } = await openPage(browser, { userAgent: `${USER_AGENT} hider` });
+    await page.route('**/tall.html', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: tallPage(SAHEL) }));
+    const beacons = [];
+    page.on('request', (r) => r.url().endsWith('/beacon') && beacons.push(r.postData()));
+    await page.goto(`${server.origin}/tall.html`);
+    await page.locator('[data-depeche=card] [part=toggle]').click();
+    // The read event waits in the outbox for half a second; hiding the page sends it now.
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await page.waitForTimeout(100);
+    assert.deepEqual(beacons.map((b) => JSON.parse(b).event), ['read']);
+    await context.close();
+    assert.equal(await views(SAHEL), before, 'a read is not a view');
+  });
+});
