@@ -4,7 +4,7 @@ use crate::dismissals;
 use crate::dom::card::Card;
 use crate::dom::listener::Listener;
 use crate::dom::{el, storage, timer};
-use crate::error::Error;
+use crate::dom::el::Refused;
 use crate::feed::Item;
 use crate::i18n::{self, Locale};
 use crate::url::safe_http_url;
@@ -26,22 +26,19 @@ pub fn render(
     item: &Item,
     locale: &Locale,
     card: Option<Rc<Card>>,
-) -> Result<Vec<Listener>, Error> {
+) -> Result<Vec<Listener>, Refused> {
     let strings = locale.lang.strings();
     let aside = el::part(doc, "aside", "banner")?;
-    el::attr(&aside, "class", "banner");
     el::attr(&aside, "lang", &locale.tag);
     el::attr(&aside, "aria-label", strings.alert_region);
     el::attr(&aside, "data-item", &item.id);
 
     let live = el::part(doc, "div", "live")?;
-    el::attr(&live, "class", "live");
     el::attr(&live, "aria-live", if item.urgency <= 1 { "assertive" } else { "polite" });
     el::attr(&live, "aria-atomic", "true");
     el::append(&aside, &live)?;
 
     let close = el::text(doc, "button", "close", "×")?;
-    el::attr(&close, "class", "close");
     el::attr(&close, "type", "button");
     el::attr(&close, "aria-label", strings.close_alert);
     el::append(&aside, &close)?;
@@ -60,7 +57,6 @@ pub fn render(
     let mut content: Vec<Node> = Vec::new();
     if let Some(k) = i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()) {
         let kicker = el::text(doc, "strong", "kicker", k)?;
-        el::attr(&kicker, "class", "kicker");
         content.push(kicker.into());
         content.push(doc.create_text_node(strings.kicker_separator).into());
     }
@@ -77,7 +73,7 @@ pub fn render(
 pub const ANNOUNCE_DELAY_MS: i32 = 50;
 
 /// The title: a button that opens the card, else a link to the story, else plain text.
-fn title_element(doc: &Document, item: &Item, card: Option<Rc<Card>>, listeners: &mut Vec<Listener>) -> Result<Element, Error> {
+fn title_element(doc: &Document, item: &Item, card: Option<Rc<Card>>, listeners: &mut Vec<Listener>) -> Result<Element, Refused> {
     let url = item.url.as_deref().and_then(safe_http_url);
     let title = match (card, url) {
         (Some(card), _) => {
@@ -93,6 +89,5 @@ fn title_element(doc: &Document, item: &Item, card: Option<Rc<Card>>, listeners:
         }
         (None, None) => el::text(doc, "span", "title", &item.title)?,
     };
-    el::attr(&title, "class", "title");
     Ok(title)
 }

@@ -3,7 +3,7 @@
 use crate::dom::el;
 use crate::dom::intl::Formatters;
 use crate::dom::listener::Listener;
-use crate::error::Error;
+use crate::dom::el::Refused;
 use crate::feed::Item;
 use crate::html::{Node as HtmlNode, Tag};
 use crate::i18n::{self, BylineParts, Locale, Strings};
@@ -94,32 +94,27 @@ pub fn render(
     locale: &Locale,
     fmt: Rc<Formatters>,
     on_expand: Rc<dyn Fn()>,
-) -> Result<Card, Error> {
+) -> Result<Card, Refused> {
     let strings = locale.lang.strings();
     let article = el::part(doc, "article", "card")?;
-    el::attr(&article, "class", "card");
     el::attr(&article, "lang", content_lang);
     el::attr(&article, "aria-labelledby", "depeche-title");
 
     if let Some(k) = i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()) {
         let kicker = el::text(doc, "p", "kicker", k)?;
-        el::attr(&kicker, "class", "kicker");
         el::attr(&kicker, "lang", &locale.tag);
         el::append(&article, &kicker)?;
     }
     let title = el::text(doc, "h2", "title", &item.title)?;
-    el::attr(&title, "class", "title");
     el::attr(&title, "id", "depeche-title");
     el::append(&article, &title)?;
 
     let byline = el::text(doc, "p", "byline", &byline_text(item, locale, &fmt))?;
-    el::attr(&byline, "class", "byline");
     el::attr(&byline, "lang", &locale.tag);
     el::append(&article, &byline)?;
 
     if let Some(src) = item.image.as_deref().and_then(safe_http_url) {
         let img = el::part(doc, "img", "image")?;
-        el::attr(&img, "class", "image");
         el::attr(&img, "src", &src);
         el::attr(&img, "alt", "");
         el::attr(&img, "loading", "lazy");
@@ -130,7 +125,6 @@ pub fn render(
     let text = card_text(item);
     if let Some(lede) = &text.lede {
         let p = el::text(doc, "p", "lede", lede)?;
-        el::attr(&p, "class", "lede");
         el::append(&article, &p)?;
     }
 
@@ -138,7 +132,6 @@ pub fn render(
     let mut expander = None;
     if !text.body.is_empty() || item.signature.is_some() {
         let body = el::part(doc, "div", "body")?;
-        el::attr(&body, "class", "body");
         el::attr(&body, "id", "depeche-body");
         el::attr(&body, "hidden", "");
         match &text.body {
@@ -152,13 +145,11 @@ pub fn render(
         }
         if let Some(sig) = &item.signature {
             let p = el::text(doc, "p", "signature", sig)?;
-            el::attr(&p, "class", "signature");
             el::append(&body, &p)?;
         }
         el::append(&article, &body)?;
 
         let toggle = el::text(doc, "button", "toggle", strings.read_more)?;
-        el::attr(&toggle, "class", "toggle");
         el::attr(&toggle, "type", "button");
         el::attr(&toggle, "lang", &locale.tag);
         el::attr(&toggle, "aria-expanded", "false");
@@ -205,7 +196,7 @@ fn byline_text(item: &Item, locale: &Locale, fmt: &Formatters) -> String {
 }
 
 /// Builds sanitised HTML nodes with `createElement`, never with an HTML parser.
-fn append_html(doc: &Document, parent: &Node, nodes: &[HtmlNode]) -> Result<(), Error> {
+fn append_html(doc: &Document, parent: &Node, nodes: &[HtmlNode]) -> Result<(), Refused> {
     for node in nodes {
         match node {
             HtmlNode::Text(t) => el::append_text(doc, parent, t)?,

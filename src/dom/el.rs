@@ -7,7 +7,16 @@ use crate::error::Error;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, Node};
 
-const REFUSED: Error = Error::Unsupported("a DOM call the widget needs");
+/// A DOM call refused: it only happens for invalid names, which are all ours. A unit type
+/// rather than [`Error`] keeps the many `?` below cheap; it becomes an `Error` at the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused;
+
+impl From<Refused> for Error {
+    fn from(_: Refused) -> Error {
+        Error::Unsupported("a DOM call the widget needs")
+    }
+}
 
 /// The current document.
 pub fn document() -> Result<Document, Error> {
@@ -15,8 +24,8 @@ pub fn document() -> Result<Document, Error> {
 }
 
 /// A new element with a `part` name, so host pages can style it with `::part()`.
-pub fn part(doc: &Document, tag: &str, part: &str) -> Result<Element, Error> {
-    let el = doc.create_element(tag).map_err(|_| REFUSED)?;
+pub fn part(doc: &Document, tag: &str, part: &str) -> Result<Element, Refused> {
+    let el = doc.create_element(tag).map_err(|_| Refused)?;
     if !part.is_empty() {
         attr(&el, "part", part);
     }
@@ -24,7 +33,7 @@ pub fn part(doc: &Document, tag: &str, part: &str) -> Result<Element, Error> {
 }
 
 /// A new element holding `text` as plain text.
-pub fn text(doc: &Document, tag: &str, part_name: &str, text: &str) -> Result<Element, Error> {
+pub fn text(doc: &Document, tag: &str, part_name: &str, text: &str) -> Result<Element, Refused> {
     let el = part(doc, tag, part_name)?;
     el.set_text_content(Some(text));
     Ok(el)
@@ -36,12 +45,12 @@ pub fn attr(el: &Element, name: &str, value: &str) {
 }
 
 /// Appends `child` to `parent`.
-pub fn append(parent: &Node, child: &Node) -> Result<(), Error> {
-    parent.append_child(child).map(|_| ()).map_err(|_| REFUSED)
+pub fn append(parent: &Node, child: &Node) -> Result<(), Refused> {
+    parent.append_child(child).map(|_| ()).map_err(|_| Refused)
 }
 
 /// Appends plain text to `parent`.
-pub fn append_text(doc: &Document, parent: &Node, text: &str) -> Result<(), Error> {
+pub fn append_text(doc: &Document, parent: &Node, text: &str) -> Result<(), Refused> {
     append(parent, &doc.create_text_node(text))
 }
 
