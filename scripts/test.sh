@@ -32,6 +32,18 @@ suite() {
   done <<< "$lines"
 }
 
+# Checks that are not test suites: lints (clippy denies unwrap, expect and panic outside
+# tests) and the sink check. A failure fails the run like a failing suite.
+check() {
+  local name=$1
+  shift
+  printf '\n=== %s: %s\n' "$name" "$*"
+  "$@" || failed+=("$name")
+}
+check clippy cargo clippy --workspace --all-targets --quiet -- -D warnings
+check clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+check sinks scripts/check-sinks.sh
+
 cargo_count='{ for (i = 1; i <= NF; i++) if ($i ~ /^passed;?$/ || $i ~ /^failed;?$/) n += $(i-1) } END { print n + 0 }'
 node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
 
