@@ -8,7 +8,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 
 WASM_PACK_BUILD := wasm-pack build --release --target web --no-typescript --no-pack
 
-.PHONY: demo test build collector size bench setup-build setup-test setup-bench clean
+.PHONY: demo test build collector size bench setup-build setup-test setup-bench setup-size clean
 
 demo: build collector
 	@mkdir -p .demo
@@ -25,11 +25,8 @@ build: setup-build
 collector:
 	cargo build --release -p depeche-collector
 
-size: build
-	scripts/size.sh
-	@command -v twiggy >/dev/null && { cargo build --release --target wasm32-unknown-unknown -q; \
-	  twiggy top -n 15 target/wasm32-unknown-unknown/release/depeche.wasm; } || \
-	  echo "(cargo install twiggy --locked for the breakdown)"
+size: setup-size build
+	scripts/size.sh --breakdown
 
 bench: setup-bench collector
 	scripts/bench.sh
@@ -42,6 +39,9 @@ setup-test:
 
 setup-bench:
 	scripts/setup.sh bench
+
+setup-size:
+	scripts/setup.sh size
 
 clean:
 	rm -rf pkg .demo tests/e2e/artifacts

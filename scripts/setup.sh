@@ -3,6 +3,7 @@
 #   scripts/setup.sh build   Rust wasm target, wasm-pack, wasm-bindgen-cli, binaryen (npm)
 #   scripts/setup.sh test    the above, plus Chromium, ChromeDriver and playwright-core
 #   scripts/setup.sh bench   the above build tools, plus wrk
+#   scripts/setup.sh size    the above build tools, plus twiggy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
@@ -44,5 +45,11 @@ case "$what" in
   build) ;;
   test) apt_install chromium chromium-driver ;;
   bench) apt_install wrk ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  size)
+    if ! command -v twiggy >/dev/null; then
+      say "installing twiggy (size breakdown)"
+      cargo install twiggy --locked
+    fi
+    ;;
+  *) echo "usage: $0 build|test|bench|size" >&2; exit 2 ;;
 esac
