@@ -94,9 +94,39 @@ pub fn app(state: AppState) -> Router {
         router = router.nest_service("/pkg", ServeDir::new(pkg));
     }
     if let Some(www) = &config.www {
+        for (path, csp) in STRICT_PAGES {
+            let file = www.join(path.trim_start_matches('/'));
+            router = router.route(path, get(move || html_with_csp(file.clone(), csp)));
+        }
         router = router.fallback_service(ServeDir::new(www));
     }
     router.layer(cors).with_state(state)
+}
+
+/// Demo pages served under the strictest policy a host may set (with and without the
+/// `'wasm-unsafe-eval'` the widget needs), to show it works, or fails quietly, there.
+const STRICT_PAGES: [(&str, &str); 2] = [
+    (
+        "/strict.html",
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         require-trusted-types-for 'script'; connect-src 'self'",
+    ),
+    (
+        "/strict-no-wasm.html",
+        "default-src 'self'; script-src 'self'; style-src 'self'; require-trusted-types-for 'script'; \
+         connect-src 'self'",
+    ),
+];
+
+async fn html_with_csp(file: PathBuf, csp: &'static str) -> Response {
+    match tokio::fs::read_to_string(&file).await {
+        Ok(page) => (
+            [(CONTENT_TYPE, "text/html; charset=utf-8"), (axum::http::header::CONTENT_SECURITY_POLICY, csp)],
+            page,
+        )
+            .into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "no such page").into_response(),
+    }
 }
 
 /// The partner site of the demo: its pages, with `%PUBLISHER_ORIGIN%` filled in.

@@ -1,0 +1,63 @@
+// End to end: the widget on host pages with the strictest Content-Security-Policy.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { artifacts, launch, openPage, startCollector, widgetLines } from './harness.mjs';
+
+/** Records `securitypolicyviolation` events from the very start of the page. */
+const recordViolations = () => {
+  window.__violations = [];
+  document.addEventListener('securitypolicyviolation', (e) =>
+    window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+};
+
+describe('strict host pages', () => {
+  let server, browser;
+  before(async () => {
+    server = await startCollector();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('renders and works under default-src self, style-src self and Trusted Types', async () => {
+    const { context, page, record } = await openPage(browser);
+    await page.addInitScript(recordViolations);
+    const response = await page.goto(`${server.origin}/strict.html`);
+    assert.match(response.headers()['content-security-policy'], /require-trusted-types-for 'script'/);
+    const toggle = page.locator('[data-depeche=card] [part=toggle]');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    await page.locator('[data-depeche=banner] [part=title]').waitFor();
+    // The adopted stylesheet applies: the banner has the accent background.
+    const background = await page.locator('[data-depeche=banner] [part=banner]').evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(background, 'rgb(200, 16, 46)');
+    await page.screenshot({ path: join(artifacts, 'strict.png'), fullPage: true });
+    assert.deepEqual(await page.evaluate(() => window.__violations), []);
+    assert.deepEqual(record.errors, []);
+    assert.deepEqual(widgetLines(record), []);
+    await context.close();
+  });
+
+  it("fails quietly without 'wasm-unsafe-eval': one message, no error, no half-built DOM", async () => {
+    const { context, page, record } = await openPage(browser);
+    const rejections = [];
+    await page.exposeFunction('__rejection', (r) => rejections.push(r));
+    await page.addInitScript(() => {
+      window.addEventListener('error', (e) => window.__rejection(`error: ${e.message}`));
+      window.addEventListener('unhandledrejection', (e) => window.__rejection(`rejection: ${e.reason}`));
+    });
+    await page.goto(`${server.origin}/strict-no-wasm.html`);
+    await page.waitForTimeout(1000);
+    assert.deepEqual(widgetLines(record), [
+      "warning: depeche: the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src",
+    ]);
+    assert.deepEqual(record.errors, []);
+    assert.deepEqual(rejections, []);
+    const shadows = await page.evaluate(() => [...document.querySelectorAll('[data-depeche]')].map((m) => m.shadowRoot));
+    assert.deepEqual(shadows, [null, null]);
+    await context.close();
+  });
+});
