@@ -1,0 +1,114 @@
+// End to end: a feed made of XSS vectors, in every field, runs nothing in the host page.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { launch, openPage, startCollector } from './harness.mjs';
+import { MARKUP, URLS } from './xss-vectors.mjs';
+
+function hostileFeed() {
+  const items = [];
+  MARKUP.forEach((v, i) => {
+    const common = {
+      title: v,
+      summary: v,
+      authors: [{ name: v }, { name: `${v} 2` }],
+      url: URLS[i % URLS.length],
+      image: URLS[(i + 3) % URLS.length],
+      language: v,
+      _depeche: { urgency: 1 + (i % 3), signature: v, dateline: v, kicker: v },
+    };
+    items.push({ id: `html-${i}`, content_html: `${v}<p>${v}</p>${v}`, ...common });
+    items.push({ id: `text-${i}`, content_text: `${v}\n\n${v}`, ...common });
+  });
+  return { version: 'https://jsonfeed.org/version/1.1', title: MARKUP[0], language: MARKUP[1], items };
+}
+
+function hostPage(feed) {
+  const cards = feed.items.map((i) => `<div data-depeche="card" data-article="${i.id}"></div>`).join('\n');
+  return `<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>
+    <div data-depeche="banner"></div>${cards}
+    <script type="module" src="/embed.js" data-feed="/hostile-feed.json" data-urgency="3"></script></body></html>`;
+}
+
+describe('a hostile feed', () => {
+  let server, browser;
+  before(async () => {
+    server = await startCollector();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('runs no script: every field, every link clicked, every element focused, with a positive control', async (t) => {
+    const feed = hostileFeed();
+    const { context, page, record } = await openPage(browser);
+    const fired = [];
+    await context.exposeFunction('__xssFired', (what) => fired.push(what));
+    await context.addInitScript(() => {
+      for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+        window[name] = (...args) => window.__xssFired(`${name}(${args.join(',')})`);
+      }
+    });
+    // Nothing may leave this machine: links to other hosts are aborted, not followed.
+    await context.route(/^(?!http:\/\/(localhost|127\.0\.0\.1)[:/])/, (r) => r.abort());
+    await page.route('**/hostile.html', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: hostPage(feed) }));
+    await page.route('**/hostile-feed.json', (r) => r.fulfill({ contentType: 'application/json', body: JSON.stringify(feed) }));
+    await page.goto(`${server.origin}/hostile.html`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-depeche=card]').length === n &&
+      [...document.querySelectorAll('[data-depeche=card]')].every((m) => m.shadowRoot), feed.items.length);
+    await page.waitForTimeout(200);
+
+    // What was built: only the widget's own elements and attributes, only http(s) links.
+    const audit = await page.evaluate(() => {
+      const allowed = new Set(['ARTICLE', 'ASIDE', 'DIV', 'P', 'H2', 'STRONG', 'SPAN', 'BUTTON', 'A', 'EM', 'B', 'I',
+        'BLOCKQUOTE', 'UL', 'OL', 'LI', 'BR', 'IMG']);
+      const attrs = new Set(['part', 'id', 'lang', 'hidden', 'type', 'href', 'target', 'rel', 'src', 'alt', 'loading',
+        'referrerpolicy', 'aria-label', 'aria-labelledby', 'aria-live', 'aria-atomic', 'aria-expanded', 'aria-controls', 'data-item']);
+      const bad = [];
+      for (const m of document.querySelectorAll('[data-depeche]')) {
+        for (const el of m.shadowRoot.querySelectorAll('*')) {
+          if (!allowed.has(el.tagName)) bad.push(`element ${el.tagName}`);
+          for (const a of el.attributes) if (!attrs.has(a.name)) bad.push(`attribute ${a.name} on ${el.tagName}`);
+          for (const a of ['href', 'src']) {
+            const v = el.getAttribute(a);
+            if (v !== null && !/^https?:\/\//i.test(v)) bad.push(`${a}=${v}`);
+          }
+        }
+      }
+      return bad;
+    });
+    assert.deepEqual(audit, []);
+
+    // Every link clicked, every toggle and banner button pressed, every element focused.
+    const handles = await page.evaluateHandle(() =>
+      [...document.querySelectorAll('[data-depeche]')].flatMap((m) => [...m.shadowRoot.querySelectorAll('*')]));
+    const count = await handles.evaluate((els) => els.length);
+    for (let i = 0; i < count; i++) {
+      const el = await handles.evaluateHandle((els, i) => els[i], i);
+      const tag = await el.evaluate((e) => e.tagName);
+      await el.evaluate((e) => { e.focus(); e.dispatchEvent(new MouseEvent('mouseover', { bubbles: true })); });
+      if (tag === 'A' || (tag === 'BUTTON' && (await el.evaluate((e) => e.getAttribute('part'))) !== 'close')) {
+        await el.evaluate((e) => e.click());
+      }
+    }
+    await page.waitForTimeout(300);
+    for (const p of context.pages()) if (p !== page) await p.close();
+    assert.deepEqual(fired, [], 'no vector ran');
+    assert.deepEqual(record.errors, []);
+    assert.ok(count > feed.items.length * 5, `audited ${count} elements`);
+    const links = await page.evaluate(() => [...document.querySelectorAll('[data-depeche]')].flatMap((m) => [...m.shadowRoot.querySelectorAll('a[href]')]).length);
+    t.diagnostic(`${feed.items.length} items from ${MARKUP.length} vectors; ${count} elements focused, ${links} http(s) links clicked`);
+
+    // The positive control: the same detector fires when the host itself runs a vector.
+    await page.evaluate(() => {
+      const img = document.createElement('img');
+      img.setAttribute('onerror', 'alert("control")');
+      img.setAttribute('src', '/no-such-image.png');
+      document.body.append(img);
+    });
+    await page.waitForTimeout(300);
+    assert.deepEqual(fired, ['alert(control)']);
+    await context.close();
+  });
+});
