@@ -15,6 +15,12 @@ pub enum Error {
     Network { url: String },
     /// The feed answered with a non-success status.
     Http { url: String, status: u16 },
+    /// The feed did not answer within `data-timeout`.
+    Timeout { url: String, seconds: u32 },
+    /// The feed is larger than `data-max-bytes`.
+    TooLarge { url: String, limit: u64 },
+    /// The feed's body is not UTF-8.
+    NotUtf8 { url: String },
     /// The feed's body is not JSON.
     NotJson { url: String },
     /// The feed is JSON but not a usable feed, or one of its items was skipped.
@@ -41,6 +47,19 @@ impl Error {
                 push_u64(&mut s, u64::from(*status));
                 s
             }
+            Error::Timeout { url, seconds } => {
+                let mut s = concat(&["the feed ", url, " did not answer within "]);
+                push_u64(&mut s, u64::from(*seconds));
+                s.push_str(" s (data-timeout)");
+                s
+            }
+            Error::TooLarge { url, limit } => {
+                let mut s = concat(&["the feed ", url, " is larger than the limit of "]);
+                push_u64(&mut s, *limit);
+                s.push_str(" bytes (data-max-bytes); not read");
+                s
+            }
+            Error::NotUtf8 { url } => concat(&["the feed ", url, " is not valid UTF-8"]),
             Error::NotJson { url } => concat(&["the feed ", url, " is not valid JSON"]),
             Error::Feed(e) => e.message(),
             Error::NoCard(NoCard::UnknownArticle(id)) => concat(&["data-article=\"", id, "\": no such item in the feed"]),
@@ -50,6 +69,18 @@ impl Error {
                 concat(&["data-depeche on <", tag, ">: this element cannot hold the widget; use a <div>"])
             }
             Error::Unsupported(what) => concat(&["this browser lacks ", what]),
+        }
+    }
+}
+
+impl Error {
+    /// Whether trying the feed again may help: network trouble and overloaded servers,
+    /// not a feed that is too large or malformed (it is fetched again at the next refresh).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Network { .. } | Error::Timeout { .. } | Error::NotJson { .. } => true,
+            Error::Http { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+            _ => false,
         }
     }
 }
@@ -72,6 +103,18 @@ mod tests {
     use crate::feed::Reason;
 
     #[test]
+    fn only_network_trouble_is_retried() {
+        let url = || "/f".to_owned();
+        assert!(Error::Network { url: url() }.is_transient());
+        assert!(Error::Timeout { url: url(), seconds: 8 }.is_transient());
+        assert!(Error::Http { url: url(), status: 503 }.is_transient());
+        assert!(Error::Http { url: url(), status: 429 }.is_transient());
+        assert!(!Error::Http { url: url(), status: 404 }.is_transient());
+        assert!(!Error::TooLarge { url: url(), limit: 1 }.is_transient());
+        assert!(!Error::NotUtf8 { url: url() }.is_transient());
+    }
+
+    #[test]
     fn messages_name_what_and_where() {
         assert_eq!(Error::Http { url: "/feed.json".into(), status: 503 }.message(), "the feed /feed.json answered HTTP 503");
         assert_eq!(
@@ -82,6 +125,14 @@ mod tests {
         assert_eq!(
             Error::BadMount { tag: "img".into() }.message(),
             "data-depeche on <img>: this element cannot hold the widget; use a <div>"
+        );
+        assert_eq!(
+            Error::Timeout { url: "/f".into(), seconds: 8 }.message(),
+            "the feed /f did not answer within 8 s (data-timeout)"
+        );
+        assert_eq!(
+            Error::TooLarge { url: "/f".into(), limit: 2_000_000 }.message(),
+            "the feed /f is larger than the limit of 2000000 bytes (data-max-bytes); not read"
         );
         assert_eq!(Error::NotJson { url: "f".into() }.message(), "the feed f is not valid JSON");
     }

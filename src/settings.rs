@@ -16,6 +16,34 @@ pub struct Settings {
     pub time_zone: Option<String>,
     /// `data-urgency`: the banner shows items at or under this urgency (1–9).
     pub urgency: u8,
+    /// `data-timeout`: seconds before a feed request is abandoned.
+    pub timeout_seconds: u32,
+    /// `data-max-bytes`: larger feeds are refused before parsing.
+    pub max_bytes: u64,
+}
+
+/// Default `data-timeout`, in seconds.
+pub const DEFAULT_TIMEOUT_SECONDS: u32 = 8;
+/// Default `data-max-bytes`: 2 MB.
+pub const DEFAULT_MAX_BYTES: u64 = 2_000_000;
+
+/// A whole number within `range`, or the default with a warning.
+fn number<T: std::str::FromStr + PartialOrd + Copy>(
+    value: Option<String>,
+    name: &'static str,
+    range: std::ops::RangeInclusive<T>,
+    default: T,
+    expected: &'static str,
+    warnings: &mut Vec<Error>,
+) -> T {
+    let Some(v) = value else { return default };
+    match v.parse::<T>() {
+        Ok(n) if range.contains(&n) => n,
+        _ => {
+            warnings.push(Error::BadSetting { name, value: v, expected });
+            default
+        }
+    }
 }
 
 /// Reads settings through `attr`, which returns a `data-*` attribute's value by full name.
@@ -24,24 +52,34 @@ pub struct Settings {
 pub fn read(attr: impl Fn(&str) -> Option<String>) -> Result<(Settings, Vec<Error>), Error> {
     let nonempty = |name: &str| attr(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let feed = nonempty("data-feed").ok_or(Error::MissingSetting("data-feed"))?;
-    let mut warnings = Vec::new();
-    let urgency = match nonempty("data-urgency") {
-        None => DEFAULT_BANNER_URGENCY,
-        Some(v) => match v.parse::<u8>() {
-            Ok(u @ 1..=9) => u,
-            _ => {
-                warnings.push(Error::BadSetting { name: "data-urgency", value: v, expected: "a whole number from 1 to 9" });
-                DEFAULT_BANNER_URGENCY
-            }
-        },
-    };
+    let mut w = Vec::new();
+    let urgency = number(nonempty("data-urgency"), "data-urgency", 1..=9, DEFAULT_BANNER_URGENCY, "a whole number from 1 to 9", &mut w);
+    let timeout_seconds = number(
+        nonempty("data-timeout"),
+        "data-timeout",
+        1..=120,
+        DEFAULT_TIMEOUT_SECONDS,
+        "a whole number of seconds from 1 to 120",
+        &mut w,
+    );
+    let max_bytes = number(
+        nonempty("data-max-bytes"),
+        "data-max-bytes",
+        1_000..=100_000_000,
+        DEFAULT_MAX_BYTES,
+        "a whole number of bytes from 1000 to 100000000",
+        &mut w,
+    );
     let settings = Settings {
         feed,
         beacon: nonempty("data-beacon"),
         lang: nonempty("data-lang"),
         time_zone: nonempty("data-time-zone"),
         urgency,
+        timeout_seconds,
+        max_bytes,
     };
+    let warnings = w;
     Ok((settings, warnings))
 }
 
@@ -62,6 +100,8 @@ mod tests {
             ("data-lang", "fr"),
             ("data-time-zone", "Africa/Bamako"),
             ("data-urgency", "3"),
+            ("data-timeout", "20"),
+            ("data-max-bytes", "50000"),
         ])
         .expect("valid");
         assert!(warnings.is_empty());
@@ -73,18 +113,29 @@ mod tests {
                 lang: Some("fr".into()),
                 time_zone: Some("Africa/Bamako".into()),
                 urgency: 3,
+                timeout_seconds: 20,
+                max_bytes: 50_000,
             }
         );
     }
 
     #[test]
     fn defaults_and_warnings() {
-        let (s, warnings) = from(&[("data-feed", "f.json"), ("data-urgency", "0"), ("data-lang", " ")]).expect("valid");
+        let (s, warnings) = from(&[("data-feed", "f.json"), ("data-urgency", "0"), ("data-lang", " "), ("data-timeout", "8s")])
+            .expect("valid");
         assert_eq!(s.urgency, DEFAULT_BANNER_URGENCY);
+        assert_eq!(s.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
+        assert_eq!(s.max_bytes, DEFAULT_MAX_BYTES);
         assert_eq!(s.lang, None);
         assert_eq!(s.beacon, None);
-        assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0].message(), "data-urgency: \"0\" is not a whole number from 1 to 9; using the default");
+        let messages: Vec<String> = warnings.iter().map(Error::message).collect();
+        assert_eq!(
+            messages,
+            [
+                "data-urgency: \"0\" is not a whole number from 1 to 9; using the default",
+                "data-timeout: \"8s\" is not a whole number of seconds from 1 to 120; using the default",
+            ]
+        );
     }
 
     #[test]

@@ -30,6 +30,8 @@ fn settings() -> Settings {
         lang: Some("fr".into()),
         time_zone: Some("Africa/Bamako".into()),
         urgency: 2,
+        timeout_seconds: 8,
+        max_bytes: 2_000_000,
     }
 }
 

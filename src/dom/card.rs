@@ -67,6 +67,13 @@ impl Card {
         self.host.scroll_into_view();
     }
 
+    /// Opens the body without counting a read: the reader had opened it before a re-render.
+    pub fn reopen(&self) {
+        if let Some(x) = &self.expander {
+            x.set(true);
+        }
+    }
+
     /// Whether the full body is showing.
     pub fn is_expanded(&self) -> bool {
         self.expander.as_ref().is_some_and(Expander::is_open)

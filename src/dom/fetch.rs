@@ -1,22 +1,84 @@
-//! Fetching the feed and reading it with the browser's own JSON parser.
+//! Fetching the feed within its limits, and reading it with the browser's own JSON parser.
 
+use crate::dom::timer;
 use crate::error::Error;
 use crate::json::{Value, MAX_DEPTH};
+use crate::retry::parse_retry_after;
+use crate::rfc3339::Millis;
 use gloo_net::http::Request;
 use js_sys::{Array, Object};
-use web_sys::RequestCache;
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortController, RequestCache};
 
-/// Fetches `url` and returns its JSON as a value tree; `fresh` revalidates past the HTTP cache.
-pub async fn feed_json(url: &str, fresh: bool) -> Result<Value, Error> {
-    let network = || Error::Network { url: url.to_owned() };
-    let cache = if fresh { RequestCache::NoCache } else { RequestCache::Default };
-    let response = Request::get(url).cache(cache).send().await.map_err(|_| network())?;
-    if !response.ok() {
-        return Err(Error::Http { url: url.to_owned(), status: response.status() });
+/// How a feed request is bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Abandon the request after this long.
+    pub timeout_seconds: u32,
+    /// Refuse larger bodies.
+    pub max_bytes: u64,
+}
+
+/// A failed fetch, and how long the server asked us to wait.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong.
+    pub error: Error,
+    /// The server's `Retry-After`, as a wait.
+    pub retry_after: Option<Millis>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure { error, retry_after: None }
     }
-    let text = response.text().await.map_err(|_| network())?;
-    parse_json(&text).ok_or_else(|| Error::NotJson { url: url.to_owned() })
+}
+
+/// Fetches `url` within `limits`; `fresh` revalidates past the HTTP cache.
+/// Returns the body as text, checked to be UTF-8 and within the size limit.
+pub async fn feed_text(url: &str, fresh: bool, limits: Limits) -> Result<String, Failure> {
+    let controller = AbortController::new().ok();
+    let timed_out = Rc::new(Cell::new(false));
+    if let Some(c) = controller.clone() {
+        let flag = Rc::clone(&timed_out);
+        let ms = limits.timeout_seconds.saturating_mul(1000).min(i32::MAX as u32) as i32;
+        timer::after(ms, move || {
+            flag.set(true);
+            c.abort();
+        });
+    }
+    let failed = |_: gloo_net::Error| -> Error {
+        if timed_out.get() {
+            Error::Timeout { url: url.to_owned(), seconds: limits.timeout_seconds }
+        } else {
+            Error::Network { url: url.to_owned() }
+        }
+    };
+    let signal = controller.as_ref().map(AbortController::signal);
+    let cache = if fresh { RequestCache::NoCache } else { RequestCache::Default };
+    let request = Request::get(url).cache(cache).abort_signal(signal.as_ref());
+    let response = request.send().await.map_err(failed)?;
+    if !response.ok() {
+        let now = js_sys::Date::now() as Millis;
+        let retry_after = response.headers().get("retry-after").and_then(|v| parse_retry_after(&v, now));
+        return Err(Failure { error: Error::Http { url: url.to_owned(), status: response.status() }, retry_after });
+    }
+    let too_large = || Error::TooLarge { url: url.to_owned(), limit: limits.max_bytes };
+    let declared = response.headers().get("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_bytes) {
+        if let Some(c) = &controller {
+            c.abort();
+        }
+        return Err(too_large().into());
+    }
+    let bytes = response.binary().await.map_err(failed)?;
+    // The timer may still fire; the request is complete, so aborting now does nothing.
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(too_large().into());
+    }
+    String::from_utf8(bytes).map_err(|_| Error::NotUtf8 { url: url.to_owned() }.into())
 }
 
 /// `JSON.parse`, then a walk of the result into the value tree.

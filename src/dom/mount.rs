@@ -24,15 +24,16 @@ pub struct Mount {
     pub article: Option<String>,
 }
 
-/// Every `[data-depeche]` element not rendered yet; a shadow root marks a rendered one,
-/// so loading the script twice renders once.
-pub fn find(doc: &Document) -> (Vec<Mount>, Vec<Error>) {
+/// Every `[data-depeche]` element not rendered yet, plus `ours`, the ones this instance
+/// rendered and now renders again. Any other shadow root marks a mount rendered by another
+/// copy of the script, so loading the script twice renders once.
+pub fn find(doc: &Document, ours: &[Element]) -> (Vec<Mount>, Vec<Error>) {
     let mut mounts = Vec::new();
     let mut errors = Vec::new();
     let Ok(list) = doc.query_selector_all("[data-depeche]") else { return (mounts, errors) };
     for i in 0..list.length() {
         let Some(host) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
-        if host.shadow_root().is_some() {
+        if host.shadow_root().is_some() && !ours.contains(&host) {
             continue;
         }
         let kind = match host.get_attribute("data-depeche").as_deref().map(str::trim) {
@@ -64,8 +65,19 @@ pub fn insert_banner(doc: &Document) -> Result<Element, Error> {
     Ok(host)
 }
 
+/// The mount's shadow root, emptied if this instance rendered it before, else a new one.
+pub fn root(host: &Element) -> Result<ShadowRoot, Error> {
+    match host.shadow_root() {
+        Some(root) => {
+            el::clear(&root);
+            Ok(root)
+        }
+        None => shadow(host),
+    }
+}
+
 /// Attaches an open shadow root to `host`, styled with the widget's stylesheet.
-pub fn shadow(host: &Element) -> Result<ShadowRoot, Error> {
+fn shadow(host: &Element) -> Result<ShadowRoot, Error> {
     let init = ShadowRootInit::new(ShadowRootMode::Open);
     let root = host.attach_shadow(&init).map_err(|_| Error::BadMount { tag: host.local_name() })?;
     style::adopt(&root)?;

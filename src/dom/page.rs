@@ -5,7 +5,8 @@ use crate::beacon::{self, Event, Sent};
 use crate::dom::card::Card;
 use crate::dom::listener::Listener;
 use crate::dom::track::{page_visible, Watch};
-use crate::dom::{beacon as outbox, fetch, report, timer};
+use crate::dom::fetch::{self, Limits};
+use crate::dom::{beacon as outbox, timer};
 use crate::feed;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -35,6 +36,8 @@ pub struct Counting {
     pub beacon: String,
     /// `data-feed`, named in each beacon and fetched again for the new count.
     pub feed: String,
+    /// The bounds of that fetch.
+    pub limits: Limits,
 }
 
 #[derive(Default)]
@@ -48,6 +51,12 @@ struct State {
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+/// Gives back every mount this instance rendered, to render them again; dropping them
+/// releases their observers and listeners.
+pub fn take_all() -> Vec<Mounted> {
+    STATE.with(|s| std::mem::take(&mut s.borrow_mut().mounts))
 }
 
 /// Keeps `mounted` alive until its element leaves the page.
@@ -91,16 +100,15 @@ pub fn report_event(item: &str, event: Event) {
     let Some(body) = beacon::body(item, event, &counting.feed) else { return };
     outbox::queue(&counting.beacon, body);
     if event == Event::View {
-        timer::after(RECOUNT_DELAY_MS, move || wasm_bindgen_futures::spawn_local(recount(counting.feed)));
+        timer::after(RECOUNT_DELAY_MS, move || wasm_bindgen_futures::spawn_local(recount(counting)));
     }
 }
 
 /// Fetches the feed again, past the HTTP cache, and shows each card's current count.
-async fn recount(feed_url: String) {
-    let parsed = match fetch::feed_json(&feed_url, true).await.and_then(|v| feed::parse(&v).map_err(Into::into)) {
-        Ok(p) => p,
-        Err(e) => return report(&e),
-    };
+/// A failure changes nothing on the page: the count just stays as it was.
+async fn recount(counting: Counting) {
+    let Ok(text) = fetch::feed_text(&counting.feed, true, counting.limits).await else { return };
+    let Some(parsed) = fetch::parse_json(&text).and_then(|v| feed::parse(&v).ok()) else { return };
     STATE.with(|s| {
         for card in s.borrow().mounts.iter().filter_map(|m| m.card.as_ref()) {
             if let Some(views) = parsed.feed.items.iter().find(|i| i.id == card.item_id).and_then(|i| i.views) {

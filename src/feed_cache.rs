@@ -1,0 +1,47 @@
+//! The last good copy of the feed, kept in one localStorage value to show when the
+//! network fails.
+
+/// The localStorage key.
+pub const STORAGE_KEY: &str = "depeche:last-feed";
+
+/// Larger feeds are not kept: localStorage is small (about 5 MB per origin) and shared
+/// with the host page.
+pub const MAX_STORED: usize = 256 * 1024;
+
+/// The value to store for `text` fetched from `url`, or `None` when too large.
+pub fn encode(url: &str, text: &str) -> Option<String> {
+    if url.contains('\n') || url.len() + 1 + text.len() > MAX_STORED {
+        return None;
+    }
+    let mut out = String::with_capacity(url.len() + 1 + text.len());
+    out.push_str(url);
+    out.push('\n');
+    out.push_str(text);
+    Some(out)
+}
+
+/// The stored feed text, if it was fetched from `url`.
+pub fn decode<'a>(stored: &'a str, url: &str) -> Option<&'a str> {
+    let (stored_url, text) = stored.split_once('\n')?;
+    (stored_url == url).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_for_the_same_feed_only() {
+        let v = encode("/feed.json", "{\"items\":[]}\n").unwrap();
+        assert_eq!(decode(&v, "/feed.json"), Some("{\"items\":[]}\n"));
+        assert_eq!(decode(&v, "/other.json"), None);
+        assert_eq!(decode("garbage", "/feed.json"), None);
+    }
+
+    #[test]
+    fn refuses_what_is_too_large() {
+        assert!(encode("/f", &"x".repeat(MAX_STORED)).is_none());
+        assert!(encode("/f", &"x".repeat(MAX_STORED - 3)).is_some());
+        assert!(encode("/f\n", "{}").is_none());
+    }
+}

@@ -1,0 +1,93 @@
+//! When to try the feed again: exponential backoff with full jitter, a cap, and the
+//! server's `Retry-After`.
+
+use crate::rfc3339::Millis;
+
+/// The first retry waits up to this long.
+pub const BASE_MS: Millis = 1_000;
+/// No wait is longer than this, whatever the attempt or the server says.
+pub const CAP_MS: Millis = 5 * 60_000;
+/// Attempts after the first one before giving up until the next refresh.
+pub const MAX_RETRIES: u32 = 5;
+
+/// The wait before retry number `attempt` (0 for the first retry), given a uniform
+/// `random` in [0, 1) and the server's `Retry-After` wait if it sent one.
+///
+/// Full jitter (a uniform wait up to the exponential bound) spreads the retries of many
+/// readers hit by the same outage; `Retry-After` is a floor, since the server knows best.
+pub fn delay(attempt: u32, random: f64, retry_after: Option<Millis>) -> Millis {
+    let bound = BASE_MS.saturating_mul(1 << attempt.min(20)).min(CAP_MS);
+    let jittered = (random.clamp(0.0, 1.0) * bound as f64) as Millis;
+    retry_after.map_or(jittered, |r| r.max(jittered)).min(CAP_MS)
+}
+
+/// Reads a `Retry-After` value, delta-seconds or an HTTP date, as a wait from `now`.
+pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(v.parse::<i64>().ok()?.saturating_mul(1000).min(CAP_MS));
+    }
+    http_date(v).map(|at| (at - now).clamp(0, CAP_MS))
+}
+
+/// An IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`, the form servers send.
+fn http_date(v: &str) -> Option<Millis> {
+    let mut parts = v.split_ascii_whitespace();
+    let _weekday = parts.next()?;
+    let day = parts.next()?;
+    let month = match parts.next()? {
+        "Jan" => "01",
+        "Feb" => "02",
+        "Mar" => "03",
+        "Apr" => "04",
+        "May" => "05",
+        "Jun" => "06",
+        "Jul" => "07",
+        "Aug" => "08",
+        "Sep" => "09",
+        "Oct" => "10",
+        "Nov" => "11",
+        "Dec" => "12",
+        _ => return None,
+    };
+    let year = parts.next()?;
+    let time = parts.next()?;
+    if parts.next()? != "GMT" || day.len() != 2 || year.len() != 4 {
+        return None;
+    }
+    crate::rfc3339::parse(&crate::text::concat(&[year, "-", month, "-", day, "T", time, "Z"]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_with_full_jitter_and_a_cap() {
+        assert_eq!(delay(0, 0.0, None), 0);
+        assert_eq!(delay(0, 0.999_999, None), 999);
+        assert_eq!(delay(3, 0.5, None), 4_000);
+        assert_eq!(delay(30, 0.999_999, None), CAP_MS - 1);
+        assert!((0..1000).all(|i| delay(2, f64::from(i) / 1000.0, None) < 4_000));
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_under_the_cap() {
+        assert_eq!(delay(0, 0.5, Some(30_000)), 30_000);
+        assert_eq!(delay(5, 0.99, Some(1_000)), 31_680);
+        assert_eq!(delay(0, 0.1, Some(24 * 3_600_000)), CAP_MS);
+    }
+
+    #[test]
+    fn reads_both_forms_of_retry_after() {
+        let now = crate::rfc3339::parse("2026-11-24T10:00:00Z").unwrap();
+        assert_eq!(parse_retry_after("120", now), Some(120_000));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(0));
+        assert_eq!(parse_retry_after("Tue, 24 Nov 2026 10:00:30 GMT", now), Some(30_000));
+        assert_eq!(parse_retry_after("Tue, 24 Nov 2026 09:00:00 GMT", now), Some(0));
+        assert_eq!(parse_retry_after("99999999999999999999", now), None);
+        for bad in ["", "-5", "soon", "Tue, 24 Nov 2026 10:00:30 UTC", "Tue, 24 Foo 2026 10:00:30 GMT"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+// End to end: failing networks and malformed feeds never throw into the host page.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { launch, openPage, startCollector, widgetLines } from './harness.mjs';
+import { GOOD, json, startChaos } from './chaos.mjs';
+
+const TITLE = 'Attaque en cours contre un lieu à Bamako fréquenté par des expatriés';
+
+describe('failing networks and malformed feeds', () => {
+  let server, browser, chaos;
+  const state = { flaky: 'good', retryAfterHits: 0 };
+  before(async () => {
+    server = await startCollector();
+    browser = await launch();
+    const deep = '['.repeat(200) + ']'.repeat(200);
+    chaos = await startChaos({
+      '/hang': () => {},
+      '/500': json('{"error":"boom"}', 500),
+      '/truncated': json(GOOD.subarray(0, GOOD.length / 2)),
+      '/invalid-utf8': json(Buffer.concat([Buffer.from('{"items":[{"id":"a","title":"caf'), Buffer.from([0xe9, 0xff]), Buffer.from('"}]}')])),
+      '/deep': json(`{"items":[${deep}]}`),
+      '/wrong-types': json('{"items":"none"}'),
+      '/missing': json('{"title":"no items"}'),
+      '/bad-item': json('{"items":[{"id":"x","title":"Bon","_depeche":{"urgency":1}},{"id":"y","title":"T","date_published":"hier"}]}'),
+      '/big': json(Buffer.alloc(3_000_000, 0x20)),
+      '/big-chunked': (req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        for (let i = 0; i < 30; i++) res.write(Buffer.alloc(100_000, 0x20));
+        res.end('{}');
+      },
+      '/retry-after': (req, res, hit) =>
+        hit === 1 ? json('busy', 429, { 'Retry-After': '2' })(req, res) : json(GOOD)(req, res),
+      '/flaky': (req, res) =>
+        state.flaky === 'good' ? json(GOOD)(req, res) :
+        state.flaky === 'newer' ? json(GOOD.toString().replace(TITLE, `${TITLE} (mise à jour)`))(req, res) :
+        json('down', 503)(req, res),
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await chaos?.stop();
+  });
+
+  /** Opens a host page whose feed is `feedPath`; returns the page and what it recorded. */
+  async function host(feedPath, attrs = '') {
+    const { context, page, record } = await openPage(browser);
+    const thrown = [];
+    await context.exposeFunction('__thrown', (t) => thrown.push(t));
+    await context.addInitScript(() => {
+      window.addEventListener('error', (e) => window.__thrown(`error: ${e.message}`));
+      window.addEventListener('unhandledrejection', (e) => window.__thrown(`rejection: ${e.reason}`));
+    });
+    await page.goto(chaos.host(feedPath, attrs));
+    return { context, page, record, thrown };
+  }
+
+  const cases = [
+    ['/hang', 'data-timeout="1"', (u) => `the feed ${u} did not answer within 1 s (data-timeout)`, 3500],
+    ['/500', '', (u) => `the feed ${u} answered HTTP 500`, 2500],
+    ['/truncated', '', (u) => `the feed ${u} is not valid JSON`, 2500],
+    ['/invalid-utf8', '', (u) => `the feed ${u} is not valid UTF-8`, 1000],
+    ['/deep', '', () => 'items[0]: expected an object, found an array', 1000],
+    ['/wrong-types', '', () => 'items: expected an array, found a string', 1000],
+    ['/missing', '', () => 'items: missing', 1000],
+    ['/big', '', (u) => `the feed ${u} is larger than the limit of 2000000 bytes (data-max-bytes); not read`, 1500],
+    ['/big-chunked', '', (u) => `the feed ${u} is larger than the limit of 2000000 bytes (data-max-bytes); not read`, 1500],
+  ];
+  for (const [path, attrs, message, wait] of cases) {
+    it(`${path}: one clear message, nothing thrown, the page as it was`, async () => {
+      const url = path;
+      const { context, page, record, thrown } = await host(path, attrs);
+      await page.waitForTimeout(wait);
+      assert.deepEqual(widgetLines(record), [`warning: depeche: ${message(url)}`]);
+      assert.deepEqual(record.errors, []);
+      assert.deepEqual(thrown, []);
+      assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('[data-depeche]')].map((m) => m.shadowRoot)), [null, null]);
+      assert.equal(await page.locator('#host').textContent(), 'Page hôte');
+      await context.close();
+    });
+  }
+
+  it('an invalid item is skipped with its path, the valid ones render', async () => {
+    const { context, page, record, thrown } = await host('/bad-item');
+    await page.locator('[data-depeche=card] [part=title]').waitFor();
+    assert.equal(await page.locator('[data-depeche=card] [part=title]').textContent(), 'Bon');
+    assert.deepEqual(widgetLines(record), ['warning: depeche: items[1].date_published: not an RFC 3339 date']);
+    assert.deepEqual(thrown, []);
+    await context.close();
+  });
+
+  it('honours Retry-After, then renders', async () => {
+    const path = '/retry-after';
+    const { context, page, record, thrown } = await host(path);
+    await page.locator('[data-depeche=card] [part=title]').waitFor({ timeout: 8000 });
+    const [first, second] = chaos.hits(path);
+    assert.ok(second - first >= 2000, `waited ${second - first} ms after Retry-After: 2`);
+    assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${path} answered HTTP 429`]);
+    assert.deepEqual(thrown, []);
+    await context.close();
+  });
+
+  it('shows the last good copy when the network fails, then the fresh one', async () => {
+    const url = '/flaky';
+    state.flaky = 'good';
+    const { context, page, record, thrown } = await host(url);
+    const title = page.locator('[data-depeche=card] [part=title]');
+    await title.waitFor();
+    const stored = await page.evaluate(() => localStorage.getItem('depeche:last-feed'));
+    assert.ok(stored.startsWith(`${url}\n`), 'one namespaced key holds the copy');
+
+    state.flaky = 'down';
+    await page.reload();
+    await title.waitFor();
+    assert.equal(await title.textContent(), TITLE, 'the last good copy is shown');
+    assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${url} answered HTTP 503`]);
+
+    state.flaky = 'newer';
+    await page.locator('[data-depeche=card] [part=title]', { hasText: 'mise à jour' }).waitFor({ timeout: 10000 });
+    assert.deepEqual(thrown, []);
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
+  it('a localStorage that throws changes nothing visible', async () => {
+    const { context, page, record } = await openPage(browser);
+    await context.addInitScript(() => {
+      for (const name of ['getItem', 'setItem', 'removeItem']) {
+        Storage.prototype[name] = () => { throw new DOMException('quota', 'QuotaExceededError'); };
+      }
+    });
+    await page.goto(`${server.origin}/`);
+    const title = page.locator('[data-depeche=card] [part=title]');
+    await title.waitFor();
+    assert.equal(await title.textContent(), TITLE);
+    await page.locator('[data-depeche=banner] [part=close]').click();
+    assert.equal(await page.locator('[data-depeche=banner] [part=banner]').count(), 0, 'the banner still closes');
+    assert.deepEqual(record.errors, []);
+    assert.deepEqual(widgetLines(record), []);
+    await context.close();
+  });
+});
