@@ -8,7 +8,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 
 WASM_PACK_BUILD := wasm-pack build --release --target web --no-typescript --no-pack
 
-.PHONY: demo test build collector size bench setup-build setup-test setup-bench setup-size clean
+.PHONY: demo test build collector size bench fuzz setup-build setup-test setup-bench setup-size clean
 
 demo: build collector
 	@mkdir -p .demo
@@ -30,6 +30,10 @@ size: setup-size build
 
 bench: setup-bench collector
 	scripts/bench.sh
+
+FUZZ_SECONDS ?= 600
+fuzz: setup-test
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 setup-build:
 	scripts/setup.sh build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build, the demo and the tests need, skipping what is already there.
 #   scripts/setup.sh build   Rust wasm target, wasm-pack, wasm-bindgen-cli, binaryen (npm)
-#   scripts/setup.sh test    the above, plus Chromium, ChromeDriver and playwright-core
+#   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, playwright-core, cargo-fuzz
 #   scripts/setup.sh bench   the above build tools, plus wrk
 #   scripts/setup.sh size    the above build tools, plus twiggy
 set -euo pipefail
@@ -43,7 +43,17 @@ fi
 
 case "$what" in
   build) ;;
-  test) apt_install chromium chromium-driver ;;
+  test)
+    apt_install chromium chromium-driver
+    if ! rustup toolchain list | grep -q '^nightly'; then
+      say "installing the nightly toolchain (for cargo-fuzz)"
+      rustup toolchain install nightly --profile minimal
+    fi
+    if ! command -v cargo-fuzz >/dev/null; then
+      say "installing cargo-fuzz"
+      cargo install cargo-fuzz --locked
+    fi
+    ;;
   bench) apt_install wrk ;;
   size)
     if ! command -v twiggy >/dev/null; then

@@ -448,6 +448,13 @@ mod tests {
     }
 
     #[test]
+    fn an_unterminated_href_with_control_characters_is_no_link() {
+        // Found by fuzzing (fuzz/seeds/html_allowlist/regress-nul-in-href.html).
+        let nodes = sanitize("<a href=\"https://x.org/?a=1&amp;b\0\0ko</a>");
+        assert!(matches!(&nodes[..], [Node::Element { tag: Tag::A, href: None, .. }]), "{nodes:?}");
+    }
+
+    #[test]
     fn drops_unknown_tags_but_keeps_their_text() {
         assert_eq!(
             sanitize(r#"<div class="x"><span style="color:red">Texte</span> <img src=x onerror=alert(1)>fin</div>"#),

@@ -10,6 +10,11 @@
 pub fn safe_http_url(raw: &str) -> Option<String> {
     let trimmed = raw.trim_matches(|c: char| c <= ' ');
     let cleaned: String = trimmed.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    // Other control characters inside a URL are no part of a real link (found by fuzzing:
+    // an unterminated attribute swallowed NUL bytes into an href).
+    if cleaned.chars().any(|c| c.is_ascii_control()) {
+        return None;
+    }
     let (scheme, rest) = cleaned.split_once(':')?;
     let ok = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
     // `http:foo` is relative to the page's own origin in browsers; require an authority.
@@ -48,6 +53,8 @@ mod tests {
             "https:evil",
             "https://",
             "",
+            "https://x.org/?a=1&b\0\0ko",
+            "https://x.org/\u{7f}",
         ] {
             assert_eq!(safe_http_url(bad), None, "{bad:?}");
         }

@@ -117,3 +117,40 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_bytes_parse_or_fail_without_panicking(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            match parse(&body) {
+                Ok(b) => {
+                    prop_assert!(body.len() <= MAX_BODY);
+                    prop_assert!(!b.item.is_empty() && b.item.chars().count() <= 256);
+                }
+                Err(BeaconError::TooLarge) => prop_assert!(body.len() > MAX_BODY),
+                Err(e) => prop_assert!(!e.message().is_empty()),
+            }
+        }
+
+        #[test]
+        fn every_well_formed_beacon_is_accepted(item in "\\PC{1,100}", read in any::<bool>(), feed in "\\PC{0,100}") {
+            let event = if read { "read" } else { "view" };
+            let body = serde_json::json!({ "v": 1, "item": item, "event": event, "feed": feed }).to_string();
+            prop_assume!(body.len() <= MAX_BODY);
+            let b = parse(body.as_bytes()).unwrap();
+            prop_assert_eq!(b.item, item);
+            prop_assert_eq!(b.event.as_str(), event);
+            prop_assert_eq!(b.feed, feed);
+        }
+
+        #[test]
+        fn oversized_bodies_are_refused_before_parsing(extra in 1usize..4096) {
+            let body = vec![b' '; MAX_BODY + extra];
+            prop_assert_eq!(parse(&body), Err(BeaconError::TooLarge));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! `content_html` through the allowlist: never a panic, and the output keeps its promises.
+#![no_main]
+
+use depeche::html::{sanitize, Node, Tag};
+use libfuzzer_sys::fuzz_target;
+
+/// Checks one node and returns (text bytes, depth).
+fn check(node: &Node, depth: usize) -> (usize, usize) {
+    match node {
+        Node::Text(t) => (t.len(), depth),
+        Node::Element { tag, href, children } => {
+            if let Some(h) = href {
+                assert_eq!(*tag, Tag::A, "href only on links");
+                let lower = h.to_ascii_lowercase();
+                assert!(lower.starts_with("http://") || lower.starts_with("https://"), "href {h:?}");
+                assert!(!h.chars().any(|c| c <= ' ' && c != ' '), "no control characters in {h:?}");
+            }
+            if *tag == Tag::Br {
+                assert!(children.is_empty());
+            }
+            children.iter().map(|c| check(c, depth + 1)).fold((0, depth), |(t, d), (ct, cd)| (t + ct, d.max(cd)))
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(input) = std::str::from_utf8(data) else { return };
+    let nodes = sanitize(input);
+    let (text, depth) = nodes.iter().map(|n| check(n, 1)).fold((0, 0), |(t, d), (nt, nd)| (t + nt, d.max(nd)));
+    // Decoding references only ever shortens text; nothing is invented.
+    assert!(text <= input.len(), "text {text} > input {}", input.len());
+    assert!(depth <= 32, "nesting is bounded: {depth}");
+});
