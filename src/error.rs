@@ -63,7 +63,7 @@ impl Error {
             Error::NotJson { url } => concat(&["the feed ", url, " is not valid JSON"]),
             Error::Feed(e) => e.message(),
             Error::NoCard(NoCard::UnknownArticle(id)) => concat(&["data-article=\"", id, "\": no such item in the feed"]),
-            Error::NoCard(NoCard::Expired(id)) => concat(&["data-article=\"", id, "\": this item has expired"]),
+            Error::NoCard(NoCard::Expired(id)) => concat(&["data-article=\"", id, "\": this item has expired or was withdrawn"]),
             Error::NoCard(NoCard::Empty) => "the feed has no current item to show".into(),
             Error::BadMount { tag } => {
                 concat(&["data-depeche on <", tag, ">: this element cannot hold the widget; use a <div>"])

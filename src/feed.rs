@@ -55,6 +55,8 @@ pub struct Item {
     pub expires: Option<Millis>,
     /// A label that replaces the urgency's kicker.
     pub kicker: Option<String>,
+    /// `_depeche.status: "withdrawn"`: a retracted story, never shown.
+    pub withdrawn: bool,
 }
 
 /// Why a part of the feed was refused.
@@ -205,6 +207,7 @@ fn parse_item(value: &Value, path: String) -> Result<Item, FeedError> {
             item.dateline = x.opt_str("dateline")?;
             item.expires = x.opt_date("expires")?;
             item.kicker = x.opt_str("kicker")?;
+            item.withdrawn = x.opt_str("status")?.is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
         }
         Some(other) => return Err(wrong_type(f.path_of("_depeche"), "an object", other)),
     }
@@ -293,6 +296,15 @@ mod tests {
         assert_eq!(item.signature.as_deref(), Some("Kassim Traoré, correspondant à Bamako"));
         assert_eq!(item.expires, Some(1_497_811_680_000 + 86_400_000));
         assert_eq!(item.kicker.as_deref(), Some("FLASH"));
+        assert!(!item.withdrawn);
+    }
+
+    #[test]
+    fn reads_withdrawals() {
+        let p = parse_str(r#"{"items":[{"id":"a","title":"T","_depeche":{"status":"withdrawn"}},{"id":"b","title":"T","_depeche":{"status":"live"}}]}"#)
+            .expect("valid");
+        assert!(p.feed.items[0].withdrawn);
+        assert!(!p.feed.items[1].withdrawn);
     }
 
     #[test]

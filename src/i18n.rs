@@ -72,6 +72,14 @@ pub struct Strings {
     pub show_less: &'static str,
     /// Accessible name of the banner's close button.
     pub close_alert: &'static str,
+    /// Accessible name of the banner's previous-item button.
+    pub previous_alert: &'static str,
+    /// Accessible name of the banner's next-item button.
+    pub next_alert: &'static str,
+    /// Accessible name of the button that stops the rotation.
+    pub pause_rotation: &'static str,
+    /// Accessible name of the button that restarts it.
+    pub resume_rotation: &'static str,
     /// Accessible name of the banner region.
     pub alert_region: &'static str,
     /// Accessible name of the card.
@@ -85,6 +93,10 @@ static FR: Strings = Strings {
     read_more: "Lire la suite",
     show_less: "Réduire",
     close_alert: "Fermer l’alerte",
+    previous_alert: "Alerte précédente",
+    next_alert: "Alerte suivante",
+    pause_rotation: "Arrêter le défilement des alertes",
+    resume_rotation: "Reprendre le défilement des alertes",
     alert_region: "Alerte info",
     article_region: "Article",
 };
@@ -96,6 +108,10 @@ static EN: Strings = Strings {
     read_more: "Read more",
     show_less: "Show less",
     close_alert: "Close alert",
+    previous_alert: "Previous alert",
+    next_alert: "Next alert",
+    pause_rotation: "Stop rotating alerts",
+    resume_rotation: "Resume rotating alerts",
     alert_region: "News alert",
     article_region: "Article",
 };

@@ -20,7 +20,12 @@ pub struct Settings {
     pub timeout_seconds: u32,
     /// `data-max-bytes`: larger feeds are refused before parsing.
     pub max_bytes: u64,
+    /// `data-refresh`: seconds between feed refreshes; 0 turns refreshing off.
+    pub refresh_seconds: u32,
 }
+
+/// Default `data-refresh`, in seconds.
+pub const DEFAULT_REFRESH_SECONDS: u32 = 60;
 
 /// Default `data-timeout`, in seconds.
 pub const DEFAULT_TIMEOUT_SECONDS: u32 = 8;
@@ -70,6 +75,18 @@ pub fn read(attr: impl Fn(&str) -> Option<String>) -> Result<(Settings, Vec<Erro
         "a whole number of bytes from 1000 to 100000000",
         &mut w,
     );
+    // 0 turns refreshing off; otherwise no more often than every 15 s.
+    let refresh_seconds = match nonempty("data-refresh").as_deref() {
+        Some("0") => 0,
+        v => number(
+            v.map(str::to_owned),
+            "data-refresh",
+            15..=86_400,
+            DEFAULT_REFRESH_SECONDS,
+            "0 (off) or a whole number of seconds from 15 to 86400",
+            &mut w,
+        ),
+    };
     let settings = Settings {
         feed,
         beacon: nonempty("data-beacon"),
@@ -78,6 +95,7 @@ pub fn read(attr: impl Fn(&str) -> Option<String>) -> Result<(Settings, Vec<Erro
         urgency,
         timeout_seconds,
         max_bytes,
+        refresh_seconds,
     };
     let warnings = w;
     Ok((settings, warnings))
@@ -102,6 +120,7 @@ mod tests {
             ("data-urgency", "3"),
             ("data-timeout", "20"),
             ("data-max-bytes", "50000"),
+            ("data-refresh", "0"),
         ])
         .expect("valid");
         assert!(warnings.is_empty());
@@ -115,17 +134,19 @@ mod tests {
                 urgency: 3,
                 timeout_seconds: 20,
                 max_bytes: 50_000,
+                refresh_seconds: 0,
             }
         );
     }
 
     #[test]
     fn defaults_and_warnings() {
-        let (s, warnings) = from(&[("data-feed", "f.json"), ("data-urgency", "0"), ("data-lang", " "), ("data-timeout", "8s")])
+        let (s, warnings) = from(&[("data-feed", "f.json"), ("data-urgency", "0"), ("data-lang", " "), ("data-timeout", "8s"), ("data-refresh", "5")])
             .expect("valid");
         assert_eq!(s.urgency, DEFAULT_BANNER_URGENCY);
         assert_eq!(s.timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
         assert_eq!(s.max_bytes, DEFAULT_MAX_BYTES);
+        assert_eq!(s.refresh_seconds, DEFAULT_REFRESH_SECONDS);
         assert_eq!(s.lang, None);
         assert_eq!(s.beacon, None);
         let messages: Vec<String> = warnings.iter().map(Error::message).collect();
@@ -134,6 +155,7 @@ mod tests {
             [
                 "data-urgency: \"0\" is not a whole number from 1 to 9; using the default",
                 "data-timeout: \"8s\" is not a whole number of seconds from 1 to 120; using the default",
+                "data-refresh: \"5\" is not 0 (off) or a whole number of seconds from 15 to 86400; using the default",
             ]
         );
     }

@@ -8,9 +8,27 @@ use crate::text::paragraphs;
 /// Banner threshold when `data-urgency` is not given: flashes and alerts only.
 pub const DEFAULT_BANNER_URGENCY: u8 = 2;
 
-/// An item is current until its `_depeche.expires` time.
+/// An item is current until its `_depeche.expires` time, unless it was withdrawn.
 pub fn is_current(item: &Item, now: Millis) -> bool {
-    item.expires.is_none_or(|e| now < e)
+    !item.withdrawn && item.expires.is_none_or(|e| now < e)
+}
+
+/// When the shown set next changes by itself: the earliest expiry still to come.
+pub fn next_expiry(feed: &Feed, now: Millis) -> Option<Millis> {
+    feed.items.iter().filter_map(|i| i.expires).filter(|&e| e > now).min()
+}
+
+/// Every item the banner may show, most urgent first (ties: most recent first).
+pub fn banner_queue<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Vec<&'a Item> {
+    let mut items: Vec<&Item> = feed
+        .items
+        .iter()
+        .filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.contains(&i.id))
+        .collect();
+    items.sort_by(|a, b| {
+        a.urgency.cmp(&b.urgency).then_with(|| b.date_published.unwrap_or(i64::MIN).cmp(&a.date_published.unwrap_or(i64::MIN)))
+    });
+    items
 }
 
 /// The most urgent current item; among equals, the most recently published.
@@ -20,13 +38,9 @@ fn most_urgent<'a>(items: impl Iterator<Item = &'a Item>) -> Option<&'a Item> {
     })
 }
 
-/// The banner's item: the most urgent current one at or under `threshold` not dismissed.
+/// The banner's first item: the most urgent current one at or under `threshold` not dismissed.
 pub fn banner_item<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Option<&'a Item> {
-    most_urgent(
-        feed.items
-            .iter()
-            .filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.contains(&i.id)),
-    )
+    banner_queue(feed, now, threshold, dismissed).into_iter().next()
 }
 
 /// Why a card has nothing to show.
@@ -140,6 +154,18 @@ mod tests {
         assert_eq!(banner_item(&f, 1_000, 2, &[]).map(|i| i.id.as_str()), Some("alert-new"));
         assert_eq!(banner_item(&f, 1_000, 2, &["alert-new".into()]).map(|i| i.id.as_str()), Some("alert-old"));
         assert_eq!(banner_item(&f, 1_000, 1, &[]), None);
+    }
+
+    #[test]
+    fn the_banner_queue_is_ordered_and_withdrawn_items_vanish() {
+        let mut f = feed();
+        let ids = |q: Vec<&Item>| q.into_iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(banner_queue(&f, 999, 2, &[])), ["flash-expired", "alert-new", "alert-old"]);
+        f.items[2].withdrawn = true;
+        assert_eq!(ids(banner_queue(&f, 999, 2, &[])), ["flash-expired", "alert-old"]);
+        assert_eq!(card_item(&f, 999, Some("alert-new")), Err(NoCard::Expired("alert-new".into())));
+        assert_eq!(next_expiry(&f, 999), Some(1_000));
+        assert_eq!(next_expiry(&f, 1_000), None);
     }
 
     #[test]

@@ -32,6 +32,7 @@ fn settings() -> Settings {
         urgency: 2,
         timeout_seconds: 8,
         max_bytes: 2_000_000,
+        refresh_seconds: 0,
     }
 }
 
@@ -163,15 +164,16 @@ async fn banner_shows_the_urgent_item_in_a_live_region_and_opens_the_card() {
     let mounts = page(&[("banner", None), ("card", None)]);
     render(&settings(), &sample_feed(), NOW).unwrap();
     let banner = shadow(&mounts[0]);
-    let live_now = find(&banner, "[part=live]");
-    assert_eq!(live_now.text_content().as_deref(), Some(""), "the live region arrives empty");
+    let announce = find(&banner, "[part=announce]");
+    assert_eq!(announce.text_content().as_deref(), Some(""), "the live region arrives empty");
     settle().await;
-    let live = find(&banner, "[part=live]");
-    assert_eq!(live.get_attribute("aria-live").as_deref(), Some("assertive"));
-    assert_eq!(
-        live.text_content().unwrap(),
-        "URGENT : Attaque en cours contre un lieu à Bamako fréquenté par des expatriés"
-    );
+    assert_eq!(announce.get_attribute("aria-live").as_deref(), Some("assertive"));
+    let text = "URGENT : Attaque en cours contre un lieu à Bamako fréquenté par des expatriés";
+    assert_eq!(announce.text_content().unwrap(), text);
+    assert_eq!(text(&banner, "[part=content]"), text);
+    // Two urgent items: the banner can step through them.
+    assert_eq!(text(&banner, "[part=counter]"), "1/2");
+    assert!(!find(&banner, "[part=next]").has_attribute("hidden"));
     assert_eq!(find(&banner, "[part=close]").get_attribute("aria-label").as_deref(), Some("Fermer l’alerte"));
 
     click(&find(&banner, "button[part=title]"));
@@ -185,9 +187,12 @@ async fn dismissal_is_remembered_per_item() {
     render(&settings(), &sample_feed(), NOW).unwrap();
     let banner = shadow(&mounts[0]);
     click(&find(&banner, "[part=close]"));
-    assert!(banner.first_child().is_none(), "closed banner is gone");
+    assert_eq!(text(&banner, "[part=title]"), "Flash floods cut the main road out of Niamey", "the next alert shows");
+    click(&find(&banner, "[part=close]"));
+    assert!(find(&banner, "[part=banner]").has_attribute("hidden"), "nothing left: the banner hides");
     let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("depeche:dismissed").unwrap();
-    assert_eq!(stored.as_deref(), Some("kangaba-attack-2017-06-18"));
+    assert_eq!(stored.as_deref(), Some("kangaba-attack-2017-06-18\nniamey-floods-2017-06-18"));
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().set_item("depeche:dismissed", "kangaba-attack-2017-06-18").unwrap();
 
     // A new page view: the dismissed flash stays hidden, the next urgent item shows.
     let d = doc();
@@ -198,7 +203,7 @@ async fn dismissal_is_remembered_per_item() {
     settle().await;
     let again = shadow(&fresh);
     assert_eq!(text(&again, "[part=title]"), "Flash floods cut the main road out of Niamey");
-    assert_eq!(find(&again, "[part=live]").get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(find(&again, "[part=announce]").get_attribute("aria-live").as_deref(), Some("polite"));
 }
 
 #[wasm_bindgen_test]

@@ -8,7 +8,7 @@ use crate::feed::Item;
 use crate::html::{Node as HtmlNode, Tag};
 use crate::i18n::{self, BylineParts, Locale, Strings};
 use crate::url::safe_http_url;
-use crate::view::{card_text, Body};
+use crate::view::{card_text, Body, CardText};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{Document, Element, Node, ShadowRoot};
@@ -19,9 +19,12 @@ pub struct Card {
     pub item_id: String,
     /// The publisher's mount element.
     pub host: Element,
-    /// The byline, rewritten when the read count changes.
+    /// The parts that change in place when the item is updated.
+    title: Element,
+    kicker: Option<Element>,
     byline: Element,
-    /// What the byline is made of.
+    lede: Option<Element>,
+    /// What is shown now.
     item: RefCell<Item>,
     locale: Locale,
     fmt: Rc<Formatters>,
@@ -74,6 +77,11 @@ impl Card {
         }
     }
 
+    /// The item as shown now, to tell whether an update changed anything.
+    pub fn snapshot(&self) -> Item {
+        self.item.borrow().clone()
+    }
+
     /// Whether the full body is showing.
     pub fn is_expanded(&self) -> bool {
         self.expander.as_ref().is_some_and(Expander::is_open)
@@ -86,6 +94,45 @@ impl Card {
             item.views = Some(views);
             self.byline.set_text_content(Some(&byline_text(&item, &self.locale, &self.fmt)));
         }
+    }
+
+    /// Shows a newer version of the same item, changing only what changed, so that focus,
+    /// the open body and unchanged nodes survive. `false` when the card's shape changed (a
+    /// kicker, lede, image or body appeared or went away) and it must be rebuilt instead.
+    pub fn update(&self, doc: &Document, item: &Item) -> bool {
+        let old = self.item.borrow().clone();
+        let lang = self.locale.lang;
+        let kicker = |i: &Item| i18n::kicker(lang, i.urgency, i.kicker.as_deref()).map(str::to_owned);
+        let (old_text, new_text) = (card_text(&old), card_text(item));
+        let shape = |i: &Item, t: &CardText| {
+            (kicker(i).is_some(), t.lede.is_some(), has_more(t, i), i.image.as_deref().and_then(safe_http_url))
+        };
+        if shape(&old, &old_text) != shape(item, &new_text) {
+            return false;
+        }
+        let set = |el: &Element, text: &str| {
+            if el.text_content().as_deref() != Some(text) {
+                el.set_text_content(Some(text));
+            }
+        };
+        set(&self.title, &item.title);
+        if let (Some(el), Some(k)) = (&self.kicker, kicker(item)) {
+            set(el, &k);
+        }
+        set(&self.byline, &byline_text(item, &self.locale, &self.fmt));
+        if let (Some(el), Some(lede)) = (&self.lede, &new_text.lede) {
+            set(el, lede);
+        }
+        if let Some(x) = &self.expander {
+            if old_text.body != new_text.body || old.signature != item.signature {
+                el::clear(&x.body);
+                if fill_body(doc, &x.body, &new_text, item).is_err() {
+                    return false;
+                }
+            }
+        }
+        *self.item.borrow_mut() = item.clone();
+        true
     }
 }
 
@@ -107,10 +154,12 @@ pub fn render(
     el::attr(&article, "lang", content_lang);
     el::attr(&article, "aria-labelledby", "depeche-title");
 
+    let mut kicker = None;
     if let Some(k) = i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()) {
-        let kicker = el::text(doc, "p", "kicker", k)?;
-        el::attr(&kicker, "lang", &locale.tag);
-        el::append(&article, &kicker)?;
+        let el = el::text(doc, "p", "kicker", k)?;
+        el::attr(&el, "lang", &locale.tag);
+        el::append(&article, &el)?;
+        kicker = Some(el);
     }
     let title = el::text(doc, "h2", "title", &item.title)?;
     el::attr(&title, "id", "depeche-title");
@@ -130,30 +179,20 @@ pub fn render(
     }
 
     let text = card_text(item);
-    if let Some(lede) = &text.lede {
-        let p = el::text(doc, "p", "lede", lede)?;
+    let mut lede = None;
+    if let Some(l) = &text.lede {
+        let p = el::text(doc, "p", "lede", l)?;
         el::append(&article, &p)?;
+        lede = Some(p);
     }
 
     let mut listeners = Vec::new();
     let mut expander = None;
-    if !text.body.is_empty() || item.signature.is_some() {
+    if has_more(&text, item) {
         let body = el::part(doc, "div", "body")?;
         el::attr(&body, "id", "depeche-body");
         el::attr(&body, "hidden", "");
-        match &text.body {
-            Body::Paragraphs(paras) => {
-                for p in paras {
-                    let para = el::text(doc, "p", "", p)?;
-                    el::append(&body, &para)?;
-                }
-            }
-            Body::Html(nodes) => append_html(doc, &body, nodes)?,
-        }
-        if let Some(sig) = &item.signature {
-            let p = el::text(doc, "p", "signature", sig)?;
-            el::append(&body, &p)?;
-        }
+        fill_body(doc, &body, &text, item)?;
         el::append(&article, &body)?;
 
         let toggle = el::text(doc, "button", "toggle", strings.read_more)?;
@@ -179,13 +218,39 @@ pub fn render(
     Ok(Card {
         item_id: item.id.clone(),
         host: host.clone(),
+        title,
+        kicker,
         byline,
+        lede,
         item: RefCell::new(item.clone()),
         locale: locale.clone(),
         fmt,
         expander,
         _listeners: listeners,
     })
+}
+
+/// Whether the card has a body to expand to.
+fn has_more(text: &CardText, item: &Item) -> bool {
+    !text.body.is_empty() || item.signature.is_some()
+}
+
+/// The body's paragraphs (or sanitised HTML) and the signature.
+fn fill_body(doc: &Document, body: &Element, text: &CardText, item: &Item) -> Result<(), Refused> {
+    match &text.body {
+        Body::Paragraphs(paras) => {
+            for p in paras {
+                let para = el::text(doc, "p", "", p)?;
+                el::append(body, &para)?;
+            }
+        }
+        Body::Html(nodes) => append_html(doc, body, nodes)?,
+    }
+    if let Some(sig) = &item.signature {
+        let p = el::text(doc, "p", "signature", sig)?;
+        el::append(body, &p)?;
+    }
+    Ok(())
 }
 
 /// The byline in the reader's language, with `Intl`-formatted date, time and count.

@@ -1,73 +1,113 @@
-//! The wasm entry point: settings in, rendered mounts out, errors to the console.
+//! The wasm entry point: settings in; rendered, refreshed mounts out; errors to the console.
 
 use crate::beacon::Event;
+use crate::dom::banner::{self, Banner};
 use crate::dom::card;
+use crate::dom::fetch::{self, Failure, Fetched, Limits};
 use crate::dom::intl::Formatters;
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::page::{self, Counting, Mounted};
-use crate::dom::track::Watch;
-use crate::dom::console::report_once;
-use crate::dom::fetch::{Failure, Limits};
-use crate::dom::{banner, el, fetch, report, storage, timer};
+use crate::dom::{el, report, storage, timer};
 use crate::error::Error;
 use crate::feed::{self, Feed, Item};
 use crate::feed_cache;
-use crate::retry;
 use crate::i18n::{self, Locale};
+use crate::retry;
 use crate::rfc3339::Millis;
 use crate::settings::{self, Settings};
 use crate::view;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use web_sys::Element;
+use web_sys::{Document, Element};
+
+thread_local! {
+    /// What is shown now, to show again when an item expires between refreshes.
+    static SHOWN: RefCell<Option<(Settings, Feed)>> = const { RefCell::new(None) };
+    /// Bumped on each show, so that an older expiry timer knows it is stale.
+    static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
+}
 
 /// Starts the widget for the loader's `<script>` element. Never throws: every failure is
-/// one console message, and the page is left as it was.
+/// one console message (and a `depeche:error` event), and the page is left as it was.
 #[wasm_bindgen]
 pub async fn start(script: Element) {
     if let Err(e) = run(&script).await {
-        report(&e);
+        page::error(&e);
     }
 }
 
+fn now() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+/// Loads the feed, then refreshes it every `data-refresh` seconds while the page is visible,
+/// with conditional requests; failures are retried with backoff, and until a feed arrives
+/// the last good copy is shown.
 async fn run(script: &Element) -> Result<(), Error> {
     let (settings, warnings) = settings::read(|name| script.get_attribute(name))?;
     warnings.iter().for_each(report);
     let limits = Limits { timeout_seconds: settings.timeout_seconds, max_bytes: settings.max_bytes };
-    let mut shown = false;
-    for attempt in 0..=retry::MAX_RETRIES {
-        let failure = match fetch::feed_text(&settings.feed, attempt > 0, limits).await {
-            Ok(text) => match read_feed(&settings.feed, &text) {
-                Ok(Some(feed)) => {
-                    remember(&settings.feed, &text);
-                    return show(&settings, &feed, shown);
+    let refresh_ms = (settings.refresh_seconds > 0).then(|| Millis::from(settings.refresh_seconds) * 1000);
+    let (mut shown, mut etag, mut last) = (false, None::<String>, String::new());
+    let mut attempt = 0;
+    loop {
+        let failure = match fetch::feed(&settings.feed, shown, limits, etag.as_deref()).await {
+            Ok(Fetched::NotModified) => None,
+            Ok(Fetched::Body { text, etag: tag }) => {
+                etag = tag;
+                if text == last {
+                    None
+                } else {
+                    match read_feed(&settings.feed, &text) {
+                        Ok(feed) => {
+                            if let Some(feed) = feed {
+                                remember(&settings.feed, &text);
+                                show(&settings, feed, shown)?;
+                                shown = true;
+                            }
+                            last = text;
+                            None
+                        }
+                        Err(e) => Some(Failure::from(e)),
+                    }
                 }
-                // Every item was invalid, and each said why: nothing to show, nothing to add.
-                Ok(None) => return Ok(()),
-                Err(e) => Failure::from(e),
-            },
-            Err(f) => f,
+            }
+            Err(f) => Some(f),
         };
-        report_once(&failure.error);
-        if !shown {
-            shown = show_last_good_copy(&settings);
-        }
-        if !failure.error.is_transient() || attempt == retry::MAX_RETRIES {
-            break;
-        }
-        let wait = retry::delay(attempt, js_sys::Math::random(), failure.retry_after);
-        timer::sleep(wait.clamp(0, i32::MAX as Millis) as i32).await;
+        let wait = match failure {
+            None => {
+                attempt = 0;
+                refresh_ms
+            }
+            Some(f) => {
+                page::error(&f.error);
+                if !shown {
+                    shown = show_last_good_copy(&settings);
+                }
+                if f.error.is_transient() && attempt < retry::MAX_RETRIES {
+                    attempt += 1;
+                    Some(retry::delay(attempt - 1, js_sys::Math::random(), f.retry_after))
+                } else {
+                    attempt = 0;
+                    refresh_ms
+                }
+            }
+        };
+        let Some(wait) = wait else { return Ok(()) };
+        timer::sleep(wait.clamp(0, Millis::from(i32::MAX)) as i32).await;
+        // A hidden page makes no requests; it refreshes once it is seen again.
+        page::visible().await;
     }
-    Ok(())
 }
 
 /// Parses and validates feed text; skipped items are reported, a useless feed is an error.
-/// `None` when the feed had items but none was valid.
+/// `None` when the feed had items but none was valid (each already said why).
 fn read_feed(url: &str, text: &str) -> Result<Option<Feed>, Error> {
     let value = fetch::parse_json(text).ok_or_else(|| Error::NotJson { url: url.to_owned() })?;
     let parsed = feed::parse(&value)?;
     let all_skipped = parsed.feed.items.is_empty() && !parsed.skipped.is_empty();
-    parsed.skipped.into_iter().for_each(|e| report_once(&Error::Feed(e)));
+    parsed.skipped.into_iter().for_each(|e| page::error(&Error::Feed(e)));
     Ok((!all_skipped).then_some(parsed.feed))
 }
 
@@ -83,127 +123,237 @@ fn show_last_good_copy(settings: &Settings) -> bool {
     let Some(stored) = storage::get(feed_cache::STORAGE_KEY) else { return false };
     let Some(text) = feed_cache::decode(&stored, &settings.feed) else { return false };
     match read_feed(&settings.feed, text) {
-        Ok(Some(feed)) => show(settings, &feed, false).is_ok(),
+        Ok(Some(feed)) => show(settings, feed, false).is_ok(),
         _ => false,
     }
 }
 
-/// Renders `feed`, replacing what this instance showed before when `again`.
-fn show(settings: &Settings, feed: &Feed, again: bool) -> Result<(), Error> {
-    let now = js_sys::Date::now() as Millis;
+/// Shows `feed`: a first render, or an update of what is shown.
+fn show(settings: &Settings, feed: Feed, again: bool) -> Result<(), Error> {
     if again {
-        rerender(settings, feed, now)
+        update(settings, &feed, now())?;
     } else {
-        render(settings, feed, now)
+        render(settings, &feed, now())?;
     }
+    schedule_expiry(settings.clone(), feed);
+    Ok(())
+}
+
+/// Shows the feed again when its next item expires, even with no refresh.
+fn schedule_expiry(settings: Settings, feed: Feed) {
+    let generation = EXPIRY_GENERATION.with(|g| {
+        g.set(g.get().wrapping_add(1));
+        g.get()
+    });
+    let next = view::next_expiry(&feed, now());
+    SHOWN.with(|s| *s.borrow_mut() = Some((settings, feed)));
+    let Some(at) = next else { return };
+    let wait = (at - now() + 10).clamp(0, Millis::from(i32::MAX)) as i32;
+    timer::after(wait, move || {
+        if EXPIRY_GENERATION.with(Cell::get) != generation {
+            return;
+        }
+        if let Some((settings, feed)) = SHOWN.with(|s| s.borrow_mut().take()) {
+            if let Err(e) = update(&settings, &feed, now()) {
+                page::error(&e);
+            }
+            schedule_expiry(settings, feed);
+        }
+    });
 }
 
 /// Renders every unrendered mount of the page from `feed` as of `now`, and keeps what they
 /// need to stay interactive (and counted) until they leave the page.
 pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
-    let limits = Limits { timeout_seconds: settings.timeout_seconds, max_bytes: settings.max_bytes };
-    let counting = settings.beacon.clone().map(|beacon| Counting { beacon, feed: settings.feed.clone(), limits });
-    if let Some(c) = &counting {
-        page::start_counting(c.clone());
+    if let Some(beacon) = settings.beacon.clone() {
+        let limits = Limits { timeout_seconds: settings.timeout_seconds, max_bytes: settings.max_bytes };
+        page::start_counting(Counting { beacon, feed: settings.feed.clone(), limits });
     }
     page::watch_removals();
-    let mounted = render_mounts(settings, feed, now, counting.is_some(), &[])?;
+    let ctx = Context::new(settings)?;
+    let (mounts, errors) = mount::find(&ctx.doc, &[]);
+    errors.iter().for_each(report);
+    let mut mounted = Vec::new();
+    for m in mounts.iter().filter(|m| m.kind == Kind::Card) {
+        mounted.push(ctx.new_card(m, feed, now)?);
+    }
     page::adopt(mounted);
-    Ok(())
-}
-
-/// Renders this instance's mounts again from a newer `feed`, keeping open cards open.
-pub fn rerender(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
-    let previous = page::take_all();
-    let hosts: Vec<Element> = previous.iter().map(|m| m.host.clone()).collect();
-    let open: Vec<(Element, String)> = previous
-        .iter()
-        .filter_map(|m| m.card.as_ref().filter(|c| c.is_expanded()).map(|c| (m.host.clone(), c.item_id.clone())))
-        .collect();
-    drop(previous);
-    let mounted = render_mounts(settings, feed, now, settings.beacon.is_some(), &hosts)?;
-    for m in &mounted {
-        if let Some(card) = &m.card {
-            if open.iter().any(|(host, id)| *host == m.host && *id == card.item_id) {
-                card.reopen();
-            }
-        }
+    let mut banners: Vec<Mount> = mounts.into_iter().filter(|m| m.kind == Kind::Banner).collect();
+    let queue = ctx.banner_queue(feed, now);
+    if banners.is_empty() && !queue.is_empty() && !mount::has_banner(&ctx.doc) {
+        banners.push(Mount { host: mount::insert_banner(&ctx.doc)?, kind: Kind::Banner, article: None });
+    }
+    let mut mounted = Vec::new();
+    for m in &banners {
+        mounted.push(ctx.new_banner(m, queue.clone())?);
     }
     page::adopt(mounted);
     Ok(())
 }
 
-fn render_mounts(
-    settings: &Settings,
-    feed: &Feed,
-    now: Millis,
-    counted: bool,
-    ours: &[Element],
-) -> Result<Vec<Mounted>, Error> {
-    let doc = el::document()?;
-    let page_lang = doc.document_element().and_then(|e| e.get_attribute("lang"));
-    let (mut mounts, errors) = mount::find(&doc, ours);
-    errors.iter().for_each(report);
-    let mut rendered = Vec::new();
-    let watch = |host: &Element, item: &Item| {
-        let id = item.id.clone();
-        counted.then(|| Watch::new(host, Rc::new(move || page::report_event(&id, Event::View)))).flatten()
-    };
-
-    for m in mounts.iter().filter(|m| m.kind == Kind::Card) {
-        let item = match view::card_item(feed, now, m.article.as_deref()) {
-            Ok(item) => item,
-            Err(e) => {
-                report(&e.into());
-                continue;
+/// Brings every mount of this instance up to date with `feed` as of `now`, changing only
+/// what changed; mounts added to the page since are rendered too.
+pub fn update(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
+    let ctx = Context::new(settings)?;
+    let previous = page::take_all();
+    let mut kept = Vec::new();
+    for mut m in previous {
+        let changed = match m.kind {
+            Kind::Card => ctx.update_card(&mut m, feed, now)?,
+            Kind::Banner => {
+                let queue = ctx.banner_queue(feed, now);
+                let before = m.banner.as_ref().and_then(Banner::current);
+                match &m.banner {
+                    Some(b) => b.update(queue),
+                    None if !queue.is_empty() => m = ctx.new_banner(&Mount { host: m.host.clone(), kind: Kind::Banner, article: None }, queue)?,
+                    None => {}
+                }
+                let after = m.banner.as_ref().and_then(Banner::current);
+                ctx.rewatch(&mut m, after.as_deref());
+                before != after
             }
         };
+        if changed {
+            page::dispatch(&m.host, "depeche:update", &[]);
+        }
+        kept.push(m);
+    }
+    page::adopt(kept);
+    // Mount points the host added since the last render.
+    render(settings, feed, now)
+}
+
+/// What every mount of one render pass shares.
+struct Context<'a> {
+    doc: Document,
+    settings: &'a Settings,
+    page_lang: Option<String>,
+}
+
+impl<'a> Context<'a> {
+    fn new(settings: &'a Settings) -> Result<Context<'a>, Error> {
+        let doc = el::document()?;
+        let page_lang = doc.document_element().and_then(|e| e.get_attribute("lang"));
+        Ok(Context { doc, settings, page_lang })
+    }
+
+    /// `data-lang`, else the item's or feed's language, else the page's.
+    fn locale(&self, content_lang: Option<&str>) -> Locale {
+        i18n::resolve(&[self.settings.lang.as_deref(), content_lang, self.page_lang.as_deref()])
+    }
+
+    /// Formatters for the locale; an unknown time zone is reported and the reader's own used.
+    fn formatters(&self, locale: &Locale) -> Result<Formatters, Error> {
+        match Formatters::new(&locale.tag, self.settings.time_zone.as_deref()) {
+            Ok(f) => Ok(f),
+            Err(e) => {
+                page::error(&e);
+                Formatters::new(&locale.tag, None)
+            }
+        }
+    }
+
+    fn banner_queue(&self, feed: &Feed, now: Millis) -> Vec<Item> {
+        view::banner_queue(feed, now, self.settings.urgency, &banner::dismissed()).into_iter().cloned().collect()
+    }
+
+    /// A card mount seen for the first time; an empty mount if it has nothing to show.
+    fn new_card(&self, m: &Mount, feed: &Feed, now: Millis) -> Result<Mounted, Error> {
+        let mut mounted = Mounted {
+            host: m.host.clone(),
+            kind: Kind::Card,
+            article: m.article.clone(),
+            card: None,
+            banner: None,
+            watch: None,
+            watched: None,
+        };
+        match view::card_item(feed, now, m.article.as_deref()) {
+            Ok(item) => {
+                self.fill_card(&mut mounted, feed, item)?;
+                page::dispatch(&m.host, "depeche:render", &[("item", &item.id)]);
+            }
+            Err(e) => page::error(&e.into()),
+        }
+        Ok(mounted)
+    }
+
+    /// Builds the card for `item` in the mount's (emptied) shadow root.
+    fn fill_card(&self, m: &mut Mounted, feed: &Feed, item: &Item) -> Result<(), Error> {
         let content_lang = item.language.as_deref().or(feed.language.as_deref());
-        let locale = locale(settings, content_lang, page_lang.as_deref());
-        let fmt = Rc::new(formatters(&locale, settings)?);
+        let locale = self.locale(content_lang);
+        let fmt = Rc::new(self.formatters(&locale)?);
         let root = mount::root(&m.host)?;
         let id = item.id.clone();
-        let on_expand = Rc::new(move || page::report_event(&id, Event::Read));
-        let lang = content_lang.unwrap_or(&locale.tag);
-        let card = card::render(&doc, &root, &m.host, item, lang, &locale, fmt, on_expand)?;
-        rendered.push(Mounted {
-            host: m.host.clone(),
-            card: Some(Rc::new(card)),
-            watch: watch(&m.host, item),
-            listeners: Vec::new(),
+        let on_expand = Rc::new(move || {
+            page::report_event(&id, Event::Read);
         });
+        let lang = content_lang.unwrap_or(&locale.tag);
+        let card = card::render(&self.doc, &root, &m.host, item, lang, &locale, fmt, on_expand)?;
+        m.card = Some(Rc::new(card));
+        self.rewatch(m, Some(&item.id));
+        Ok(())
     }
 
-    let Some(item) = view::banner_item(feed, now, settings.urgency, &banner::dismissed()) else {
-        return Ok(rendered);
-    };
-    if !mount::has_banner(&doc) {
-        let host = mount::insert_banner(&doc)?;
-        mounts.push(Mount { host, kind: Kind::Banner, article: None });
-    }
-    let content_lang = item.language.as_deref().or(feed.language.as_deref());
-    let locale = locale(settings, content_lang, page_lang.as_deref());
-    let card = rendered.iter().filter_map(|m| m.card.as_ref()).find(|c| c.item_id == item.id).cloned();
-    for m in mounts.iter().filter(|m| m.kind == Kind::Banner) {
-        let root = mount::root(&m.host)?;
-        let listeners = banner::render(&doc, &root, item, &locale, card.clone())?;
-        rendered.push(Mounted { host: m.host.clone(), card: None, watch: watch(&m.host, item), listeners });
-    }
-    Ok(rendered)
-}
-
-/// `data-lang`, else the item's or feed's language, else the page's.
-fn locale(settings: &Settings, content_lang: Option<&str>, page_lang: Option<&str>) -> Locale {
-    i18n::resolve(&[settings.lang.as_deref(), content_lang, page_lang])
-}
-
-/// Formatters for the locale; an unknown time zone is reported and the reader's own used.
-fn formatters(locale: &Locale, settings: &Settings) -> Result<Formatters, Error> {
-    match Formatters::new(&locale.tag, settings.time_zone.as_deref()) {
-        Ok(f) => Ok(f),
-        Err(e) => {
-            report(&e);
-            Formatters::new(&locale.tag, None)
+    /// Updates a card mount; returns whether what it shows changed.
+    fn update_card(&self, m: &mut Mounted, feed: &Feed, now: Millis) -> Result<bool, Error> {
+        let item = view::card_item(feed, now, m.article.as_deref()).ok();
+        let same = m.card.as_ref().zip(item).filter(|(card, item)| card.item_id == item.id);
+        if let Some((card, item)) = same {
+            let before = card.snapshot();
+            if card.update(&self.doc, item) {
+                return Ok(card.snapshot() != before);
+            }
+            // Same item, new shape: rebuilt, and open again if the reader had opened it.
+            let was_open = card.is_expanded();
+            self.fill_card(m, feed, item)?;
+            if was_open {
+                m.card.iter().for_each(|c| c.reopen());
+            }
+            return Ok(true);
         }
+        match item {
+            Some(item) => self.fill_card(m, feed, item)?,
+            None => {
+                // Retracted or expired, and nothing else to show: the mount empties.
+                if let Some(root) = m.host.shadow_root() {
+                    el::clear(&root);
+                }
+                m.card = None;
+                self.rewatch(m, None);
+            }
+        }
+        Ok(true)
+    }
+
+    /// A banner mount seen for the first time.
+    fn new_banner(&self, m: &Mount, queue: Vec<Item>) -> Result<Mounted, Error> {
+        let first = queue.first();
+        let content_lang = first.and_then(|i| i.language.clone());
+        let locale = self.locale(content_lang.as_deref());
+        let root = mount::root(&m.host)?;
+        let banner = Banner::render(&self.doc, &root, queue, &locale, Rc::new(|id: &str| page::card_for(id)))?;
+        let current = banner.current();
+        let mut mounted = Mounted {
+            host: m.host.clone(),
+            kind: Kind::Banner,
+            article: None,
+            card: None,
+            banner: Some(banner),
+            watch: None,
+            watched: None,
+        };
+        self.rewatch(&mut mounted, current.as_deref());
+        page::dispatch(&m.host, "depeche:render", &[("item", current.as_deref().unwrap_or(""))]);
+        Ok(mounted)
+    }
+
+    /// Watches the mount for views of `item`, replacing a watch for another item.
+    fn rewatch(&self, m: &mut Mounted, item: Option<&str>) {
+        if m.watched.as_deref() == item {
+            return;
+        }
+        m.watch = item.and_then(|id| page::watch(&m.host, id));
+        m.watched = item.map(str::to_owned);
     }
 }

@@ -36,9 +36,18 @@ impl From<Error> for Failure {
     }
 }
 
-/// Fetches `url` within `limits`; `fresh` revalidates past the HTTP cache.
-/// Returns the body as text, checked to be UTF-8 and within the size limit.
-pub async fn feed_text(url: &str, fresh: bool, limits: Limits) -> Result<String, Failure> {
+/// What a fetch brought.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The body, checked to be UTF-8 and within the size limit, and its ETag.
+    Body { text: String, etag: Option<String> },
+    /// `304 Not Modified`: the copy we have is current.
+    NotModified,
+}
+
+/// Fetches `url` within `limits`. `fresh` revalidates past the HTTP cache; `etag` makes the
+/// request conditional (and bypasses the HTTP cache, so that a 304 reaches us as a 304).
+pub async fn feed(url: &str, fresh: bool, limits: Limits, etag: Option<&str>) -> Result<Fetched, Failure> {
     let controller = AbortController::new().ok();
     let timed_out = Rc::new(Cell::new(false));
     if let Some(c) = controller.clone() {
@@ -57,9 +66,19 @@ pub async fn feed_text(url: &str, fresh: bool, limits: Limits) -> Result<String,
         }
     };
     let signal = controller.as_ref().map(AbortController::signal);
-    let cache = if fresh { RequestCache::NoCache } else { RequestCache::Default };
-    let request = Request::get(url).cache(cache).abort_signal(signal.as_ref());
+    let cache = match (etag, fresh) {
+        (Some(_), _) => RequestCache::NoStore,
+        (None, true) => RequestCache::NoCache,
+        (None, false) => RequestCache::Default,
+    };
+    let mut request = Request::get(url).cache(cache).abort_signal(signal.as_ref());
+    if let Some(tag) = etag {
+        request = request.header("If-None-Match", tag);
+    }
     let response = request.send().await.map_err(failed)?;
+    if response.status() == 304 {
+        return Ok(Fetched::NotModified);
+    }
     if !response.ok() {
         let now = js_sys::Date::now() as Millis;
         let retry_after = response.headers().get("retry-after").and_then(|v| parse_retry_after(&v, now));
@@ -78,7 +97,8 @@ pub async fn feed_text(url: &str, fresh: bool, limits: Limits) -> Result<String,
     if bytes.len() as u64 > limits.max_bytes {
         return Err(too_large().into());
     }
-    String::from_utf8(bytes).map_err(|_| Error::NotUtf8 { url: url.to_owned() }.into())
+    let text = String::from_utf8(bytes).map_err(|_| Error::NotUtf8 { url: url.to_owned() })?;
+    Ok(Fetched::Body { text, etag: response.headers().get("etag") })
 }
 
 /// `JSON.parse`, then a walk of the result into the value tree.

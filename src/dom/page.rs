@@ -1,18 +1,23 @@
-//! The widget's life on the page: what is mounted, which events were sent, and the
-//! page-wide listeners. Everything a mount owns is released when its element leaves the page.
+//! The widget's life on the page: what is mounted, which events were sent, the page-wide
+//! listeners, and the events it gives the host. Everything a mount owns is released when
+//! its element leaves the page.
 
 use crate::beacon::{self, Event, Sent};
+use crate::dom::banner::Banner;
 use crate::dom::card::Card;
+use crate::dom::console::report_once;
+use crate::dom::fetch::{self, Fetched, Limits};
 use crate::dom::listener::Listener;
+use crate::dom::mount::Kind;
 use crate::dom::track::{page_visible, Watch};
-use crate::dom::fetch::{self, Limits};
 use crate::dom::{beacon as outbox, timer};
+use crate::error::Error;
 use crate::feed;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{Element, MutationObserver, MutationObserverInit};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CustomEvent, CustomEventInit, Element, MutationObserver, MutationObserverInit};
 
 /// After a view is sent, the feed is fetched again this much later to show the new count.
 const RECOUNT_DELAY_MS: i32 = 1500;
@@ -21,12 +26,18 @@ const RECOUNT_DELAY_MS: i32 = 1500;
 pub struct Mounted {
     /// The publisher's element.
     pub host: Element,
-    /// The card shown there, if it is a card.
+    /// Banner or card.
+    pub kind: Kind,
+    /// `data-article`, for a card.
+    pub article: Option<String>,
+    /// The card shown there, if any.
     pub card: Option<Rc<Card>>,
+    /// The banner shown there, if any.
+    pub banner: Option<Banner>,
     /// Its viewability watch, when views are counted.
     pub watch: Option<Watch>,
-    /// Its other listeners (banner buttons).
-    pub listeners: Vec<Listener>,
+    /// The item the watch is for.
+    pub watched: Option<String>,
 }
 
 /// Where beacons go.
@@ -53,8 +64,7 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
 }
 
-/// Gives back every mount this instance rendered, to render them again; dropping them
-/// releases their observers and listeners.
+/// Gives back every mount this instance rendered, to render them again.
 pub fn take_all() -> Vec<Mounted> {
     STATE.with(|s| std::mem::take(&mut s.borrow_mut().mounts))
 }
@@ -62,6 +72,11 @@ pub fn take_all() -> Vec<Mounted> {
 /// Keeps `mounted` alive until its element leaves the page.
 pub fn adopt(mounted: Vec<Mounted>) {
     STATE.with(|s| s.borrow_mut().mounts.extend(mounted));
+}
+
+/// The card showing `item`, if any.
+pub fn card_for(item: &str) -> Option<Rc<Card>> {
+    STATE.with(|s| s.borrow().mounts.iter().filter_map(|m| m.card.clone()).find(|c| c.item_id == item))
 }
 
 /// Turns counting on for this page (once): page-wide listeners flush pending beacons when
@@ -89,25 +104,41 @@ pub fn start_counting(counting: Counting) {
     STATE.with(|s| s.borrow_mut().listeners.extend([visibility, pagehide]));
 }
 
+/// A viewability watch on `host` that reports `item` as viewed, if views are counted.
+pub fn watch(host: &Element, item: &str) -> Option<Watch> {
+    STATE.with(|s| s.borrow().counting.is_some()).then_some(())?;
+    let (id, target) = (item.to_owned(), host.clone());
+    Watch::new(
+        host,
+        Rc::new(move || {
+            if report_event(&id, Event::View) {
+                dispatch(&target, "depeche:view", &[("item", &id)]);
+            }
+        }),
+    )
+}
+
 /// Reports a reader event for `item`: at most once per item and kind per page load.
-pub fn report_event(item: &str, event: Event) {
+/// Returns whether it was sent.
+pub fn report_event(item: &str, event: Event) -> bool {
     let counting = STATE.with(|s| {
         let mut s = s.borrow_mut();
         let counting = s.counting.clone()?;
         s.sent.first(item, event).then_some(counting)
     });
-    let Some(counting) = counting else { return };
-    let Some(body) = beacon::body(item, event, &counting.feed) else { return };
+    let Some(counting) = counting else { return false };
+    let Some(body) = beacon::body(item, event, &counting.feed) else { return false };
     outbox::queue(&counting.beacon, body);
     if event == Event::View {
         timer::after(RECOUNT_DELAY_MS, move || wasm_bindgen_futures::spawn_local(recount(counting)));
     }
+    true
 }
 
 /// Fetches the feed again, past the HTTP cache, and shows each card's current count.
 /// A failure changes nothing on the page: the count just stays as it was.
 async fn recount(counting: Counting) {
-    let Ok(text) = fetch::feed_text(&counting.feed, true, counting.limits).await else { return };
+    let Ok(Fetched::Body { text, .. }) = fetch::feed(&counting.feed, true, counting.limits, None).await else { return };
     let Some(parsed) = fetch::parse_json(&text).and_then(|v| feed::parse(&v).ok()) else { return };
     STATE.with(|s| {
         for card in s.borrow().mounts.iter().filter_map(|m| m.card.as_ref()) {
@@ -116,6 +147,53 @@ async fn recount(counting: Counting) {
             }
         }
     });
+}
+
+/// Logs `error` once and tells the host through a `depeche:error` event on every mount.
+pub fn error(error: &Error) {
+    report_once(error);
+    let message = error.message();
+    let hosts: Vec<Element> = STATE.with(|s| s.borrow().mounts.iter().map(|m| m.host.clone()).collect());
+    for host in hosts {
+        dispatch(&host, "depeche:error", &[("message", &message)]);
+    }
+}
+
+/// Dispatches a `CustomEvent` on `target` that bubbles out of shadow roots (`composed`),
+/// with `detail` as a plain object of strings.
+pub fn dispatch(target: &Element, name: &str, detail: &[(&str, &str)]) {
+    let init = CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    let object = js_sys::Object::new();
+    for (k, v) in detail {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    init.set_detail(&object);
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = target.dispatch_event(&event);
+    }
+}
+
+/// Resolves when the document is visible (at once if it is).
+pub async fn visible() {
+    if page_visible() {
+        return;
+    }
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let holder: Rc<RefCell<Option<Listener>>> = Rc::new(RefCell::new(None));
+        let slot = Rc::clone(&holder);
+        let listener = Listener::new(&doc, "visibilitychange", move |_| {
+            if page_visible() {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+                // Unregisters itself once the page is visible again.
+                slot.borrow_mut().take();
+            }
+        });
+        *holder.borrow_mut() = Some(listener);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Watches the document so that mounts removed from it release their observers and listeners.

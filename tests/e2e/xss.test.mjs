@@ -64,7 +64,7 @@ describe('a hostile feed', () => {
       const allowed = new Set(['ARTICLE', 'ASIDE', 'DIV', 'P', 'H2', 'STRONG', 'SPAN', 'BUTTON', 'A', 'EM', 'B', 'I',
         'BLOCKQUOTE', 'UL', 'OL', 'LI', 'BR', 'IMG']);
       const attrs = new Set(['part', 'id', 'lang', 'hidden', 'type', 'href', 'target', 'rel', 'src', 'alt', 'loading',
-        'referrerpolicy', 'aria-label', 'aria-labelledby', 'aria-live', 'aria-atomic', 'aria-expanded', 'aria-controls', 'data-item']);
+        'referrerpolicy', 'aria-label', 'aria-labelledby', 'aria-live', 'aria-atomic', 'aria-expanded', 'aria-controls', 'aria-pressed', 'data-item']);
       const bad = [];
       for (const m of document.querySelectorAll('[data-depeche]')) {
         for (const el of m.shadowRoot.querySelectorAll('*')) {
