@@ -10,10 +10,14 @@ WASM_PACK_BUILD := wasm-pack build --release --target web --no-typescript --no-p
 
 .PHONY: demo test build collector size bench fuzz setup-build setup-test setup-bench setup-size clean
 
+# The publisher console's token: random unless given.
+PUBLISH_TOKEN ?= $(shell head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
 demo: build collector
 	@mkdir -p .demo
+	@echo "Publisher console token: $(PUBLISH_TOKEN)"
 	target/release/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
-	  --db .demo/depeche.db --www www --pkg pkg \
+	  --db .demo/depeche.db --www www --pkg pkg --publish-token $(PUBLISH_TOKEN) \
 	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
 
 test: setup-test build collector

@@ -1,5 +1,16 @@
 // Dépêche loader: finds its own <script> tag, loads the widget's wasm, and hands the tag's
 // data-* settings to Rust. It never throws into the host page: a failure is one console line.
+// Mount points that reserve their height (data-min-height="5rem") get it at once, before the
+// wasm loads, so that nothing below them moves when the widget appears. A constructed sheet
+// works under style-src 'self'; attr() reads each mount's own value.
+try {
+  const reserve = new CSSStyleSheet();
+  reserve.replaceSync('[data-depeche][data-min-height]{display:block;min-height:attr(data-min-height type(<length>),0px)}');
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, reserve];
+} catch {
+  // An older browser: the mount simply does not reserve its height.
+}
+
 const script = Array.from(document.querySelectorAll('script[src]')).find((s) => s.src === import.meta.url);
 
 function explain(error) {

@@ -27,6 +27,9 @@ pub struct Args {
     /// An origin allowed to read the feed and send beacons cross-origin (repeatable).
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
+    /// Turn on `POST /publish` (add or replace a feed item, in memory) for this bearer token.
+    #[arg(long, env = "DEPECHE_PUBLISH_TOKEN")]
+    pub publish_token: Option<String>,
     /// Beacons a minute allowed from one IP address (0: no limit).
     #[arg(long, default_value_t = 120)]
     pub rate_limit: u32,

@@ -47,6 +47,27 @@ impl SourceFeed {
         Ok(SourceFeed { doc, ids })
     }
 
+    /// Adds a published item, or replaces the item with the same id (a correction, or a
+    /// withdrawal with `_depeche.status: "withdrawn"`). New items go first.
+    pub fn upsert(&mut self, item: Value) -> Result<(), String> {
+        let id = match item.get("id") {
+            Some(Value::String(id)) if !id.trim().is_empty() => id.clone(),
+            _ => return Err("the item needs a non-empty string id".into()),
+        };
+        if !item.get("title").is_some_and(Value::is_string) {
+            return Err("the item needs a string title".into());
+        }
+        let Some(items) = self.doc.get_mut("items").and_then(Value::as_array_mut) else {
+            return Err("the feed has no items array".into());
+        };
+        match items.iter_mut().find(|i| i.get("id").and_then(Value::as_str) == Some(id.as_str())) {
+            Some(existing) => *existing = item,
+            None => items.insert(0, item),
+        }
+        self.ids.insert(id);
+        Ok(())
+    }
+
     /// Whether the feed has an item with this id.
     pub fn has_item(&self, id: &str) -> bool {
         self.ids.contains(id)
@@ -90,6 +111,20 @@ mod tests {
         assert!(v["items"][2].get("_depeche").is_none());
         assert_ne!(etag, f.render(&HashMap::new()).1);
         assert_eq!(etag, f.render(&counted).1);
+    }
+
+    #[test]
+    fn published_items_go_first_and_replace_by_id() {
+        let mut f = SourceFeed::from_json(r#"{"items":[{"id":"a","title":"A"}]}"#).unwrap();
+        f.upsert(serde_json::json!({"id":"b","title":"B"})).unwrap();
+        f.upsert(serde_json::json!({"id":"a","title":"A2","_depeche":{"status":"withdrawn"}})).unwrap();
+        assert!(f.has_item("b"));
+        let v: Value = serde_json::from_slice(&f.render(&HashMap::new()).0).unwrap();
+        assert_eq!(v["items"][0]["id"], "b");
+        assert_eq!(v["items"][1]["title"], "A2");
+        assert_eq!(v["items"].as_array().unwrap().len(), 2);
+        assert!(f.upsert(serde_json::json!({"title":"no id"})).is_err());
+        assert!(f.upsert(serde_json::json!({"id":"c"})).is_err());
     }
 
     #[test]

@@ -29,11 +29,15 @@ async fn run(args: Args) -> Result<(), String> {
         pkg: Some(args.pkg.clone()),
         allowed_origins: args.allow_origins.clone(),
         rate_limit_per_minute: args.rate_limit,
+        publish_token: args.publish_token.clone(),
     };
     let router = app(AppState::new(store, feed, config, system_clock));
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
     let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));
     println!("Dépêche demo (publisher): {origin}/");
+    if args.publish_token.is_some() {
+        println!("Publisher console: {origin}/console.html (POST /publish with the token given)");
+    }
 
     if let Some(addr) = args.partner_listen {
         let partner = partner_app(args.partner_dir.clone(), origin.clone());

@@ -16,7 +16,7 @@ use axum::Router;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
@@ -31,6 +31,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Beacons a minute per IP address (0: unlimited).
     pub rate_limit_per_minute: u32,
+    /// Bearer token of `POST /publish`; without one, publishing is off.
+    pub publish_token: Option<String>,
 }
 
 /// Shared state of the handlers.
@@ -41,7 +43,7 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
-    feed: SourceFeed,
+    feed: RwLock<SourceFeed>,
     salts: Salts,
     dedupe: Dedupe,
     limiter: RateLimiter,
@@ -61,7 +63,7 @@ impl AppState {
         AppState {
             inner: Arc::new(Inner {
                 store,
-                feed,
+                feed: RwLock::new(feed),
                 salts: Salts::default(),
                 dedupe: Dedupe::default(),
                 limiter,
@@ -85,10 +87,13 @@ pub fn app(state: AppState) -> Router {
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([CONTENT_TYPE, IF_NONE_MATCH])
-        .expose_headers([ETAG]);
+        .expose_headers([ETAG, RETRY_AFTER])
+        // Refreshes send If-None-Match, which needs a preflight cross-origin: cache it.
+        .max_age(std::time::Duration::from_secs(600));
     let mut router = Router::new()
         .route("/feed.json", get(feed))
         .route("/beacon", post(beacon).layer(DefaultBodyLimit::max(beacon::MAX_BODY)))
+        .route("/publish", post(publish).layer(DefaultBodyLimit::max(64 * 1024)))
         .route("/healthz", get(|| async { "ok" }));
     if let Some(pkg) = &config.pkg {
         router = router.nest_service("/pkg", ServeDir::new(pkg));
@@ -158,7 +163,7 @@ async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let Ok(Ok(counts)) = counts else {
         return (StatusCode::SERVICE_UNAVAILABLE, "cannot read the counts").into_response();
     };
-    let (body, etag) = s.inner.feed.render(&counts);
+    let (body, etag) = s.inner.feed.read().unwrap_or_else(|p| p.into_inner()).render(&counts);
     let cache = [(CACHE_CONTROL, "public, max-age=5, must-revalidate")];
     let matches = headers
         .get(IF_NONE_MATCH)
@@ -190,6 +195,32 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// `POST /publish` with `Authorization: Bearer TOKEN` and a JSON Feed item: the item is
+/// added to the served feed (or replaces the one with its id), in memory.
+async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(token) = &s.inner.config.publish_token else {
+        return (StatusCode::NOT_FOUND, "publishing is off (start with --publish-token)").into_response();
+    };
+    let given = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
+        return (StatusCode::UNAUTHORIZED, "a valid publish token is needed").into_response();
+    }
+    let item: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => v,
+        _ => return (StatusCode::BAD_REQUEST, "the body must be one JSON Feed item (an object)").into_response(),
+    };
+    let result = s.inner.feed.write().unwrap_or_else(|p| p.into_inner()).upsert(item);
+    match result {
+        Ok(()) => (StatusCode::CREATED, "published").into_response(),
+        Err(why) => (StatusCode::BAD_REQUEST, why).into_response(),
+    }
+}
+
+/// Compares secrets without an early exit that would tell how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn outcome(counted: bool, why: &'static str) -> Response {
     (StatusCode::NO_CONTENT, [("depeche-counted", if counted { "1" } else { "0" }), ("depeche-reason", why)])
         .into_response()
@@ -208,7 +239,7 @@ async fn beacon(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: Head
             return (status, e.message()).into_response();
         }
     };
-    if !s.inner.feed.has_item(&b.item) {
+    if !s.inner.feed.read().unwrap_or_else(|p| p.into_inner()).has_item(&b.item) {
         return (StatusCode::NOT_FOUND, "unknown item id").into_response();
     }
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -28,6 +28,10 @@ struct Harness {
 }
 
 fn harness(rate_limit: u32) -> Harness {
+    harness_with(rate_limit, None)
+}
+
+fn harness_with(rate_limit: u32, publish_token: Option<&str>) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("t.db")).unwrap();
     let clock = Arc::new(AtomicU64::new(T0));
@@ -35,6 +39,7 @@ fn harness(rate_limit: u32) -> Harness {
     let config = Config {
         allowed_origins: vec!["http://partner.test".into()],
         rate_limit_per_minute: rate_limit,
+        publish_token: publish_token.map(str::to_owned),
         ..Config::default()
     };
     let state = AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, move || c.load(Ordering::SeqCst));
@@ -219,4 +224,42 @@ async fn a_thousand_concurrent_beacons_from_distinct_visitors_add_exactly_a_thou
     }
     assert_eq!(acknowledged, 1000);
     assert_eq!(views(&h, "kangaba").await, 376 + 1000);
+}
+
+fn publish_request(token: Option<&str>, body: &str) -> Request<Body> {
+    let mut r = Request::post("/publish").header(header::CONTENT_TYPE, "application/json");
+    if let Some(t) = token {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    r.body(Body::from(body.to_owned())).unwrap()
+}
+
+#[tokio::test]
+async fn publishing_needs_the_token_and_puts_the_item_first() {
+    let off = harness(120);
+    assert_eq!(send(&off, publish_request(Some("x"), "{}")).await.status(), StatusCode::NOT_FOUND);
+
+    let h = harness_with(120, Some("s3cret"));
+    let item = r#"{"id":"new-flash","title":"Nouvelle alerte","_depeche":{"urgency":1}}"#;
+    assert_eq!(send(&h, publish_request(None, item)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&h, publish_request(Some("s3cre"), item)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&h, publish_request(Some("s3cret"), "[1]")).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(send(&h, publish_request(Some("s3cret"), r#"{"title":"no id"}"#)).await.status(), StatusCode::BAD_REQUEST);
+
+    let before = send(&h, Request::get("/feed.json").body(Body::empty()).unwrap()).await;
+    let etag = before.headers().get(header::ETAG).unwrap().clone();
+    assert_eq!(send(&h, publish_request(Some("s3cret"), item)).await.status(), StatusCode::CREATED);
+    let r = send(&h, Request::get("/feed.json").header(header::IF_NONE_MATCH, etag).body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status(), StatusCode::OK, "a published item changes the feed's ETag");
+    let v: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
+    assert_eq!(v["items"][0]["id"], "new-flash");
+    // Views of the new item count.
+    assert!(counted(&send(&h, post(beacon_body("new-flash", "view"), [192, 0, 2, 20], CHROME)).await));
+
+    let withdrawn = r#"{"id":"new-flash","title":"Nouvelle alerte","_depeche":{"urgency":1,"status":"withdrawn"}}"#;
+    assert_eq!(send(&h, publish_request(Some("s3cret"), withdrawn)).await.status(), StatusCode::CREATED);
+    let v: serde_json::Value =
+        serde_json::from_str(&text(send(&h, Request::get("/feed.json").body(Body::empty()).unwrap()).await).await).unwrap();
+    assert_eq!(v["items"][0]["_depeche"]["status"], "withdrawn");
+    assert_eq!(v["items"].as_array().unwrap().len(), 3);
 }

@@ -58,7 +58,8 @@ struct Parts {
 struct State {
     queue: Vec<Item>,
     index: usize,
-    announced: Vec<String>,
+    /// Every item that was ever in the queue: an item not in it is news.
+    known: Vec<String>,
     dismissed_here: Vec<String>,
     paused: bool,
     hovered: bool,
@@ -142,15 +143,16 @@ impl Banner {
             let mut s = inner.state.borrow_mut();
             let queue: Vec<Item> = queue.into_iter().filter(|i| !s.dismissed_here.contains(&i.id)).collect();
             let current = s.queue.get(s.index).map(|i| i.id.clone());
-            let fresh = queue.iter().position(|i| !s.announced.contains(&i.id));
+            let fresh = queue.iter().position(|i| !s.known.contains(&i.id));
             s.index = match (fresh, &current) {
                 (Some(f), _) => f,
                 (None, Some(id)) => queue.iter().position(|i| i.id == *id).unwrap_or(0),
                 (None, None) => 0,
             };
-            if let Some(f) = fresh {
-                let id = queue[f].id.clone();
-                s.announced.push(id);
+            for item in &queue {
+                if !s.known.contains(&item.id) {
+                    s.known.push(item.id.clone());
+                }
             }
             let showing = queue.get(s.index).map(|i| i.id.clone());
             let changed = showing != current;

@@ -149,13 +149,17 @@ async fn recount(counting: Counting) {
     });
 }
 
-/// Logs `error` once and tells the host through a `depeche:error` event on every mount.
+/// Logs `error` once and tells the host through a `depeche:error` event on every mount
+/// point of the page, rendered or not (a feed that never loads has no rendered mount).
 pub fn error(error: &Error) {
     report_once(error);
     let message = error.message();
-    let hosts: Vec<Element> = STATE.with(|s| s.borrow().mounts.iter().map(|m| m.host.clone()).collect());
-    for host in hosts {
-        dispatch(&host, "depeche:error", &[("message", &message)]);
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(hosts) = doc.query_selector_all("[data-depeche]") else { return };
+    for i in 0..hosts.length() {
+        if let Some(host) = hosts.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            dispatch(&host, "depeche:error", &[("message", &message)]);
+        }
     }
 }
 

@@ -19,10 +19,11 @@ function serveFile(res, file) {
   }
 }
 
-/** A host page whose widget reads the feed at `feed`, with extra script attributes. */
-function hostPage(feed, attrs) {
-  return `<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>
-    <p id="host">Page hôte</p><div data-depeche="banner"></div><div data-depeche="card"></div>
+/** A host page whose widget reads the feed at `feed`, with extra script and banner attributes. */
+function hostPage(feed, attrs, bannerAttrs, card, css) {
+  return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><style>${css}</style></head><body>
+    <p id="host">Page hôte</p><div data-depeche="banner" ${bannerAttrs}></div>${card ? '<div data-depeche="card"></div>' : ''}
+    <p id="below">Texte de la page hôte, sous le bandeau.</p>
     <script type="module" src="/embed.js" data-feed="${feed}" data-time-zone="Africa/Bamako" ${attrs}></script>
     </body></html>`;
 }
@@ -36,7 +37,7 @@ export async function startChaos(behaviour) {
     if (path === '/embed.js') return serveFile(res, join(root, 'www/embed.js'));
     if (path.startsWith('/pkg/')) return serveFile(res, join(root, 'pkg', normalize(path.slice(5)).replace(/^(\.\.\/)+/, '')));
     if (path === '/host.html') {
-      const page = hostPage(url.searchParams.get('feed'), url.searchParams.get('attrs') || '');
+      const page = hostPage(url.searchParams.get('feed'), url.searchParams.get('attrs') || '', url.searchParams.get('banner') || '', url.searchParams.get('card') !== '0', url.searchParams.get('css') || '');
       return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
     }
     hits[path] = (hits[path] || []).concat(Date.now());
@@ -51,7 +52,9 @@ export async function startChaos(behaviour) {
   return {
     origin,
     /** The host page reading `feedPath` from this server. */
-    host: (feedPath, attrs = '') => `${origin}/host.html?feed=${encodeURIComponent(feedPath)}&attrs=${encodeURIComponent(attrs)}`,
+    host: (feedPath, attrs = '', banner = '', card = true, css = '') =>
+      `${origin}/host.html?feed=${encodeURIComponent(feedPath)}&attrs=${encodeURIComponent(attrs)}` +
+      `&banner=${encodeURIComponent(banner)}&card=${card ? 1 : 0}&css=${encodeURIComponent(css)}`,
     hits: (path) => hits[path] || [],
     stop: () => new Promise((ok) => { sockets.forEach((s) => s.destroy()); server.close(ok); }),
   };

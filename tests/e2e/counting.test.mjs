@@ -42,6 +42,12 @@ describe('view counting', () => {
     const before = await views(STORY);
     assert.equal(before, 376);
     const { context, page } = await openPage(browser);
+    await page.addInitScript(() => {
+      window.__events = [];
+      for (const name of ['depeche:render', 'depeche:view']) {
+        document.addEventListener(name, (e) => window.__events.push(`${e.type} ${e.target.dataset.depeche} ${e.detail.item}`));
+      }
+    });
     await page.goto(`${server.origin}/`);
     const byline = page.locator('[data-depeche=card] [part=byline]');
     await byline.waitFor();
@@ -52,6 +58,11 @@ describe('view counting', () => {
       null,
       { timeout: 5000 },
     );
+    // Events for the host page, bubbling out of the widget (composed).
+    const events = await page.evaluate(() => window.__events);
+    assert.ok(events.includes(`depeche:render card ${STORY}`), events.join('; '));
+    assert.ok(events.includes(`depeche:render banner ${STORY}`), events.join('; '));
+    assert.ok(events.some((e) => e.startsWith('depeche:view') && e.endsWith(STORY)), events.join('; '));
     await page.goto('about:blank');
     await expectViews(STORY, 377);
 

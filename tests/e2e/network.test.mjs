@@ -50,6 +50,8 @@ describe('failing networks and malformed feeds', () => {
     await context.addInitScript(() => {
       window.addEventListener('error', (e) => window.__thrown(`error: ${e.message}`));
       window.addEventListener('unhandledrejection', (e) => window.__thrown(`rejection: ${e.reason}`));
+      window.__events = [];
+      document.addEventListener('depeche:error', (e) => window.__events.push(e.detail.message));
     });
     await page.goto(chaos.host(feedPath, attrs));
     return { context, page, record, thrown };
@@ -72,6 +74,8 @@ describe('failing networks and malformed feeds', () => {
       const { context, page, record, thrown } = await host(path, attrs);
       await page.waitForTimeout(wait);
       assert.deepEqual(widgetLines(record), [`warning: depeche: ${message(url)}`]);
+      // The host hears of it too: a depeche:error event from each mount point.
+      assert.deepEqual([...new Set(await page.evaluate(() => window.__events))], [message(url)]);
       assert.deepEqual(record.errors, []);
       assert.deepEqual(thrown, []);
       assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('[data-depeche]')].map((m) => m.shadowRoot)), [null, null]);
