@@ -20,21 +20,26 @@ pub fn next_expiry(feed: &Feed, now: Millis) -> Option<Millis> {
 
 /// Every item the banner may show, most urgent first (ties: most recent first).
 pub fn banner_queue<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Vec<&'a Item> {
-    let mut items: Vec<&Item> = feed
-        .items
-        .iter()
-        .filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.contains(&i.id))
-        .collect();
-    items.sort_by(|a, b| {
-        a.urgency.cmp(&b.urgency).then_with(|| b.date_published.unwrap_or(i64::MIN).cmp(&a.date_published.unwrap_or(i64::MIN)))
-    });
-    items
+    // An insertion into a short list: a feed has a handful of urgent items, and the
+    // standard library's sort would cost 3 KB of wasm.
+    let mut queue: Vec<&Item> = Vec::new();
+    for item in feed.items.iter().filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.contains(&i.id)) {
+        let at = queue.iter().position(|q| more_urgent(item, q)).unwrap_or(queue.len());
+        queue.insert(at, item);
+    }
+    queue
+}
+
+/// Whether `a` goes before `b`: more urgent, or as urgent and published later.
+fn more_urgent(a: &Item, b: &Item) -> bool {
+    (a.urgency, std::cmp::Reverse(a.date_published)) < (b.urgency, std::cmp::Reverse(b.date_published))
 }
 
 /// The most urgent current item; among equals, the most recently published.
 fn most_urgent<'a>(items: impl Iterator<Item = &'a Item>) -> Option<&'a Item> {
-    items.min_by(|a, b| {
-        a.urgency.cmp(&b.urgency).then_with(|| b.date_published.unwrap_or(i64::MIN).cmp(&a.date_published.unwrap_or(i64::MIN)))
+    items.fold(None, |best: Option<&Item>, i| match best {
+        Some(b) if !more_urgent(i, b) => Some(b),
+        _ => Some(i),
     })
 }
 
