@@ -100,7 +100,7 @@ pub fn app(state: AppState) -> Router {
     }
     if let Some(www) = &config.www {
         for (path, csp) in STRICT_PAGES {
-            let file = www.join(path.trim_start_matches('/'));
+            let file = www.join("strict.html");
             router = router.route(path, get(move || html_with_csp(file.clone(), csp)));
         }
         router = router.fallback_service(ServeDir::new(www));
@@ -108,8 +108,8 @@ pub fn app(state: AppState) -> Router {
     router.layer(cors).with_state(state)
 }
 
-/// Demo pages served under the strictest policy a host may set (with and without the
-/// `'wasm-unsafe-eval'` the widget needs), to show it works, or fails quietly, there.
+/// `strict.html`, served under the strictest policy a host may set, with and without the
+/// `'wasm-unsafe-eval'` the widget needs, to show it works, or fails quietly, there.
 const STRICT_PAGES: [(&str, &str); 2] = [
     (
         "/strict.html",

@@ -1,25 +1,17 @@
 // End to end: real view counting, from a reader's browser to the feed's count.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { USER_AGENT, launch, openPage, startCollector } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { USER_AGENT, openPage, setHidden, withCollectorAndBrowser } from './harness.mjs';
 
 const STORY = 'kangaba-attack-2017-06-18';
 const SAHEL = 'sahel-summit-2017-06-16';
 
 describe('view counting', () => {
-  let server, browser;
-  before(async () => {
-    server = await startCollector();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = withCollectorAndBrowser();
 
   /** The item's count in the feed, as any reader would fetch it now. */
   async function views(id) {
-    const feed = await (await fetch(`${server.origin}/feed.json`, { cache: 'no-store' })).json();
+    const feed = await (await fetch(`${env.server.origin}/feed.json`, { cache: 'no-store' })).json();
     return feed.items.find((i) => i.id === id)._depeche.views;
   }
 
@@ -41,14 +33,14 @@ describe('view counting', () => {
   it('counts a reader who keeps the story in view, once per 30 minutes, and shows the new count', async () => {
     const before = await views(STORY);
     assert.equal(before, 376);
-    const { context, page } = await openPage(browser);
+    const { context, page } = await openPage(env.browser);
     await page.addInitScript(() => {
       window.__events = [];
       for (const name of ['depeche:render', 'depeche:view']) {
         document.addEventListener(name, (e) => window.__events.push(`${e.type} ${e.target.dataset.depeche} ${e.detail.item}`));
       }
     });
-    await page.goto(`${server.origin}/`);
+    await page.goto(`${env.server.origin}/`);
     const byline = page.locator('[data-depeche=card] [part=byline]');
     await byline.waitFor();
     assert.equal(await byline.textContent(), 'Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois');
@@ -67,7 +59,7 @@ describe('view counting', () => {
     await expectViews(STORY, 377);
 
     // The same browser again, within 30 minutes: not counted again.
-    await page.goto(`${server.origin}/`);
+    await page.goto(`${env.server.origin}/`);
     await byline.waitFor();
     await page.waitForTimeout(1600);
     await page.goto('about:blank');
@@ -76,8 +68,8 @@ describe('view counting', () => {
     await context.close();
 
     // Another browser (User-Agent) is another reader.
-    const other = await openPage(browser, { userAgent: USER_AGENT.replace('Chrome/156', 'Chrome/155') });
-    await other.page.goto(`${server.origin}/`);
+    const other = await openPage(env.browser, { userAgent: USER_AGENT.replace('Chrome/156', 'Chrome/155') });
+    await other.page.goto(`${env.server.origin}/`);
     await other.page.locator('[data-depeche=card] [part=byline]').waitFor();
     await other.page.waitForTimeout(1600);
     await other.page.goto('about:blank');
@@ -87,9 +79,9 @@ describe('view counting', () => {
 
   it('does not count a card scrolled away before one second', async () => {
     const before = await views(SAHEL);
-    const { context, page } = await openPage(browser, { userAgent: `${USER_AGENT} scroller` });
+    const { context, page } = await openPage(env.browser, { userAgent: `${USER_AGENT} scroller` });
     await page.route('**/tall.html', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: tallPage(SAHEL) }));
-    await page.goto(`${server.origin}/tall.html`);
+    await page.goto(`${env.server.origin}/tall.html`);
     await page.locator('[data-depeche=card] [part=title]').waitFor();
     await page.waitForTimeout(300);
     await page.evaluate(() => window.scrollTo(0, 4000));
@@ -99,7 +91,7 @@ describe('view counting', () => {
     assert.equal(await views(SAHEL), before);
 
     // The positive control, same page and reader: kept in view, it counts.
-    await page.goto(`${server.origin}/tall.html`);
+    await page.goto(`${env.server.origin}/tall.html`);
     await page.locator('[data-depeche=card] [part=title]').waitFor();
     await page.waitForTimeout(1500);
     await page.goto('about:blank');
@@ -109,8 +101,8 @@ describe('view counting', () => {
 
   it('counts the partner site into the same count, cross-origin', async () => {
     const before = await views(STORY);
-    const { context, page, record } = await openPage(browser, { userAgent: `${USER_AGENT} partner-reader` });
-    await page.goto(`${server.partner}/`);
+    const { context, page, record } = await openPage(env.browser, { userAgent: `${USER_AGENT} partner-reader` });
+    await page.goto(`${env.server.partner}/`);
     await page.locator('[data-depeche=card] [part=byline]').waitFor();
     await page.waitForTimeout(1600);
     await page.goto('about:blank');
@@ -121,18 +113,14 @@ describe('view counting', () => {
 
   it('flushes pending events when the page is hidden', async () => {
     const before = await views(SAHEL);
-    const { context, page } = await openPage(browser, { userAgent: `${USER_AGENT} hider` });
+    const { context, page } = await openPage(env.browser, { userAgent: `${USER_AGENT} hider` });
     await page.route('**/tall.html', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: tallPage(SAHEL) }));
     const beacons = [];
     page.on('request', (r) => r.url().endsWith('/beacon') && beacons.push(r.postData()));
-    await page.goto(`${server.origin}/tall.html`);
+    await page.goto(`${env.server.origin}/tall.html`);
     await page.locator('[data-depeche=card] [part=toggle]').click();
     // The read event waits in the outbox for half a second; hiding the page sends it now.
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
-      Object.defineProperty(document, 'hidden', { value: true, configurable: true });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await setHidden(page, true);
     await page.waitForTimeout(100);
     assert.deepEqual(beacons.map((b) => JSON.parse(b).event), ['read']);
     await context.close();

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -88,4 +89,30 @@ export async function shadowText(page, host, selector) {
     const el = document.querySelector(h)?.shadowRoot?.querySelector(s);
     return el ? el.textContent : null;
   }, [host, selector]);
+}
+
+/**
+ * For a `describe` block: a collector (with `extraArgs`) and a browser, started before its
+ * tests and stopped after them. Their handles appear on the returned object.
+ */
+export function withCollectorAndBrowser(extraArgs = []) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startCollector(extraArgs);
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
+}
+
+/** Makes the page look hidden (or visible again) to the widget, as a switched tab would. */
+export async function setHidden(page, hidden) {
+  await page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+    Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
 }

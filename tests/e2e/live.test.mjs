@@ -1,7 +1,7 @@
 // End to end: breaking news reaches pages that are already open.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { USER_AGENT, launch, openPage, startCollector } from './harness.mjs';
+import { USER_AGENT, launch, openPage, setHidden, startCollector } from './harness.mjs';
 import { GOOD, json, startChaos } from './chaos.mjs';
 
 const TOKEN = 'e2e-token';
@@ -101,19 +101,11 @@ describe('live alerts', () => {
     const responses = feedResponses(page);
     await page.goto(`${server.partner}/`);
     await page.locator('[data-depeche=card] [part=title]').waitFor();
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'hidden', { value: true, configurable: true });
-      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await setHidden(page, true);
     const hiddenAt = Date.now();
     await page.waitForTimeout(17_000);
     assert.deepEqual(responses.filter((r) => r.at > hiddenAt), [], 'no request while hidden');
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'hidden', { value: false, configurable: true });
-      Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
+    await setHidden(page, false);
     const shownAt = Date.now();
     for (let i = 0; i < 30 && !responses.some((r) => r.at >= shownAt); i++) await page.waitForTimeout(100);
     assert.equal(responses.filter((r) => r.at >= shownAt).length, 1, 'one refresh on becoming visible');

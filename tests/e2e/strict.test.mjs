@@ -1,8 +1,8 @@
 // End to end: the widget on host pages with the strictest Content-Security-Policy.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import { artifacts, launch, openPage, startCollector, widgetLines } from './harness.mjs';
+import { artifacts, openPage, widgetLines, withCollectorAndBrowser } from './harness.mjs';
 
 /** Records `securitypolicyviolation` events from the very start of the page. */
 const recordViolations = () => {
@@ -12,20 +12,12 @@ const recordViolations = () => {
 };
 
 describe('strict host pages', () => {
-  let server, browser;
-  before(async () => {
-    server = await startCollector();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = withCollectorAndBrowser();
 
   it('renders and works under default-src self, style-src self and Trusted Types', async () => {
-    const { context, page, record } = await openPage(browser);
+    const { context, page, record } = await openPage(env.browser);
     await page.addInitScript(recordViolations);
-    const response = await page.goto(`${server.origin}/strict.html`);
+    const response = await page.goto(`${env.server.origin}/strict.html`);
     assert.match(response.headers()['content-security-policy'], /require-trusted-types-for 'script'/);
     const toggle = page.locator('[data-depeche=card] [part=toggle]');
     await toggle.click();
@@ -42,14 +34,14 @@ describe('strict host pages', () => {
   });
 
   it("fails quietly without 'wasm-unsafe-eval': one message, no error, no half-built DOM", async () => {
-    const { context, page, record } = await openPage(browser);
+    const { context, page, record } = await openPage(env.browser);
     const rejections = [];
     await page.exposeFunction('__rejection', (r) => rejections.push(r));
     await page.addInitScript(() => {
       window.addEventListener('error', (e) => window.__rejection(`error: ${e.message}`));
       window.addEventListener('unhandledrejection', (e) => window.__rejection(`rejection: ${e.reason}`));
     });
-    await page.goto(`${server.origin}/strict-no-wasm.html`);
+    await page.goto(`${env.server.origin}/strict-no-wasm.html`);
     await page.waitForTimeout(1000);
     assert.deepEqual(widgetLines(record), [
       "warning: depeche: the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src",

@@ -1,26 +1,18 @@
 // End to end: the demo pages served by the collector, in headless Chromium.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import { artifacts, launch, openPage, shadowText, startCollector, widgetLines } from './harness.mjs';
+import { artifacts, openPage, shadowText, widgetLines, withCollectorAndBrowser } from './harness.mjs';
 
 const TITLE = 'Attaque en cours contre un lieu à Bamako fréquenté par des expatriés';
 const BYLINE_FR = 'Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois';
 
 describe('the demo pages', () => {
-  let server, browser;
-  before(async () => {
-    server = await startCollector();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = withCollectorAndBrowser();
 
   it('shows the French banner and card with the exact text', async () => {
-    const { context, page, record } = await openPage(browser);
-    await page.goto(`${server.origin}/`);
+    const { context, page, record } = await openPage(env.browser);
+    await page.goto(`${env.server.origin}/`);
     const banner = page.locator('[data-depeche=banner] [part=content]');
     await banner.filter({ hasText: TITLE }).waitFor();
     assert.equal(await banner.textContent(), `URGENT : ${TITLE}`);
@@ -41,8 +33,8 @@ describe('the demo pages', () => {
   });
 
   it('expands and collapses the card by mouse', async () => {
-    const { context, page } = await openPage(browser);
-    await page.goto(`${server.origin}/`);
+    const { context, page } = await openPage(env.browser);
+    await page.goto(`${env.server.origin}/`);
     const toggle = page.locator('[data-depeche=card] button[part=toggle]');
     const signature = page.locator('[data-depeche=card] [part=signature]');
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
@@ -60,8 +52,8 @@ describe('the demo pages', () => {
   });
 
   it('expands and collapses the card by keyboard', async () => {
-    const { context, page } = await openPage(browser);
-    await page.goto(`${server.origin}/`);
+    const { context, page } = await openPage(env.browser);
+    await page.goto(`${env.server.origin}/`);
     const toggle = page.locator('[data-depeche=card] button[part=toggle]');
     await toggle.waitFor();
     // Tab through the page until the toggle has focus, as a keyboard user would.
@@ -78,8 +70,8 @@ describe('the demo pages', () => {
   });
 
   it('opens the card from the banner', async () => {
-    const { context, page } = await openPage(browser, { viewport: { width: 1000, height: 400 } });
-    await page.goto(`${server.origin}/`);
+    const { context, page } = await openPage(env.browser, { viewport: { width: 1000, height: 400 } });
+    await page.goto(`${env.server.origin}/`);
     await page.locator('[data-depeche=banner] button[part=title]').click();
     const toggle = page.locator('[data-depeche=card] button[part=toggle]');
     assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
@@ -88,8 +80,8 @@ describe('the demo pages', () => {
   });
 
   it('closes the banner and remembers it', async () => {
-    const { context, page } = await openPage(browser);
-    await page.goto(`${server.origin}/`);
+    const { context, page } = await openPage(env.browser);
+    await page.goto(`${env.server.origin}/`);
     await page.locator('[data-depeche=banner] [part=close]').click();
     const next = page.locator('[data-depeche=banner] [part=title]');
     assert.equal(await next.textContent(), 'Flash floods cut the main road out of Niamey');
@@ -100,8 +92,8 @@ describe('the demo pages', () => {
   });
 
   it('speaks English on the English page, and inserts the banner itself', async () => {
-    const { context, page, record } = await openPage(browser);
-    await page.goto(`${server.origin}/en.html`);
+    const { context, page, record } = await openPage(env.browser);
+    await page.goto(`${env.server.origin}/en.html`);
     const byline = page.locator('[data-depeche=card] [part=byline]');
     await byline.waitFor();
     // Earlier tests' views may have raised the count; the first test checks the exact figure.
@@ -117,8 +109,8 @@ describe('the demo pages', () => {
   });
 
   it('renders once when the script is loaded twice, with several cards', async () => {
-    const { context, page, record } = await openPage(browser);
-    await page.goto(`${server.origin}/two-cards.html`);
+    const { context, page, record } = await openPage(env.browser);
+    await page.goto(`${env.server.origin}/two-cards.html`);
     await page.locator('[data-depeche=card] [part=title]').first().waitFor();
     await page.waitForTimeout(300);
     const counts = await page.evaluate(() => ({
@@ -132,8 +124,8 @@ describe('the demo pages', () => {
   });
 
   it('works cross-origin on the partner site', async () => {
-    const { context, page, record } = await openPage(browser);
-    await page.goto(`${server.partner}/`);
+    const { context, page, record } = await openPage(env.browser);
+    await page.goto(`${env.server.partner}/`);
     const banner = page.locator('[data-depeche=banner] [part=content]');
     await banner.filter({ hasText: TITLE }).waitFor();
     assert.match(
@@ -147,7 +139,7 @@ describe('the demo pages', () => {
   });
 
   it('a broken feed costs one console message and leaves the page as it was', async () => {
-    const { context, page, record } = await openPage(browser);
+    const { context, page, record } = await openPage(env.browser);
     await page.route('**/broken.html', (r) =>
       r.fulfill({
         contentType: 'text/html; charset=utf-8',
@@ -155,7 +147,7 @@ describe('the demo pages', () => {
           <script type="module" src="/embed.js" data-feed="/broken-feed.json"></script></body></html>`,
       }));
     await page.route('**/broken-feed.json', (r) => r.fulfill({ contentType: 'application/json', body: '{"items": [' }));
-    await page.goto(`${server.origin}/broken.html`);
+    await page.goto(`${env.server.origin}/broken.html`);
     await page.waitForFunction(() => true);
     await page.waitForTimeout(500);
     assert.deepEqual(widgetLines(record), ['warning: depeche: the feed /broken-feed.json is not valid JSON']);

@@ -1,7 +1,7 @@
 // End to end: a feed made of XSS vectors, in every field, runs nothing in the host page.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { launch, openPage, startCollector } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { openPage, withCollectorAndBrowser } from './harness.mjs';
 import { MARKUP, URLS } from './xss-vectors.mjs';
 
 function hostileFeed() {
@@ -30,19 +30,11 @@ function hostPage(feed) {
 }
 
 describe('a hostile feed', () => {
-  let server, browser;
-  before(async () => {
-    server = await startCollector();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = withCollectorAndBrowser();
 
   it('runs no script: every field, every link clicked, every element focused, with a positive control', async (t) => {
     const feed = hostileFeed();
-    const { context, page, record } = await openPage(browser);
+    const { context, page, record } = await openPage(env.browser);
     const fired = [];
     await context.exposeFunction('__xssFired', (what) => fired.push(what));
     await context.addInitScript(() => {
@@ -54,7 +46,7 @@ describe('a hostile feed', () => {
     await context.route(/^(?!http:\/\/(localhost|127\.0\.0\.1)[:/])/, (r) => r.abort());
     await page.route('**/hostile.html', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: hostPage(feed) }));
     await page.route('**/hostile-feed.json', (r) => r.fulfill({ contentType: 'application/json', body: JSON.stringify(feed) }));
-    await page.goto(`${server.origin}/hostile.html`);
+    await page.goto(`${env.server.origin}/hostile.html`);
     await page.waitForFunction((n) => document.querySelectorAll('[data-depeche=card]').length === n &&
       [...document.querySelectorAll('[data-depeche=card]')].every((m) => m.shadowRoot), feed.items.length);
     await page.waitForTimeout(200);
