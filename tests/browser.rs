@@ -168,9 +168,9 @@ async fn banner_shows_the_urgent_item_in_a_live_region_and_opens_the_card() {
     assert_eq!(announce.text_content().as_deref(), Some(""), "the live region arrives empty");
     settle().await;
     assert_eq!(announce.get_attribute("aria-live").as_deref(), Some("assertive"));
-    let text = "URGENT : Attaque en cours contre un lieu à Bamako fréquenté par des expatriés";
-    assert_eq!(announce.text_content().unwrap(), text);
-    assert_eq!(text(&banner, "[part=content]"), text);
+    let flash = "URGENT : Attaque en cours contre un lieu à Bamako fréquenté par des expatriés";
+    assert_eq!(announce.text_content().unwrap(), flash);
+    assert_eq!(text(&banner, "[part=content]"), flash);
     // Two urgent items: the banner can step through them.
     assert_eq!(text(&banner, "[part=counter]"), "1/2");
     assert!(!find(&banner, "[part=next]").has_attribute("hidden"));
@@ -398,4 +398,30 @@ async fn a_removed_mount_releases_its_observers() {
     mounts[1].remove();
     sleep(20).await;
     assert_eq!(depeche::dom::page::live_mounts(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn an_update_changes_only_what_changed_and_keeps_the_open_card_focused() {
+    let mounts = page(&[("banner", None), ("card", None)]);
+    render(&settings(), &sample_feed(), NOW).unwrap();
+    settle().await;
+    let card = shadow(&mounts[1]);
+    let toggle = find(&card, "[part=toggle]");
+    let title = find(&card, "[part=title]");
+    click(&toggle);
+    toggle.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
+
+    let mut newer = sample_feed();
+    newer.items[0].views = Some(1000);
+    newer.items[0].title = "Attaque en cours à Bamako : le point".into();
+    depeche::dom::update(&settings(), &newer, NOW).unwrap();
+
+    assert!(find(&card, "[part=toggle]") == toggle, "the same button node");
+    assert!(find(&card, "[part=title]") == title, "the same title node, rewritten");
+    assert_eq!(title.text_content().as_deref(), Some("Attaque en cours à Bamako : le point"));
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert!(card.active_element().is_some_and(|e| e == toggle), "focus stayed");
+    assert!(text(&card, "[part=byline]").ends_with("Lu 1\u{202f}000 fois"), "{}", text(&card, "[part=byline]"));
+    let banner = shadow(&mounts[0]);
+    assert_eq!(text(&banner, "[part=title]"), "Attaque en cours à Bamako : le point");
 }

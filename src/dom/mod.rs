@@ -18,4 +18,4 @@ mod timer;
 mod track;
 
 pub use console::report;
-pub use entry::{render, start};
+pub use entry::{render, start, update};
