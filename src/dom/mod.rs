@@ -1,6 +1,7 @@
 //! Everything that touches the browser. Compiled only for wasm32; it carries out the
 //! decisions of the pure modules and owns no logic worth testing natively.
 
+mod alloc;
 pub mod banner;
 mod beacon;
 pub mod card;
