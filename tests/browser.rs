@@ -425,3 +425,24 @@ async fn an_update_changes_only_what_changed_and_keeps_the_open_card_focused() {
     let banner = shadow(&mounts[0]);
     assert_eq!(text(&banner, "[part=title]"), "Attaque en cours à Bamako : le point");
 }
+
+#[wasm_bindgen_test]
+async fn a_card_with_nothing_to_show_fills_in_on_a_later_update_and_is_tracked_once() {
+    let mounts = page(&[("card", Some("later-story"))]);
+    sleep(20).await;
+    render(&settings(), &sample_feed(), NOW).unwrap();
+    assert!(mounts[0].shadow_root().is_none());
+    let tracked = depeche::dom::page::live_mounts();
+    // A refresh that still lacks the story: the empty mount is not picked up a second time.
+    depeche::dom::update(&settings(), &sample_feed(), NOW).unwrap();
+    assert_eq!(depeche::dom::page::live_mounts(), tracked);
+    let mut newer = sample_feed();
+    let mut later = newer.items[3].clone();
+    later.id = "later-story".into();
+    later.title = "Une dépêche arrivée plus tard".into();
+    newer.items.push(later);
+    depeche::dom::update(&settings(), &newer, NOW).unwrap();
+    depeche::dom::update(&settings(), &newer, NOW).unwrap();
+    assert_eq!(text(&shadow(&mounts[0]), "[part=title]"), "Une dépêche arrivée plus tard");
+    assert_eq!(depeche::dom::page::live_mounts(), tracked, "no mount tracked twice");
+}

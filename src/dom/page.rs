@@ -74,6 +74,11 @@ pub fn adopt(mounted: Vec<Mounted>) {
     STATE.with(|s| s.borrow_mut().mounts.extend(mounted));
 }
 
+/// The mount points this instance tracks.
+pub fn hosts() -> Vec<Element> {
+    STATE.with(|s| s.borrow().mounts.iter().map(|m| m.host.clone()).collect())
+}
+
 /// The card showing `item`, if any.
 pub fn card_for(item: &str) -> Option<Rc<Card>> {
     STATE.with(|s| s.borrow().mounts.iter().filter_map(|m| m.card.clone()).find(|c| c.item_id == item))
