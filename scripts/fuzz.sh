@@ -14,7 +14,7 @@ for target in feed_to_view html_allowlist; do
   cargo +nightly fuzz build "$target" >"$log" 2>&1 || { status=1; tail -n 30 "$log"; continue; }
   if cargo +nightly fuzz run "$target" "corpus/$target" "seeds/$target" -- \
       -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
-    grep -E '^#[0-9]+ +DONE' "$log" | tail -1
+    grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1
     grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$log"
   else
     status=1

@@ -4,10 +4,11 @@
 use depeche::html::{sanitize, Node, Tag};
 use libfuzzer_sys::fuzz_target;
 
-/// Checks one node and returns (text bytes, depth).
+/// Checks one node at `depth` (1 for the top level) and returns (text bytes, element depth).
 fn check(node: &Node, depth: usize) -> (usize, usize) {
     match node {
-        Node::Text(t) => (t.len(), depth),
+        // Text is not an element: its nesting is the number of elements around it.
+        Node::Text(t) => (t.len(), depth - 1),
         Node::Element { tag, href, children } => {
             if let Some(h) = href {
                 assert_eq!(*tag, Tag::A, "href only on links");
