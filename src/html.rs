@@ -176,7 +176,11 @@ impl Builder {
     fn open(&mut self, name: &str, href: Option<String>) {
         let Some(tag) = Tag::from_name(name) else { return };
         if tag == Tag::Br {
-            self.children().push(Node::Element { tag, href: None, children: Vec::new() });
+            // A line break is an element too: past the depth limit it is dropped like the rest
+            // (found by fuzzing: a <br> inside 32 open elements sat at depth 33).
+            if self.stack.len() < MAX_DEPTH {
+                self.children().push(Node::Element { tag, href: None, children: Vec::new() });
+            }
             return;
         }
         // A new paragraph or list item closes the open one, as browsers do.
@@ -500,6 +504,24 @@ mod tests {
         }
         assert_eq!(n, &t("fond"));
         assert!(depth <= MAX_DEPTH);
+    }
+
+    #[test]
+    fn a_line_break_at_the_depth_limit_is_dropped() {
+        fn depth(nodes: &[Node]) -> usize {
+            nodes
+                .iter()
+                .map(|n| match n {
+                    Node::Text(_) => 0,
+                    Node::Element { children, .. } => 1 + depth(children),
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        let html = "<em>".repeat(40) + "a<br>b";
+        let nodes = sanitize(&html);
+        assert_eq!(depth(&nodes), MAX_DEPTH);
+        assert_eq!(nodes[0].text(), "ab");
     }
 
     #[test]
