@@ -43,7 +43,7 @@ check() {
 check clippy cargo clippy --workspace --all-targets --quiet -- -D warnings
 check clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 check sinks scripts/check-sinks.sh
-check fuzz-smoke scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-15}"
+check fuzz-seeds scripts/fuzz.sh replay
 
 cargo_count='{ for (i = 1; i <= NF; i++) if ($i ~ /^passed;?$/ || $i ~ /^failed;?$/) n += $(i-1) } END { print n + 0 }'
 node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
