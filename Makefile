@@ -10,8 +10,11 @@ WASM_PACK_BUILD := wasm-pack build --release --target web --no-typescript --no-p
 
 .PHONY: demo test build collector size bench fuzz setup-build setup-test setup-bench setup-size clean
 
-# The publisher console's token: random unless given.
-PUBLISH_TOKEN ?= $(shell head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+# The publisher console's token: random unless given (expanded once, so the one printed is
+# the one the collector gets).
+ifndef PUBLISH_TOKEN
+PUBLISH_TOKEN := $(shell head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+endif
 
 demo: build collector
 	@mkdir -p .demo

@@ -36,6 +36,14 @@ impl Lang {
         }
     }
 
+    /// How `Intl` should write the hour: French writes "06:38", English "6:38 PM".
+    pub fn hour_style(self) -> &'static str {
+        match self {
+            Lang::Fr => "2-digit",
+            Lang::En => "numeric",
+        }
+    }
+
     /// The interface strings of this language.
     pub fn strings(self) -> &'static Strings {
         match self {
@@ -277,6 +285,12 @@ mod tests {
         assert_eq!(kicker(Lang::Fr, 2, Some("  ")), Some("ALERTE"));
         assert_eq!(kicker(Lang::Fr, 5, None), None);
         assert_eq!(kicker(Lang::Fr, 5, Some("EXCLUSIF")), Some("EXCLUSIF"));
+    }
+
+    #[test]
+    fn hours_follow_each_language() {
+        assert_eq!(Lang::Fr.hour_style(), "2-digit");
+        assert_eq!(Lang::En.hour_style(), "numeric");
     }
 
     #[test]

@@ -446,3 +446,13 @@ async fn a_card_with_nothing_to_show_fills_in_on_a_later_update_and_is_tracked_o
     assert_eq!(text(&shadow(&mounts[0]), "[part=title]"), "Une dépêche arrivée plus tard");
     assert_eq!(depeche::dom::page::live_mounts(), tracked, "no mount tracked twice");
 }
+
+#[wasm_bindgen_test]
+async fn french_hours_have_two_digits() {
+    let mounts = page(&[("card", Some("niamey-floods-2017-06-18"))]);
+    let mut s = settings();
+    s.lang = Some("fr".into());
+    render(&s, &sample_feed(), NOW).unwrap();
+    // Published 09:15 in Bamako (UTC).
+    assert!(text(&shadow(&mounts[0]), "[part=byline]").contains("le 18 juin 2017 à 09:15"), "{}", text(&shadow(&mounts[0]), "[part=byline]"));
+}

@@ -244,11 +244,11 @@ impl<'a> Context<'a> {
 
     /// Formatters for the locale; an unknown time zone is reported and the reader's own used.
     fn formatters(&self, locale: &Locale) -> Result<Formatters, Error> {
-        match Formatters::new(&locale.tag, self.settings.time_zone.as_deref()) {
+        match Formatters::new(locale, self.settings.time_zone.as_deref()) {
             Ok(f) => Ok(f),
             Err(e) => {
                 page::error(&e);
-                Formatters::new(&locale.tag, None)
+                Formatters::new(locale, None)
             }
         }
     }

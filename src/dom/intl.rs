@@ -4,7 +4,7 @@
 //! time zone or locale) comes back as a value instead of being thrown into the host page.
 
 use crate::error::Error;
-use crate::i18n::Plural;
+use crate::i18n::{Locale, Plural};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -53,9 +53,10 @@ fn options(pairs: &[(&str, &str)], time_zone: Option<&str>) -> Object {
 
 impl Formatters {
     /// Formatters for `locale`, in `time_zone` (the reader's own when `None`).
-    pub fn new(locale: &str, time_zone: Option<&str>) -> Result<Formatters, Error> {
+    pub fn new(locale: &Locale, time_zone: Option<&str>) -> Result<Formatters, Error> {
         let date_opts = [("day", "numeric"), ("month", "long"), ("year", "numeric")];
-        let time_opts = [("hour", "numeric"), ("minute", "2-digit")];
+        let time_opts = [("hour", locale.lang.hour_style()), ("minute", "2-digit")];
+        let locale = locale.tag.as_str();
         let bad_zone = || Error::BadSetting {
             name: "data-time-zone",
             value: time_zone.unwrap_or_default().to_owned(),
