@@ -43,11 +43,6 @@ fn most_urgent<'a>(items: impl Iterator<Item = &'a Item>) -> Option<&'a Item> {
     })
 }
 
-/// The banner's first item: the most urgent current one at or under `threshold` not dismissed.
-pub fn banner_item<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Option<&'a Item> {
-    banner_queue(feed, now, threshold, dismissed).into_iter().next()
-}
-
 /// Why a card has nothing to show.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NoCard {
@@ -155,6 +150,9 @@ mod tests {
     #[test]
     fn banner_takes_the_most_urgent_current_item() {
         let f = feed();
+        fn banner_item<'a>(f: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Option<&'a Item> {
+            banner_queue(f, now, threshold, dismissed).into_iter().next()
+        }
         assert_eq!(banner_item(&f, 999, 2, &[]).map(|i| i.id.as_str()), Some("flash-expired"));
         assert_eq!(banner_item(&f, 1_000, 2, &[]).map(|i| i.id.as_str()), Some("alert-new"));
         assert_eq!(banner_item(&f, 1_000, 2, &["alert-new".into()]).map(|i| i.id.as_str()), Some("alert-old"));

@@ -165,11 +165,6 @@ impl Banner {
         }
         inner.rearm();
     }
-
-    /// Whether the banner shows nothing (every item closed, expired or withdrawn).
-    pub fn is_empty(&self) -> bool {
-        self.inner.state.borrow().queue.is_empty()
-    }
 }
 
 impl Inner {
