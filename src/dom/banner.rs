@@ -173,7 +173,7 @@ impl Inner {
         let s = self.state.borrow();
         let p = &self.parts;
         // An empty banner is hidden, not removed, so that a later item can take it again.
-        set_hidden(&p.aside, s.queue.is_empty());
+        el::set_hidden(&p.aside, s.queue.is_empty());
         let Some(item) = s.queue.get(s.index) else { return };
         if item_changed || !self.update_in_place(item) {
             el::clear(&p.content);
@@ -181,15 +181,15 @@ impl Inner {
         }
         let several = s.queue.len() > 1;
         for control in [&p.counter, &p.previous, &p.next] {
-            set_hidden(control, !several);
+            el::set_hidden(control, !several);
         }
-        set_hidden(&p.pause, !several || reduced_motion());
+        el::set_hidden(&p.pause, !several || reduced_motion());
         if several {
             let mut text = String::new();
             crate::text::push_u64(&mut text, s.index as u64 + 1);
             text.push('/');
             crate::text::push_u64(&mut text, s.queue.len() as u64);
-            set_text(&p.counter, &text);
+            el::set_text(&p.counter, &text);
         }
     }
 
@@ -200,12 +200,12 @@ impl Inner {
         let wanted = i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref());
         match (title, kicker, wanted) {
             (Some(t), Some(k), Some(w)) => {
-                set_text(&t, &item.title);
-                set_text(&k, w);
+                el::set_text(&t, &item.title);
+                el::set_text(&k, w);
                 true
             }
             (Some(t), None, None) => {
-                set_text(&t, &item.title);
+                el::set_text(&t, &item.title);
                 true
             }
             _ => false,
@@ -256,7 +256,7 @@ impl Inner {
             text.push_str(self.strings.kicker_separator);
         }
         text.push_str(&item.title);
-        timer::after(ANNOUNCE_DELAY_MS, move || set_text(&announce, &text));
+        timer::after(ANNOUNCE_DELAY_MS, move || el::set_text(&announce, &text));
     }
 
     fn dismiss(self: &Rc<Self>) {
@@ -298,7 +298,7 @@ impl Inner {
             s.paused
         };
         el::attr(&self.parts.pause, "aria-pressed", if paused { "true" } else { "false" });
-        set_text(&self.parts.pause, if paused { "▶" } else { "❚❚" });
+        el::set_text(&self.parts.pause, if paused { "▶" } else { "❚❚" });
         el::attr(&self.parts.pause, "aria-label", if paused { self.strings.resume_rotation } else { self.strings.pause_rotation });
         self.rearm();
     }
@@ -327,22 +327,6 @@ impl Inner {
                 }
             }
         });
-    }
-}
-
-fn set_text(el: &Element, text: &str) {
-    if el.text_content().as_deref() != Some(text) {
-        el.set_text_content(Some(text));
-    }
-}
-
-fn set_hidden(el: &Element, hidden: bool) {
-    if hidden {
-        if !el.has_attribute("hidden") {
-            el::attr(el, "hidden", "");
-        }
-    } else if el.has_attribute("hidden") {
-        let _ = el.remove_attribute("hidden");
     }
 }
 

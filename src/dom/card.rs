@@ -45,11 +45,7 @@ impl Expander {
     fn set(&self, open: bool) {
         el::attr(&self.toggle, "aria-expanded", if open { "true" } else { "false" });
         self.toggle.set_text_content(Some(if open { self.strings.show_less } else { self.strings.read_more }));
-        if open {
-            let _ = self.body.remove_attribute("hidden");
-        } else {
-            el::attr(&self.body, "hidden", "");
-        }
+        el::set_hidden(&self.body, !open);
     }
 
     fn is_open(&self) -> bool {
@@ -110,18 +106,13 @@ impl Card {
         if shape(&old, &old_text) != shape(item, &new_text) {
             return false;
         }
-        let set = |el: &Element, text: &str| {
-            if el.text_content().as_deref() != Some(text) {
-                el.set_text_content(Some(text));
-            }
-        };
-        set(&self.title, &item.title);
-        if let (Some(el), Some(k)) = (&self.kicker, kicker(item)) {
-            set(el, &k);
+        el::set_text(&self.title, &item.title);
+        if let (Some(k_el), Some(k)) = (&self.kicker, kicker(item)) {
+            el::set_text(k_el, &k);
         }
-        set(&self.byline, &byline_text(item, &self.locale, &self.fmt));
-        if let (Some(el), Some(lede)) = (&self.lede, &new_text.lede) {
-            set(el, lede);
+        el::set_text(&self.byline, &byline_text(item, &self.locale, &self.fmt));
+        if let (Some(l_el), Some(lede)) = (&self.lede, &new_text.lede) {
+            el::set_text(l_el, lede);
         }
         if let Some(x) = &self.expander {
             if old_text.body != new_text.body || old.signature != item.signature {

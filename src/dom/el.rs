@@ -54,6 +54,22 @@ pub fn append_text(doc: &Document, parent: &Node, text: &str) -> Result<(), Refu
     append(parent, &doc.create_text_node(text))
 }
 
+/// Replaces `el`'s text, only if it differs: an unchanged text is no DOM mutation.
+pub fn set_text(el: &Element, text: &str) {
+    if el.text_content().as_deref() != Some(text) {
+        el.set_text_content(Some(text));
+    }
+}
+
+/// Sets or removes the `hidden` attribute, only if that changes it.
+pub fn set_hidden(el: &Element, hidden: bool) {
+    if hidden && !el.has_attribute("hidden") {
+        attr(el, "hidden", "");
+    } else if !hidden && el.has_attribute("hidden") {
+        let _ = el.remove_attribute("hidden");
+    }
+}
+
 /// Removes every child of `node`.
 pub fn clear(node: &Node) {
     while let Some(child) = node.first_child() {

@@ -7,7 +7,8 @@ use crate::dom::fetch::{self, Failure, Fetched, Limits};
 use crate::dom::intl::Formatters;
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::page::{self, Counting, Mounted};
-use crate::dom::{el, report, storage, timer};
+use crate::dom::timer::{self, now};
+use crate::dom::{el, report, storage};
 use crate::error::Error;
 use crate::feed::{self, Feed, Item};
 use crate::feed_cache;
@@ -37,17 +38,13 @@ pub async fn start(script: Element) {
     }
 }
 
-fn now() -> Millis {
-    js_sys::Date::now() as Millis
-}
-
 /// Loads the feed, then refreshes it every `data-refresh` seconds while the page is visible,
 /// with conditional requests; failures are retried with backoff, and until a feed arrives
 /// the last good copy is shown.
 async fn run(script: &Element) -> Result<(), Error> {
     let (settings, warnings) = settings::read(|name| script.get_attribute(name))?;
     warnings.iter().for_each(report);
-    let limits = Limits { timeout_seconds: settings.timeout_seconds, max_bytes: settings.max_bytes };
+    let limits = Limits::of(&settings);
     let refresh_ms = (settings.refresh_seconds > 0).then(|| Millis::from(settings.refresh_seconds) * 1000);
     let (mut shown, mut etag, mut last) = (false, None::<String>, String::new());
     let mut attempt = 0;
@@ -166,8 +163,7 @@ fn schedule_expiry(settings: Settings, feed: Feed) {
 /// need to stay interactive (and counted) until they leave the page.
 pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
     if let Some(beacon) = settings.beacon.clone() {
-        let limits = Limits { timeout_seconds: settings.timeout_seconds, max_bytes: settings.max_bytes };
-        page::start_counting(Counting { beacon, feed: settings.feed.clone(), limits });
+        page::start_counting(Counting { beacon, feed: settings.feed.clone(), limits: Limits::of(settings) });
     }
     page::watch_removals();
     let ctx = Context::new(settings)?;

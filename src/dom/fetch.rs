@@ -2,6 +2,7 @@
 
 use crate::dom::timer;
 use crate::error::Error;
+use crate::settings::Settings;
 use crate::json::{Value, MAX_DEPTH};
 use crate::retry::parse_retry_after;
 use crate::rfc3339::Millis;
@@ -19,6 +20,13 @@ pub struct Limits {
     pub timeout_seconds: u32,
     /// Refuse larger bodies.
     pub max_bytes: u64,
+}
+
+impl Limits {
+    /// The bounds `data-timeout` and `data-max-bytes` set.
+    pub fn of(settings: &Settings) -> Limits {
+        Limits { timeout_seconds: settings.timeout_seconds, max_bytes: settings.max_bytes }
+    }
 }
 
 /// A failed fetch, and how long the server asked us to wait.
@@ -80,8 +88,7 @@ pub async fn feed(url: &str, fresh: bool, limits: Limits, etag: Option<&str>) ->
         return Ok(Fetched::NotModified);
     }
     if !response.ok() {
-        let now = js_sys::Date::now() as Millis;
-        let retry_after = response.headers().get("retry-after").and_then(|v| parse_retry_after(&v, now));
+        let retry_after = response.headers().get("retry-after").and_then(|v| parse_retry_after(&v, timer::now()));
         return Err(Failure { error: Error::Http { url: url.to_owned(), status: response.status() }, retry_after });
     }
     let too_large = || Error::TooLarge { url: url.to_owned(), limit: limits.max_bytes };

@@ -1,7 +1,12 @@
-//! Running something later, on the browser's timer.
+//! The browser's clock and timer.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
+
+/// The time now, for the pure state machines.
+pub fn now() -> crate::rfc3339::Millis {
+    js_sys::Date::now() as crate::rfc3339::Millis
+}
 
 /// Runs `f` after `ms` milliseconds (at once if there is no window to schedule on).
 pub fn after(ms: i32, f: impl FnOnce() + 'static) {

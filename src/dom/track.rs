@@ -1,6 +1,6 @@
 //! Watching a mounted element's visibility with an IntersectionObserver.
 
-use crate::dom::timer;
+use crate::dom::timer::{self, now};
 use crate::rfc3339::Millis;
 use crate::viewability::{Step, Tracker};
 use std::cell::RefCell;
@@ -8,11 +8,6 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
-
-/// The time now, for the pure state machines.
-pub fn now() -> Millis {
-    js_sys::Date::now() as Millis
-}
 
 /// Whether the document is visible.
 pub fn page_visible() -> bool {
