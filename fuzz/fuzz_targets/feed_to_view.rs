@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(e.message().starts_with("items["), "{}", e.message());
     }
     for now in [i64::MIN, 0, 1_497_830_400_000, i64::MAX] {
-        let _ = view::banner_item(&parsed.feed, now, 9, &[]);
+        let _ = view::banner_queue(&parsed.feed, now, 9, &[]);
         let _ = view::card_item(&parsed.feed, now, None);
     }
     for item in &parsed.feed.items {

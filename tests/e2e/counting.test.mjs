@@ -90,10 +90,11 @@ describe('view counting', () => {
     await page.waitForTimeout(800);
     assert.equal(await views(SAHEL), before);
 
-    // The positive control, same page and reader: kept in view, it counts.
+    // The positive control, same page and reader: kept in view, it counts. It stays well past
+    // the second, so that a slow timer on a loaded machine cannot make the control flaky.
     await page.goto(`${env.server.origin}/tall.html`);
     await page.locator('[data-depeche=card] [part=title]').waitFor();
-    await page.waitForTimeout(1500);
+    await page.waitForTimeout(2500);
     await page.goto('about:blank');
     await expectViews(SAHEL, before + 1);
     await context.close();
