@@ -6,8 +6,6 @@ PARTNER_PORT ?= 8081
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-WASM_PACK_BUILD := wasm-pack build --release --target web --no-typescript --no-pack
-
 .PHONY: demo test build collector size bench fuzz setup-build setup-test setup-bench setup-size clean
 
 # The publisher console's token: random unless given (expanded once, so the one printed is
@@ -27,12 +25,13 @@ test: setup-test build collector
 	scripts/test.sh
 
 build: setup-build
-	$(WASM_PACK_BUILD)
+	scripts/build.sh
 
 collector:
 	cargo build --release -p depeche-collector
 
-size: setup-size build
+size: setup-size
+	scripts/build.sh --named
 	scripts/size.sh --breakdown
 
 bench: setup-bench collector

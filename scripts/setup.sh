@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build, the demo and the tests need, skipping what is already there.
-#   scripts/setup.sh build   Rust wasm target, wasm-pack, wasm-bindgen-cli, binaryen (npm)
+#   scripts/setup.sh build   Rust wasm target, nightly with rust-src (the release build rebuilds
+#                            std for size), wasm-pack, wasm-bindgen-cli, binaryen and terser (npm)
 #   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, playwright-core, cargo-fuzz
 #   scripts/setup.sh bench   the above build tools, plus wrk
 #   scripts/setup.sh size    the above build tools, plus twiggy
@@ -27,6 +28,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "installing the nightly toolchain (release build-std, cargo-fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! rustup component list --toolchain nightly --installed | grep -q '^rust-src'; then
+  say "adding rust-src to nightly (the release build rebuilds std)"
+  rustup component add rust-src --toolchain nightly
+fi
 if ! command -v wasm-pack >/dev/null; then
   say "installing wasm-pack (takes a few minutes)"
   cargo install wasm-pack --locked
@@ -36,8 +45,8 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
   # Not --locked: the registry lacks one of its locked dependencies.
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
-  say "installing npm tools (binaryen's wasm-opt, playwright-core)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -d node_modules/playwright-core ]; then
+  say "installing npm tools (binaryen's wasm-opt, terser, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
@@ -45,10 +54,6 @@ case "$what" in
   build) ;;
   test)
     apt_install chromium chromium-driver
-    if ! rustup toolchain list | grep -q '^nightly'; then
-      say "installing the nightly toolchain (for cargo-fuzz)"
-      rustup toolchain install nightly --profile minimal
-    fi
     if ! command -v cargo-fuzz >/dev/null; then
       say "installing cargo-fuzz"
       cargo install cargo-fuzz --locked

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the gzip size of what a page downloads: the wasm, its JS glue and the loader.
-# With --breakdown, also twiggy's top items of the same build, with function names kept.
+# With --breakdown, also twiggy's top items of the same build (scripts/build.sh --named).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -14,14 +14,8 @@ done
 printf '%-22s %8s        %7d gzip (budget 40960, goal 30720)\n' "total" "" "$total"
 
 if [ "${1:-}" = --breakdown ]; then
-  out=target/size
-  mkdir -p "$out"
-  cargo build --release --target wasm32-unknown-unknown --quiet
-  wasm-bindgen target/wasm32-unknown-unknown/release/depeche.wasm --out-dir "$out" --target web \
-    --no-typescript --keep-debug
-  wasm-opt -Oz -g --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-multivalue "$out/depeche_bg.wasm" -o "$out/named.wasm"
+  # Written by `scripts/build.sh --named` from the same build as pkg/.
   echo
   echo "twiggy top of the same optimised build, names kept (the names section is not shipped):"
-  twiggy top -n 25 "$out/named.wasm"
+  twiggy top -n 25 target/size/named.wasm
 fi
