@@ -6,12 +6,12 @@ use crate::settings::Settings;
 use crate::json::{Value, MAX_DEPTH};
 use crate::retry::parse_retry_after;
 use crate::rfc3339::Millis;
-use gloo_net::http::Request;
-use js_sys::{Array, Object};
+use js_sys::{Array, Object, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, RequestCache};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, RequestCache, RequestInit, Response};
 
 /// How a feed request is bounded.
 #[derive(Debug, Clone, Copy)]
@@ -66,46 +66,55 @@ pub async fn feed(url: &str, fresh: bool, limits: Limits, etag: Option<&str>) ->
             c.abort();
         });
     }
-    let failed = |_: gloo_net::Error| -> Error {
+    let failed = |_: JsValue| -> Error {
         if timed_out.get() {
             Error::Timeout { url: url.to_owned(), seconds: limits.timeout_seconds }
         } else {
             Error::Network { url: url.to_owned() }
         }
     };
-    let signal = controller.as_ref().map(AbortController::signal);
-    let cache = match (etag, fresh) {
+    let init = RequestInit::new();
+    init.set_cache(match (etag, fresh) {
         (Some(_), _) => RequestCache::NoStore,
         (None, true) => RequestCache::NoCache,
         (None, false) => RequestCache::Default,
-    };
-    let mut request = Request::get(url).cache(cache).abort_signal(signal.as_ref());
-    if let Some(tag) = etag {
-        request = request.header("If-None-Match", tag);
+    });
+    if let Some(c) = &controller {
+        init.set_signal(Some(&c.signal()));
     }
-    let response = request.send().await.map_err(failed)?;
+    if let Some(tag) = etag {
+        let headers = Headers::new().map_err(failed)?;
+        headers.set("If-None-Match", tag).map_err(failed)?;
+        init.set_headers(&headers);
+    }
+    let window = web_sys::window().ok_or(Error::Unsupported("a window"))?;
+    // web-sys rather than gloo-net: gloo-net's `send` formats the URL with `format!`, which
+    // ships core::fmt (measured: 3.2 KB gzip more in all).
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(failed)?.unchecked_into();
+    let header = |name: &str| response.headers().get(name).ok().flatten();
     if response.status() == 304 {
         return Ok(Fetched::NotModified);
     }
     if !response.ok() {
-        let retry_after = response.headers().get("retry-after").and_then(|v| parse_retry_after(&v, timer::now()));
+        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, timer::now()));
         return Err(Failure { error: Error::Http { url: url.to_owned(), status: response.status() }, retry_after });
     }
     let too_large = || Error::TooLarge { url: url.to_owned(), limit: limits.max_bytes };
-    let declared = response.headers().get("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_bytes) {
         if let Some(c) = &controller {
             c.abort();
         }
         return Err(too_large().into());
     }
-    let bytes = response.binary().await.map_err(failed)?;
+    let buffer = JsFuture::from(response.array_buffer().map_err(failed)?).await.map_err(failed)?;
+    let bytes = Uint8Array::new(&buffer).to_vec();
     // The timer may still fire; the request is complete, so aborting now does nothing.
     if bytes.len() as u64 > limits.max_bytes {
         return Err(too_large().into());
     }
     let text = String::from_utf8(bytes).map_err(|_| Error::NotUtf8 { url: url.to_owned() })?;
-    Ok(Fetched::Body { text, etag: response.headers().get("etag") })
+    Ok(Fetched::Body { text, etag: header("etag") })
 }
 
 /// `JSON.parse`, then a walk of the result into the value tree.
