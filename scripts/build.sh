@@ -7,7 +7,8 @@
 # The standard library is rebuilt for size with nightly's build-std, and a panic aborts at
 # once (`-Cpanic=immediate-abort`): no panic message, location or formatting code is shipped
 # (-4.8 KB gzip, measured with scripts/size.sh). Nothing in the widget depends on Debug
-# output, so `-Zfmt-debug=none` drops those impls too. The glue is minified with terser.
+# output, so `-Zfmt-debug=none` drops those impls too. The names shared by the wasm and its
+# glue are shortened (scripts/minify-names.mjs), and the glue is minified with terser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -20,6 +21,7 @@ export CARGO_TARGET_DIR="$PWD/target/release-wasm"
 build_std=(-Zbuild-std=std,panic_abort)
 
 wasm-pack build --release --target web --no-typescript --no-pack . -- "${build_std[@]}"
+node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js
 terser pkg/depeche.js --module --compress passes=2 --mangle --output pkg/depeche.js
 
 if [ "${1:-}" = --named ]; then
