@@ -1,5 +1,7 @@
 //! The list of banner items a reader closed, as stored in one localStorage value.
 
+use crate::text::push_joined;
+
 /// The localStorage key, namespaced so it cannot clash with the host page's own keys.
 pub const STORAGE_KEY: &str = "depeche:dismissed";
 
@@ -19,7 +21,11 @@ pub fn add(list: &mut Vec<String>, id: &str) -> String {
         list.drain(..list.len() - MAX_REMEMBERED);
     }
     // An id with a line break cannot be stored one a line; it stays dismissed for this page only.
-    list.iter().filter(|d| !d.contains(['\n', '\r'])).map(String::as_str).collect::<Vec<_>>().join("\n")
+    let mut out = String::new();
+    for id in list.iter().filter(|d| !d.is_empty() && !d.contains(['\n', '\r'])) {
+        push_joined(&mut out, "\n", id);
+    }
+    out
 }
 
 #[cfg(test)]

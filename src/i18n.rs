@@ -3,7 +3,7 @@
 //! Dates, times and numbers are formatted by the browser's `Intl` (see `dom::intl`); this
 //! module only decides the words around them, so it is tested natively.
 
-use crate::text::concat;
+use crate::text::{concat, push_joined};
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,37 +171,36 @@ pub struct BylineParts<'a> {
 /// `By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times`.
 pub fn byline(lang: Lang, parts: BylineParts) -> String {
     let names = join_names(lang, parts.authors);
-    let mut segments: Vec<String> = Vec::new();
+    let mut out = String::new();
     match lang {
         Lang::Fr => {
             let by = (!names.is_empty()).then(|| concat(&["Rédigé par ", &names]));
             let when = parts.published.map(|(d, t)| concat(&["le ", d, " à ", t]));
             match (by, when) {
-                (Some(by), Some(when)) => segments.push(concat(&[&by, " ", &when])),
-                (Some(by), None) => segments.push(by),
-                (None, Some(when)) => segments.push(concat(&["Publié ", &when])),
+                (Some(by), Some(when)) => out = concat(&[&by, " ", &when]),
+                (Some(by), None) => out = by,
+                (None, Some(when)) => out = concat(&["Publié ", &when]),
                 (None, None) => {}
             }
             if let Some((n, _)) = parts.views {
                 // « fois » does not change with the number.
-                segments.push(concat(&["Lu ", n, " fois"]));
+                push_joined(&mut out, " | ", &concat(&["Lu ", n, " fois"]));
             }
-            segments.join(" | ")
         }
         Lang::En => {
             if !names.is_empty() {
-                segments.push(concat(&["By ", &names]));
+                out = concat(&["By ", &names]);
             }
             if let Some((d, t)) = parts.published {
-                segments.push(concat(&[d, " at ", t]));
+                push_joined(&mut out, " · ", &concat(&[d, " at ", t]));
             }
             if let Some((n, plural)) = parts.views {
                 let unit = if plural == Plural::One { " time" } else { " times" };
-                segments.push(concat(&["Read ", n, unit]));
+                push_joined(&mut out, " · ", &concat(&["Read ", n, unit]));
             }
-            segments.join(" · ")
         }
     }
+    out
 }
 
 /// `A`, `A et B`, `A, B et C` (English: `and`).
@@ -211,11 +210,11 @@ fn join_names(lang: Lang, names: &[String]) -> String {
         Lang::En => " and ",
     };
     let names: Vec<&str> = names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()).collect();
-    match names.split_last() {
-        None => String::new(),
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => concat(&[&rest.join(", "), and, last]),
+    let mut out = String::new();
+    for (i, name) in names.iter().enumerate() {
+        push_joined(&mut out, if i + 1 == names.len() { and } else { ", " }, name);
     }
+    out
 }
 
 #[cfg(test)]

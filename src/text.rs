@@ -26,6 +26,15 @@ pub fn concat(parts: &[&str]) -> String {
     out
 }
 
+/// Appends `part`, after `sep` unless `out` is still empty: `join` without a `Vec` (each
+/// `[T]::join` instance ships its own copy loop).
+pub fn push_joined(out: &mut String, sep: &str, part: &str) {
+    if !out.is_empty() {
+        out.push_str(sep);
+    }
+    out.push_str(part);
+}
+
 /// Splits plain text into paragraphs on blank lines, trimming each and dropping empty ones.
 pub fn paragraphs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
