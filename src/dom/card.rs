@@ -83,15 +83,6 @@ impl Card {
         self.expander.as_ref().is_some_and(Expander::is_open)
     }
 
-    /// Shows a new read count in the byline.
-    pub fn set_views(&self, views: u64) {
-        let mut item = self.item.borrow_mut();
-        if item.views != Some(views) {
-            item.views = Some(views);
-            self.byline.set_text_content(Some(&byline_text(&item, &self.locale, &self.fmt)));
-        }
-    }
-
     /// Shows a newer version of the same item, changing only what changed, so that focus,
     /// the open body and unchanged nodes survive. `false` when the card's shape changed (a
     /// kicker, lede, image or body appeared or went away) and it must be rebuilt instead.

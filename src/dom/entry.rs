@@ -27,6 +27,32 @@ thread_local! {
     static SHOWN: RefCell<Option<(Settings, Feed)>> = const { RefCell::new(None) };
     /// Bumped on each show, so that an older expiry timer knows it is stale.
     static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
+    /// Ends the refresh loop's wait between two refreshes (not a backoff after a failure).
+    static WAKE: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+}
+
+/// Refreshes the feed now rather than at the next interval, if the loop is waiting for it:
+/// after a counted view, so that the card shows the new count. The same conditional request
+/// as any refresh: one fetch, and none of it redone when nothing changed.
+pub fn refresh_now() {
+    if let Some(wake) = WAKE.with(|w| w.borrow_mut().take()) {
+        let _ = wake.call0(&JsValue::UNDEFINED);
+    }
+}
+
+/// Waits `ms` (for ever if `None`), or until `refresh_now` when `wakeable`.
+async fn wait(ms: Option<Millis>, wakeable: bool) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(ms) = ms {
+            let at_time = resolve.clone();
+            timer::after(ms.clamp(0, Millis::from(i32::MAX)) as i32, move || {
+                let _ = at_time.call0(&JsValue::UNDEFINED);
+            });
+        }
+        // A wait that is not wakeable clears the slot, so that no stale wake-up ends it.
+        WAKE.with(|w| *w.borrow_mut() = wakeable.then_some(resolve));
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Starts the widget for the loader's `<script>` element. Never throws: every failure is
@@ -72,10 +98,10 @@ async fn run(script: &Element) -> Result<(), Error> {
             }
             Err(f) => Some(f),
         };
-        let wait = match failure {
+        let (delay, wakeable) = match failure {
             None => {
                 attempt = 0;
-                refresh_ms
+                (refresh_ms, true)
             }
             Some(f) => {
                 page::error(&f.error);
@@ -84,15 +110,18 @@ async fn run(script: &Element) -> Result<(), Error> {
                 }
                 if f.error.is_transient() && attempt < retry::MAX_RETRIES {
                     attempt += 1;
-                    Some(retry::delay(attempt - 1, js_sys::Math::random(), f.retry_after))
+                    (Some(retry::delay(attempt - 1, js_sys::Math::random(), f.retry_after)), false)
                 } else {
                     attempt = 0;
-                    refresh_ms
+                    (refresh_ms, true)
                 }
             }
         };
-        let Some(wait) = wait else { return Ok(()) };
-        timer::sleep(wait.clamp(0, Millis::from(i32::MAX)) as i32).await;
+        // With refreshing off, only a counted view brings the loop back.
+        if delay.is_none() && settings.beacon.is_none() {
+            return Ok(());
+        }
+        wait(delay, wakeable).await;
         // A hidden page makes no requests; it refreshes once it is seen again.
         page::visible().await;
     }
@@ -163,7 +192,7 @@ fn schedule_expiry(settings: Settings, feed: Feed) {
 /// need to stay interactive (and counted) until they leave the page.
 pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
     if let Some(beacon) = settings.beacon.clone() {
-        page::start_counting(Counting { beacon, feed: settings.feed.clone(), limits: Limits::of(settings) });
+        page::start_counting(Counting { beacon, feed: settings.feed.clone() });
     }
     page::watch_removals();
     let ctx = Context::new(settings)?;

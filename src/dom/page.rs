@@ -6,20 +6,19 @@ use crate::beacon::{self, Event, Sent};
 use crate::dom::banner::Banner;
 use crate::dom::card::Card;
 use crate::dom::console::report_once;
-use crate::dom::fetch::{self, Fetched, Limits};
+use crate::dom::entry;
 use crate::dom::listener::Listener;
 use crate::dom::mount::Kind;
 use crate::dom::track::{page_visible, Watch};
 use crate::dom::{beacon as outbox, timer};
 use crate::error::Error;
-use crate::feed;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, Element, MutationObserver, MutationObserverInit};
 
-/// After a view is sent, the feed is fetched again this much later to show the new count.
+/// After a view is sent, the feed is refreshed this much later to show the new count.
 const RECOUNT_DELAY_MS: i32 = 1500;
 
 /// One rendered mount and everything that keeps it alive.
@@ -45,10 +44,8 @@ pub struct Mounted {
 pub struct Counting {
     /// `data-beacon`.
     pub beacon: String,
-    /// `data-feed`, named in each beacon and fetched again for the new count.
+    /// `data-feed`, named in each beacon.
     pub feed: String,
-    /// The bounds of that fetch.
-    pub limits: Limits,
 }
 
 #[derive(Default)]
@@ -135,23 +132,10 @@ pub fn report_event(item: &str, event: Event) -> bool {
     let Some(body) = beacon::body(item, event, &counting.feed) else { return false };
     outbox::queue(&counting.beacon, body);
     if event == Event::View {
-        timer::after(RECOUNT_DELAY_MS, move || wasm_bindgen_futures::spawn_local(recount(counting)));
+        // The collector counts the view as the beacon arrives; the next refresh shows it.
+        timer::after(RECOUNT_DELAY_MS, entry::refresh_now);
     }
     true
-}
-
-/// Fetches the feed again, past the HTTP cache, and shows each card's current count.
-/// A failure changes nothing on the page: the count just stays as it was.
-async fn recount(counting: Counting) {
-    let Ok(Fetched::Body { text, .. }) = fetch::feed(&counting.feed, true, counting.limits, None).await else { return };
-    let Some(parsed) = fetch::parse_json(&text).and_then(|v| feed::parse(&v).ok()) else { return };
-    STATE.with(|s| {
-        for card in s.borrow().mounts.iter().filter_map(|m| m.card.as_ref()) {
-            if let Some(views) = parsed.feed.items.iter().find(|i| i.id == card.item_id).and_then(|i| i.views) {
-                card.set_views(views);
-            }
-        }
-    });
 }
 
 /// Logs `error` once and tells the host through a `depeche:error` event on every mount

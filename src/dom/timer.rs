@@ -17,13 +17,3 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) {
         let _ = callback.unchecked_ref::<js_sys::Function>().call0(&wasm_bindgen::JsValue::UNDEFINED);
     }
 }
-
-/// Resolves after `ms` milliseconds.
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        after(ms, move || {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
-        });
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}

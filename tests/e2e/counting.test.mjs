@@ -5,6 +5,7 @@ import { USER_AGENT, openPage, setHidden, withCollectorAndBrowser } from './harn
 
 const STORY = 'kangaba-attack-2017-06-18';
 const SAHEL = 'sahel-summit-2017-06-16';
+const DAKAR = 'dakar-port-2017-06-17';
 
 describe('view counting', () => {
   const env = withCollectorAndBrowser();
@@ -22,12 +23,12 @@ describe('view counting', () => {
   }
 
   /** A page with only a card for `id` at the top, then a long column of host text. */
-  function tallPage(id) {
+  function tallPage(id, attributes = '') {
     return `<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>
       <div data-depeche="card" data-article="${id}"></div>
       <div style="height: 5000px">Suite de la page hôte</div>
       <script type="module" src="/embed.js" data-feed="/feed.json" data-beacon="/beacon"
-              data-time-zone="Africa/Bamako" data-urgency="1"></script></body></html>`;
+              data-time-zone="Africa/Bamako" data-urgency="1" ${attributes}></script></body></html>`;
   }
 
   it('counts a reader who keeps the story in view, once per 30 minutes, and shows the new count', async () => {
@@ -97,6 +98,28 @@ describe('view counting', () => {
     await page.waitForTimeout(2500);
     await page.goto('about:blank');
     await expectViews(SAHEL, before + 1);
+    await context.close();
+  });
+
+  it('shows the new count with refreshing off, in one conditional request', async () => {
+    const before = await views(DAKAR);
+    const { context, page } = await openPage(env.browser, { userAgent: `${USER_AGENT} no-refresh` });
+    await page.route('**/tall.html', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: tallPage(DAKAR, 'data-refresh="0"') }));
+    const feeds = [];
+    page.on('request', (r) => r.url().endsWith('/feed.json') && feeds.push(r.headers()['if-none-match'] ?? null));
+    await page.goto(`${env.server.origin}/tall.html`);
+    const byline = page.locator('[data-depeche=card] [part=byline]');
+    await byline.waitFor();
+    assert.ok((await byline.textContent()).endsWith(`| Lu ${before} fois`), await byline.textContent());
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-depeche=card]').shadowRoot.querySelector('[part=byline]').textContent.endsWith(`| Lu ${n} fois`),
+      before + 1,
+      { timeout: 6000 },
+    );
+    // The first load, then one refresh after the view, conditional on the first copy's ETag.
+    assert.equal(feeds.length, 2, JSON.stringify(feeds));
+    assert.equal(feeds[0], null);
+    assert.ok(feeds[1], 'the refresh after the view sends If-None-Match');
     await context.close();
   });
 
