@@ -32,17 +32,18 @@ pub const DEFAULT_TIMEOUT_SECONDS: u32 = 8;
 /// Default `data-max-bytes`: 2 MB.
 pub const DEFAULT_MAX_BYTES: u64 = 2_000_000;
 
-/// A whole number within `range`, or the default with a warning.
-fn number<T: std::str::FromStr + PartialOrd + Copy>(
+/// A whole number within `range`, or the default with a warning. One type for every
+/// setting (each range fits the field it fills): each instance of a generic one cost wasm.
+fn number(
     value: Option<String>,
     name: &'static str,
-    range: std::ops::RangeInclusive<T>,
-    default: T,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
     expected: &'static str,
     warnings: &mut Vec<Error>,
-) -> T {
+) -> u64 {
     let Some(v) = value else { return default };
-    match v.parse::<T>() {
+    match v.parse::<u64>() {
         Ok(n) if range.contains(&n) => n,
         _ => {
             warnings.push(Error::BadSetting { name, value: v, expected });
@@ -58,15 +59,16 @@ pub fn read(attr: impl Fn(&str) -> Option<String>) -> Result<(Settings, Vec<Erro
     let nonempty = |name: &str| attr(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let feed = nonempty("data-feed").ok_or(Error::MissingSetting("data-feed"))?;
     let mut w = Vec::new();
-    let urgency = number(nonempty("data-urgency"), "data-urgency", 1..=9, DEFAULT_BANNER_URGENCY, "a whole number from 1 to 9", &mut w);
+    let urgency =
+        number(nonempty("data-urgency"), "data-urgency", 1..=9, DEFAULT_BANNER_URGENCY.into(), "a whole number from 1 to 9", &mut w) as u8;
     let timeout_seconds = number(
         nonempty("data-timeout"),
         "data-timeout",
         1..=120,
-        DEFAULT_TIMEOUT_SECONDS,
+        DEFAULT_TIMEOUT_SECONDS.into(),
         "a whole number of seconds from 1 to 120",
         &mut w,
-    );
+    ) as u32;
     let max_bytes = number(
         nonempty("data-max-bytes"),
         "data-max-bytes",
@@ -82,10 +84,10 @@ pub fn read(attr: impl Fn(&str) -> Option<String>) -> Result<(Settings, Vec<Erro
             v.map(str::to_owned),
             "data-refresh",
             15..=86_400,
-            DEFAULT_REFRESH_SECONDS,
+            DEFAULT_REFRESH_SECONDS.into(),
             "0 (off) or a whole number of seconds from 15 to 86400",
             &mut w,
-        ),
+        ) as u32,
     };
     let settings = Settings {
         feed,
