@@ -9,7 +9,7 @@
 // Every name of the mapping must occur in the glue exactly as expected, or nothing is written
 // and the build fails: a glue that calls a name the wasm no longer has would fail at load.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 
 const [wasmPath, gluePath] = process.argv.slice(2);
 if (!wasmPath || !gluePath) {
@@ -60,6 +60,7 @@ if (before.size !== 1 || after.size !== 1) {
 
 if (problems.length > 0) {
   console.error(`minify-names: the glue does not match the wasm's names:\n  ${problems.join('\n  ')}`);
+  rmSync(tmp);
   process.exit(1);
 }
 writeFileSync(gluePath, glue);
