@@ -81,7 +81,7 @@ async fn settle() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, depeche::dom::banner::ANNOUNCE_DELAY_MS + 50)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, (depeche::dom::banner::ANNOUNCE_DELAY_MS + 50) as i32)
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();

@@ -1,6 +1,7 @@
 //! The urgent-news banner: one item at a time from a queue of urgent items, with a live
 //! region that announces each new one once, and a rotation that respects the reader.
 
+use crate::rfc3339::Millis;
 use crate::dismissals;
 use crate::dom::card::Card;
 use crate::dom::el::{self, Refused};
@@ -15,9 +16,9 @@ use web_sys::{Document, Element, ShadowRoot};
 
 /// How long the live region stays empty before a new item's text arrives: screen readers
 /// announce changes to a live region, not a region that arrives already filled.
-pub const ANNOUNCE_DELAY_MS: i32 = 50;
+pub const ANNOUNCE_DELAY_MS: Millis = 50;
 /// How long each item shows when several rotate.
-pub const ROTATE_MS: i32 = 8000;
+pub const ROTATE_MS: Millis = 8000;
 
 /// The item ids the reader has closed, from localStorage.
 pub fn dismissed() -> Vec<String> {

@@ -1,13 +1,14 @@
 //! Sending beacons: `navigator.sendBeacon`, else `fetch` with `keepalive`, from an outbox
 //! that is flushed shortly after each event and at once when the page is hidden.
 
+use crate::rfc3339::Millis;
 use crate::dom::timer;
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 use web_sys::{RequestCredentials, RequestInit, RequestMode};
 
 /// Events are coalesced for this long before sending.
-const FLUSH_DELAY_MS: i32 = 500;
+const FLUSH_DELAY_MS: Millis = 500;
 
 thread_local! {
     static OUTBOX: RefCell<Outbox> = RefCell::new(Outbox::default());

@@ -45,7 +45,7 @@ async fn wait(ms: Option<Millis>, wakeable: bool) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(ms) = ms {
             let at_time = resolve.clone();
-            timer::after(ms.clamp(0, Millis::from(i32::MAX)) as i32, move || {
+            timer::after(ms, move || {
                 let _ = at_time.call0(&JsValue::UNDEFINED);
             });
         }
@@ -174,8 +174,7 @@ fn schedule_expiry(settings: Settings, feed: Feed) {
     let next = view::next_expiry(&feed, now());
     SHOWN.with(|s| *s.borrow_mut() = Some((settings, feed)));
     let Some(at) = next else { return };
-    let wait = (at - now() + 10).clamp(0, Millis::from(i32::MAX)) as i32;
-    timer::after(wait, move || {
+    timer::after(at - now() + 10, move || {
         if EXPIRY_GENERATION.with(Cell::get) != generation {
             return;
         }

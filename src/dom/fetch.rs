@@ -60,8 +60,7 @@ pub async fn feed(url: &str, fresh: bool, limits: Limits, etag: Option<&str>) ->
     let timed_out = Rc::new(Cell::new(false));
     if let Some(c) = controller.clone() {
         let flag = Rc::clone(&timed_out);
-        let ms = limits.timeout_seconds.saturating_mul(1000).min(i32::MAX as u32) as i32;
-        timer::after(ms, move || {
+        timer::after(Millis::from(limits.timeout_seconds) * 1000, move || {
             flag.set(true);
             c.abort();
         });

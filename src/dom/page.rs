@@ -2,6 +2,7 @@
 //! listeners, and the events it gives the host. Everything a mount owns is released when
 //! its element leaves the page.
 
+use crate::rfc3339::Millis;
 use crate::beacon::{self, Event, Sent};
 use crate::dom::banner::Banner;
 use crate::dom::card::Card;
@@ -19,7 +20,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, Element, MutationObserver, MutationObserverInit};
 
 /// After a view is sent, the feed is refreshed this much later to show the new count.
-const RECOUNT_DELAY_MS: i32 = 1500;
+const RECOUNT_DELAY_MS: Millis = 1500;
 
 /// One rendered mount and everything that keeps it alive.
 pub struct Mounted {

@@ -8,8 +8,10 @@ pub fn now() -> crate::rfc3339::Millis {
     js_sys::Date::now() as crate::rfc3339::Millis
 }
 
-/// Runs `f` after `ms` milliseconds (at once if there is no window to schedule on).
-pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+/// Runs `f` after `ms` milliseconds (at once if there is no window to schedule on). A wait
+/// outside setTimeout's range (0 to 2^31 − 1 ms, about 24 days) is clamped to it.
+pub fn after(ms: crate::rfc3339::Millis, f: impl FnOnce() + 'static) {
+    let ms = ms.clamp(0, crate::rfc3339::Millis::from(i32::MAX)) as i32;
     let callback = Closure::once_into_js(f);
     let scheduled = web_sys::window()
         .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms).is_ok());

@@ -1,7 +1,6 @@
 //! Watching a mounted element's visibility with an IntersectionObserver.
 
 use crate::dom::timer::{self, now};
-use crate::rfc3339::Millis;
 use crate::viewability::{Step, Tracker};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -67,7 +66,7 @@ fn follow(step: Step, tracker: &Rc<RefCell<Tracker>>, on_view: &Rc<dyn Fn()>) {
         Step::WakeIn(ms) => {
             // A weak handle: a timer must not keep a removed mount's tracker alive.
             let (t, v) = (Rc::downgrade(tracker), Rc::clone(on_view));
-            timer::after(ms.clamp(0, i32::MAX as Millis) as i32, move || {
+            timer::after(ms, move || {
                 if let Some(t) = t.upgrade() {
                     let step = t.borrow_mut().tick(now());
                     follow(step, &t, &v);
