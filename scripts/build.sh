@@ -19,9 +19,12 @@ export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=n
 # each time the tests (stable) and the release (nightly) take turns.
 export CARGO_TARGET_DIR="$PWD/target/release-wasm"
 build_std=(-Zbuild-std=std,panic_abort)
+# The wasm features Chromium needs wasm-opt to keep (also in Cargo.toml, for wasm-pack's pass).
+features=(--enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int
+  --enable-sign-ext --enable-mutable-globals --enable-multivalue)
 
 wasm-pack build --release --target web --no-typescript --no-pack . -- "${build_std[@]}"
-node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js
+node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js "${features[@]}"
 terser pkg/depeche.js --module --compress passes=2 --mangle --output pkg/depeche.js
 
 if [ "${1:-}" = --named ]; then
@@ -29,6 +32,5 @@ if [ "${1:-}" = --named ]; then
   mkdir -p "$out"
   wasm-bindgen "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/depeche.wasm" --out-dir "$out" \
     --target web --no-typescript --keep-debug
-  wasm-opt -Oz -g --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-multivalue "$out/depeche_bg.wasm" -o "$out/named.wasm"
+  wasm-opt -Oz -g "${features[@]}" "$out/depeche_bg.wasm" -o "$out/named.wasm"
 fi
