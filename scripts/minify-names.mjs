@@ -4,22 +4,22 @@
 // applies the same mapping to the glue. Measured with scripts/size.sh: 4.8 KB gzip less, and
 // 0.15 KB more from one more `-Oz` pass over the renamed module.
 //
-//   node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js [wasm-opt --enable-… flags]
+//   node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js [wasm-opt flags and passes, run after its own -Oz]
 //
 // Every name of the mapping must occur in the glue exactly as expected, or nothing is written
 // and the build fails: a glue that calls a name the wasm no longer has would fail at load.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 
-const [wasmPath, gluePath, ...features] = process.argv.slice(2);
+const [wasmPath, gluePath, ...extra] = process.argv.slice(2);
 if (!wasmPath || !gluePath) {
-  console.error('usage: node scripts/minify-names.mjs WASM GLUE [WASM-OPT FEATURE FLAGS]');
+  console.error('usage: node scripts/minify-names.mjs WASM GLUE [WASM-OPT FLAGS AND PASSES]');
   process.exit(2);
 }
 
 const tmp = `${wasmPath}.minified`;
 const printed = execFileSync('wasm-opt', [wasmPath, '--minify-imports-and-exports-and-modules', '-Oz',
-  ...features, '-o', tmp], { encoding: 'utf8' });
+  ...extra, '-o', tmp], { encoding: 'utf8' });
 const mapping = JSON.parse(printed.slice(printed.indexOf('{')));
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
