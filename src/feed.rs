@@ -172,21 +172,17 @@ fn parse_item(value: &Value, path: String) -> Result<Item, FeedError> {
         }
         Some(other) => return Err(wrong_type(f.path_of("authors"), "an array", other)),
     };
-    let mut item = Item {
-        id,
-        url: f.opt_str("url")?,
-        title,
-        summary: f.opt_str("summary")?,
-        content_text: f.opt_str("content_text")?,
-        content_html: f.opt_str("content_html")?,
-        date_published: f.opt_date("date_published")?,
-        date_modified: f.opt_date("date_modified")?,
-        authors,
-        image: f.opt_str("image")?,
-        language: f.opt_str("language")?,
-        urgency: DEFAULT_URGENCY,
-        ..Item::default()
-    };
+    // Filled one field at a time rather than in one struct literal: each `?` then drops one
+    // `Item`, where a literal makes the compiler drop every field built so far at each `?`.
+    let mut item = Item { id, title, authors, urgency: DEFAULT_URGENCY, ..Item::default() };
+    item.url = f.opt_str("url")?;
+    item.summary = f.opt_str("summary")?;
+    item.content_text = f.opt_str("content_text")?;
+    item.content_html = f.opt_str("content_html")?;
+    item.date_published = f.opt_date("date_published")?;
+    item.date_modified = f.opt_date("date_modified")?;
+    item.image = f.opt_str("image")?;
+    item.language = f.opt_str("language")?;
     match value.get("_depeche") {
         None | Some(Value::Null) => {}
         Some(ext @ Value::Object(_)) => {
