@@ -172,17 +172,11 @@ fn parse_item(value: &Value, path: String) -> Result<Item, FeedError> {
         }
         Some(other) => return Err(wrong_type(f.path_of("authors"), "an array", other)),
     };
-    // Filled one field at a time rather than in one struct literal: each `?` then drops one
-    // `Item`, where a literal makes the compiler drop every field built so far at each `?`.
+    // Filled one field at a time from tables rather than in one struct literal: the reads
+    // share one loop, and each `?` drops one `Item` instead of every field built so far.
     let mut item = Item { id, title, authors, urgency: DEFAULT_URGENCY, ..Item::default() };
-    item.url = f.opt_str("url")?;
-    item.summary = f.opt_str("summary")?;
-    item.content_text = f.opt_str("content_text")?;
-    item.content_html = f.opt_str("content_html")?;
-    item.date_published = f.opt_date("date_published")?;
-    item.date_modified = f.opt_date("date_modified")?;
-    item.image = f.opt_str("image")?;
-    item.language = f.opt_str("language")?;
+    f.read_strings(&mut item, &ITEM_STRINGS)?;
+    f.read_dates(&mut item, &ITEM_DATES)?;
     match value.get("_depeche") {
         None | Some(Value::Null) => {}
         Some(ext @ Value::Object(_)) => {
@@ -199,16 +193,33 @@ fn parse_item(value: &Value, path: String) -> Result<Item, FeedError> {
                 }
                 item.views = Some(v as u64);
             }
-            item.signature = x.opt_str("signature")?;
-            item.dateline = x.opt_str("dateline")?;
-            item.expires = x.opt_date("expires")?;
-            item.kicker = x.opt_str("kicker")?;
+            x.read_strings(&mut item, &DEPECHE_STRINGS)?;
+            x.read_dates(&mut item, &DEPECHE_DATES)?;
             item.withdrawn = x.opt_str("status")?.is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
         }
         Some(other) => return Err(wrong_type(f.path_of("_depeche"), "an object", other)),
     }
     Ok(item)
 }
+
+/// Where a read field goes in an `Item`.
+type Slot<T> = fn(&mut Item) -> &mut Option<T>;
+
+/// The item's optional string fields, in the order they are checked.
+const ITEM_STRINGS: [(&str, Slot<String>); 6] = [
+    ("url", |i| &mut i.url),
+    ("summary", |i| &mut i.summary),
+    ("content_text", |i| &mut i.content_text),
+    ("content_html", |i| &mut i.content_html),
+    ("image", |i| &mut i.image),
+    ("language", |i| &mut i.language),
+];
+const ITEM_DATES: [(&str, Slot<Millis>); 2] =
+    [("date_published", |i| &mut i.date_published), ("date_modified", |i| &mut i.date_modified)];
+/// The `_depeche` extension's string and date fields.
+const DEPECHE_STRINGS: [(&str, Slot<String>); 3] =
+    [("signature", |i| &mut i.signature), ("dateline", |i| &mut i.dateline), ("kicker", |i| &mut i.kicker)];
+const DEPECHE_DATES: [(&str, Slot<Millis>); 1] = [("expires", |i| &mut i.expires)];
 
 /// Typed reads of an object's optional fields, with errors that carry the path.
 struct Fields<'a> {
@@ -235,6 +246,20 @@ impl Fields<'_> {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(other) => Err(wrong_type(self.path_of(key), "a string", other)),
         }
+    }
+
+    fn read_strings(&self, item: &mut Item, fields: &[(&str, Slot<String>)]) -> Result<(), FeedError> {
+        for (key, slot) in fields {
+            *slot(item) = self.opt_str(key)?;
+        }
+        Ok(())
+    }
+
+    fn read_dates(&self, item: &mut Item, fields: &[(&str, Slot<Millis>)]) -> Result<(), FeedError> {
+        for (key, slot) in fields {
+            *slot(item) = self.opt_date(key)?;
+        }
+        Ok(())
     }
 
     fn opt_number(&self, key: &str) -> Result<Option<f64>, FeedError> {
