@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Prints the gzip size of what a page downloads: the wasm, its JS glue and the loader.
+# Prints the gzip size of what a page downloads: the wasm, its JS glue and the loader, as
+# scripts/build.sh wrote them to pkg/.
 # With --breakdown, also twiggy's top items of the same build (scripts/build.sh --named).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 total=0
-for f in pkg/depeche_bg.wasm pkg/depeche.js www/embed.js; do
+for f in pkg/depeche_bg.wasm pkg/depeche.js pkg/embed.js; do
   raw=$(wc -c < "$f")
   gz=$(gzip -9 -c "$f" | wc -c)
   total=$((total + gz))

@@ -18,14 +18,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 /// What the server serves besides the API.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     /// The demo pages and the loader, served at `/`.
     pub www: Option<PathBuf>,
-    /// wasm-pack's output, served at `/pkg`.
+    /// wasm-pack's output, served at `/pkg`; its minified loader, if any, at `/embed.js`.
     pub pkg: Option<PathBuf>,
     /// Origins allowed to read the feed and send beacons cross-origin.
     pub allowed_origins: Vec<String>,
@@ -97,6 +97,12 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }));
     if let Some(pkg) = &config.pkg {
         router = router.nest_service("/pkg", ServeDir::new(pkg));
+        // The release build writes a minified loader beside the wasm; pages load it as
+        // /embed.js, so that it resolves pkg/ from the same place as the readable one.
+        let loader = pkg.join("embed.js");
+        if loader.is_file() {
+            router = router.route_service("/embed.js", ServeFile::new(loader));
+        }
     }
     if let Some(www) = &config.www {
         for (path, csp) in STRICT_PAGES {

@@ -263,3 +263,28 @@ async fn publishing_needs_the_token_and_puts_the_item_first() {
     assert_eq!(v["items"][0]["_depeche"]["status"], "withdrawn");
     assert_eq!(v["items"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn the_built_loader_is_served_in_place_of_the_readable_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (www, pkg) = (dir.path().join("www"), dir.path().join("pkg"));
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(www.join("embed.js"), "// readable loader\n").unwrap();
+    let serve = |pkg: &std::path::Path| {
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let config = Config { www: Some(www.clone()), pkg: Some(pkg.to_owned()), ..Config::default() };
+        let state = AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, || T0);
+        app(state)
+    };
+    let get = |router: Router| async move {
+        let r = router.oneshot(Request::get("/embed.js").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        text(r).await
+    };
+    // Before a build: the readable loader from www/.
+    assert_eq!(get(serve(&pkg)).await, "// readable loader\n");
+    // After one: the minified copy from pkg/.
+    std::fs::write(pkg.join("embed.js"), "/*min*/").unwrap();
+    assert_eq!(get(serve(&pkg)).await, "/*min*/");
+}

@@ -34,7 +34,7 @@ export async function startChaos(behaviour) {
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const path = url.pathname;
-    if (path === '/embed.js') return serveFile(res, join(root, 'www/embed.js'));
+    if (path === '/embed.js') return serveFile(res, join(root, 'pkg/embed.js'));
     if (path.startsWith('/pkg/')) return serveFile(res, join(root, 'pkg', normalize(path.slice(5)).replace(/^(\.\.\/)+/, '')));
     if (path === '/host.html') {
       const page = hostPage(url.searchParams.get('feed'), url.searchParams.get('attrs') || '', url.searchParams.get('banner') || '', url.searchParams.get('card') !== '0', url.searchParams.get('css') || '');
