@@ -2,7 +2,7 @@
 //! that is flushed shortly after each event and at once when the page is hidden.
 
 use crate::rfc3339::Millis;
-use crate::dom::timer;
+use crate::dom::{promise, timer};
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 use web_sys::{RequestCredentials, RequestInit, RequestMode};
@@ -59,8 +59,6 @@ fn send(url: &str, body: &str) {
     init.set_mode(RequestMode::NoCors);
     let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
     let request = window.fetch_with_str_and_init(url, &init);
-    // Awaiting the promise consumes a rejection, so no `unhandledrejection` reaches the host.
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = wasm_bindgen_futures::JsFuture::from(request).await;
-    });
+    // Handling the promise consumes a rejection, so no `unhandledrejection` reaches the host.
+    promise::then(&request, drop);
 }

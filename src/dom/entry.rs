@@ -22,108 +22,141 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
+/// The refresh loop's next step, shared by whatever may start it first.
+type Next = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
+
 thread_local! {
     /// What is shown now, to show again when an item expires between refreshes.
     static SHOWN: RefCell<Option<(Settings, Feed)>> = const { RefCell::new(None) };
     /// Bumped on each show, so that an older expiry timer knows it is stale.
     static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
     /// Ends the refresh loop's wait between two refreshes (not a backoff after a failure).
-    static WAKE: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    static WAKE: RefCell<Option<Next>> = const { RefCell::new(None) };
 }
 
 /// Refreshes the feed now rather than at the next interval, if the loop is waiting for it:
 /// after a counted view, so that the card shows the new count. The same conditional request
 /// as any refresh: one fetch, and none of it redone when nothing changed.
 pub fn refresh_now() {
-    if let Some(wake) = WAKE.with(|w| w.borrow_mut().take()) {
-        let _ = wake.call0(&JsValue::UNDEFINED);
+    if let Some(next) = WAKE.with(|w| w.borrow_mut().take()) {
+        run_once(&next);
     }
 }
 
-/// Waits `ms` (for ever if `None`), or until `refresh_now` when `wakeable`.
-async fn wait(ms: Option<Millis>, wakeable: bool) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(ms) = ms {
-            let at_time = resolve.clone();
-            timer::after(ms, move || {
-                let _ = at_time.call0(&JsValue::UNDEFINED);
-            });
-        }
-        // A wait that is not wakeable clears the slot, so that no stale wake-up ends it.
-        WAKE.with(|w| *w.borrow_mut() = wakeable.then_some(resolve));
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+/// Runs the step in `next`, unless the timer or a wake-up already did.
+fn run_once(next: &Next) {
+    if let Some(step) = next.take() {
+        step();
+    }
+}
+
+/// Runs `then` after `ms` (never, if `None`), or at `refresh_now` when `wakeable`.
+fn wait(ms: Option<Millis>, wakeable: bool, then: impl FnOnce() + 'static) {
+    let next: Next = Rc::new(Cell::new(Some(Box::new(then))));
+    if let Some(ms) = ms {
+        let at_time = Rc::clone(&next);
+        timer::after(ms, move || run_once(&at_time));
+    }
+    // A wait that is not wakeable clears the slot, so that no stale wake-up ends it.
+    WAKE.with(|w| *w.borrow_mut() = wakeable.then_some(next));
 }
 
 /// Starts the widget for the loader's `<script>` element. Never throws: every failure is
 /// one console message (and a `depeche:error` event), and the page is left as it was.
 #[wasm_bindgen]
-pub async fn start(script: Element) {
-    if let Err(e) = run(&script).await {
-        page::error(&e);
+pub fn start(script: Element) {
+    match settings::read(|name| script.get_attribute(name)) {
+        Ok((settings, warnings)) => {
+            warnings.iter().for_each(report);
+            Refresh::new(settings).fetch();
+        }
+        Err(e) => page::error(&e),
     }
 }
 
-/// Loads the feed, then refreshes it every `data-refresh` seconds while the page is visible,
-/// with conditional requests; failures are retried with backoff, and until a feed arrives
-/// the last good copy is shown.
-async fn run(script: &Element) -> Result<(), Error> {
-    let (settings, warnings) = settings::read(|name| script.get_attribute(name))?;
-    warnings.iter().for_each(report);
-    let limits = Limits::of(&settings);
-    let refresh_ms = (settings.refresh_seconds > 0).then(|| Millis::from(settings.refresh_seconds) * 1000);
-    let (mut shown, mut etag, mut last) = (false, None::<String>, String::new());
-    let mut attempt = 0;
-    loop {
-        let failure = match fetch::feed(&settings.feed, shown, limits, etag.as_deref()).await {
-            Ok(Fetched::NotModified) => None,
-            Ok(Fetched::Body { text, etag: tag }) => {
-                etag = tag;
-                if text == last {
-                    None
-                } else {
-                    match read_feed(&settings.feed, &text) {
-                        Ok(feed) => {
-                            if let Some(feed) = feed {
-                                remember(&settings.feed, &text);
-                                show(&settings, feed, shown)?;
-                                shown = true;
-                            }
-                            last = text;
-                            None
-                        }
-                        Err(e) => Some(Failure::from(e)),
-                    }
-                }
-            }
-            Err(f) => Some(f),
+/// The refresh loop: loads the feed, then refreshes it every `data-refresh` seconds while
+/// the page is visible, with conditional requests; failures are retried with backoff, and
+/// until a feed arrives the last good copy is shown.
+struct Refresh {
+    settings: Settings,
+    refresh_ms: Option<Millis>,
+    /// Whether a feed is on the page (fetched, or the last good copy).
+    shown: bool,
+    etag: Option<String>,
+    /// The last feed text read, so that the same text is not read twice.
+    last: String,
+    /// Retries since the last success.
+    attempt: u32,
+}
+
+impl Refresh {
+    fn new(settings: Settings) -> Refresh {
+        let refresh_ms = (settings.refresh_seconds > 0).then(|| Millis::from(settings.refresh_seconds) * 1000);
+        Refresh { settings, refresh_ms, shown: false, etag: None, last: String::new(), attempt: 0 }
+    }
+
+    fn fetch(self) {
+        let url = self.settings.feed.clone();
+        let etag = self.etag.clone();
+        fetch::feed(url, self.shown, Limits::of(&self.settings), etag.as_deref(), move |r| self.fetched(r));
+    }
+
+    /// Shows what came, then waits for the next refresh (or retry).
+    fn fetched(mut self, result: Result<Fetched, Failure>) {
+        let failure = match self.receive(result) {
+            Ok(failure) => failure,
+            Err(e) => return page::error(&e),
         };
         let (delay, wakeable) = match failure {
             None => {
-                attempt = 0;
-                (refresh_ms, true)
+                self.attempt = 0;
+                (self.refresh_ms, true)
             }
             Some(f) => {
                 page::error(&f.error);
-                if !shown {
-                    shown = show_last_good_copy(&settings);
+                if !self.shown {
+                    self.shown = show_last_good_copy(&self.settings);
                 }
-                if f.error.is_transient() && attempt < retry::MAX_RETRIES {
-                    attempt += 1;
-                    (Some(retry::delay(attempt - 1, js_sys::Math::random(), f.retry_after)), false)
+                if f.error.is_transient() && self.attempt < retry::MAX_RETRIES {
+                    self.attempt += 1;
+                    (Some(retry::delay(self.attempt - 1, js_sys::Math::random(), f.retry_after)), false)
                 } else {
-                    attempt = 0;
-                    (refresh_ms, true)
+                    self.attempt = 0;
+                    (self.refresh_ms, true)
                 }
             }
         };
         // With refreshing off, only a counted view brings the loop back.
-        if delay.is_none() && settings.beacon.is_none() {
-            return Ok(());
+        if delay.is_none() && self.settings.beacon.is_none() {
+            return;
         }
-        wait(delay, wakeable).await;
         // A hidden page makes no requests; it refreshes once it is seen again.
-        page::visible().await;
+        wait(delay, wakeable, move || page::when_visible(move || self.fetch()));
+    }
+
+    /// Shows a new feed; the failure to retry, if any. An error ends the loop.
+    fn receive(&mut self, result: Result<Fetched, Failure>) -> Result<Option<Failure>, Error> {
+        let (text, etag) = match result {
+            Ok(Fetched::NotModified) => return Ok(None),
+            Ok(Fetched::Body { text, etag }) => (text, etag),
+            Err(f) => return Ok(Some(f)),
+        };
+        self.etag = etag;
+        if text == self.last {
+            return Ok(None);
+        }
+        match read_feed(&self.settings.feed, &text) {
+            Ok(feed) => {
+                if let Some(feed) = feed {
+                    remember(&self.settings.feed, &text);
+                    show(&self.settings, feed, self.shown)?;
+                    self.shown = true;
+                }
+                self.last = text;
+                Ok(None)
+            }
+            Err(e) => Ok(Some(Failure::from(e))),
+        }
     }
 }
 

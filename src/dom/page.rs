@@ -169,25 +169,24 @@ pub fn dispatch(target: &Element, name: &str, detail: &[(&str, &str)]) {
     }
 }
 
-/// Resolves when the document is visible (at once if it is).
-pub async fn visible() {
-    if page_visible() {
-        return;
-    }
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let holder: Rc<RefCell<Option<Listener>>> = Rc::new(RefCell::new(None));
-        let slot = Rc::clone(&holder);
-        let listener = Listener::new(&doc, "visibilitychange", move |_| {
-            if page_visible() {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-                // Unregisters itself once the page is visible again.
-                slot.borrow_mut().take();
+/// Runs `f` once the document is visible (at once if it is).
+pub fn when_visible(f: impl FnOnce() + 'static) {
+    let doc = web_sys::window().and_then(|w| w.document());
+    let Some(doc) = doc.filter(|_| !page_visible()) else { return f() };
+    let holder: Rc<RefCell<Option<Listener>>> = Rc::new(RefCell::new(None));
+    let slot = Rc::clone(&holder);
+    let mut f = Some(f);
+    let listener = Listener::new(&doc, "visibilitychange", move |_| {
+        if page_visible() {
+            let f = f.take();
+            // Unregisters itself once the page is visible again.
+            slot.borrow_mut().take();
+            if let Some(f) = f {
+                f();
             }
-        });
-        *holder.borrow_mut() = Some(listener);
+        }
     });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    *holder.borrow_mut() = Some(listener);
 }
 
 /// Watches the document so that mounts removed from it release their observers and listeners.

@@ -17,7 +17,7 @@ pub fn after(ms: crate::rfc3339::Millis, f: impl FnOnce() + 'static) {
 // One closure type for every timer: wasm-bindgen makes a JS-callable shim per closure type.
 fn schedule(ms: crate::rfc3339::Millis, f: Box<dyn FnOnce()>) {
     let ms = ms.clamp(0, crate::rfc3339::Millis::from(i32::MAX)) as i32;
-    let callback = Closure::once_into_js(move || f());
+    let callback = Closure::once_into_js(f);
     let scheduled = web_sys::window()
         .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms).is_ok());
     if scheduled != Some(true) {
