@@ -20,7 +20,15 @@ if (!wasmPath || !gluePath) {
 const tmp = `${wasmPath}.minified`;
 const printed = execFileSync('wasm-opt', [wasmPath, '--minify-imports-and-exports-and-modules', '-Oz',
   ...extra, '-o', tmp], { encoding: 'utf8' });
-const mapping = JSON.parse(printed.slice(printed.indexOf('{')));
+let mapping;
+try {
+  mapping = JSON.parse(printed.slice(printed.indexOf('{')));
+} catch (error) {
+  // Some passes print their own output, and then the mapping cannot be read.
+  rmSync(tmp, { force: true });
+  console.error(`minify-names: could not read wasm-opt's mapping (${error.message})`);
+  process.exit(1);
+}
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 let glue = readFileSync(gluePath, 'utf8');
