@@ -26,7 +26,7 @@ try {
   const glue = await import(new URL('pkg/depeche.js', import.meta.url).href);
   await glue.default({ module_or_path: new URL('pkg/depeche_bg.wasm', import.meta.url) });
   if (script) {
-    await glue.start(script);
+    glue.start(script);
   } else {
     console.warn('depeche: the embed <script> tag was not found; load embed.js with <script type="module" src=…>');
   }
