@@ -456,3 +456,33 @@ async fn french_hours_have_two_digits() {
     // Published 09:15 in Bamako (UTC).
     assert!(text(&shadow(&mounts[0]), "[part=byline]").contains("le 18 juin 2017 à 09:15"), "{}", text(&shadow(&mounts[0]), "[part=byline]"));
 }
+
+#[wasm_bindgen_test]
+async fn a_promise_settles_once_into_its_continuation_and_no_rejection_goes_unhandled() {
+    use depeche::dom::promise::then;
+    let window = web_sys::window().unwrap();
+    let unhandled = Rc::new(std::cell::Cell::new(0));
+    let count = Rc::clone(&unhandled);
+    let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        e.prevent_default();
+        count.set(count.get() + 1);
+    });
+    window.add_event_listener_with_callback("unhandledrejection", listener.as_ref().unchecked_ref()).unwrap();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (kept, broken): (JsValue, JsValue) = ("kept".into(), "broken".into());
+    let promises: [js_sys::Promise; 2] = [js_sys::Promise::resolve(&kept), js_sys::Promise::reject(&broken)];
+    for promise in promises {
+        let sink = Rc::clone(&seen);
+        then(&promise, move |settled| {
+            sink.borrow_mut().push(settled.map(|v| v.as_string()).map_err(|e| e.as_string()));
+        });
+    }
+    sleep(50).await;
+    assert_eq!(*seen.borrow(), [Ok(Some("kept".to_owned())), Err(Some("broken".to_owned()))]);
+    assert_eq!(unhandled.get(), 0);
+    // The detector works: a rejection nobody handles is seen.
+    let _ = js_sys::Promise::reject(&"control".into());
+    sleep(50).await;
+    window.remove_event_listener_with_callback("unhandledrejection", listener.as_ref().unchecked_ref()).unwrap();
+    assert_eq!(unhandled.get(), 1);
+}

@@ -13,7 +13,7 @@ mod intl;
 mod listener;
 pub mod mount;
 pub mod page;
-mod promise;
+pub mod promise;
 mod storage;
 mod style;
 mod timer;
