@@ -1,6 +1,6 @@
 //! The JSON Feed 1.1 model with Dépêche's `_depeche` extension, and its validation.
 
-use crate::json::Value;
+use crate::json::{Json, Kind};
 use crate::rfc3339::{self, Millis};
 use crate::text::{concat, push_u64};
 
@@ -110,21 +110,20 @@ pub struct Parsed {
 }
 
 /// Validates a JSON value as a feed; fails only when the feed as a whole is unusable.
-pub fn parse(root: &Value) -> Result<Parsed, FeedError> {
-    if !matches!(root, Value::Object(_)) {
-        return Err(wrong_type("(feed)".into(), "an object", root));
+pub fn parse<J: Json>(root: J) -> Result<Parsed, FeedError> {
+    if root.kind() != Kind::Object {
+        return Err(wrong_type("(feed)".into(), "an object", &root));
     }
-    let at_root = Fields { obj: root, path: String::new() };
+    let at_root = Fields { obj: &root, path: String::new() };
     let title = at_root.opt_str("title")?;
     let language = at_root.opt_str("language")?;
     let items = match root.get("items") {
-        Some(Value::Array(items)) => items,
-        Some(other) => return Err(wrong_type("items".into(), "an array", other)),
+        Some(v) => v.elements().ok_or_else(|| wrong_type("items".into(), "an array", &v))?,
         None => return Err(FeedError { path: "items".into(), reason: Reason::Missing }),
     };
     let mut feed = Feed { title, language, items: Vec::new() };
     let mut skipped = Vec::new();
-    for (i, value) in items.iter().enumerate() {
+    for (i, value) in items.into_iter().enumerate() {
         let mut path = String::from("items[");
         push_u64(&mut path, i as u64);
         path.push(']');
@@ -136,68 +135,70 @@ pub fn parse(root: &Value) -> Result<Parsed, FeedError> {
     Ok(Parsed { feed, skipped })
 }
 
-fn parse_item(value: &Value, path: String) -> Result<Item, FeedError> {
-    if !matches!(value, Value::Object(_)) {
-        return Err(wrong_type(path, "an object", value));
+/// The value under `key`, unless it is missing or null.
+fn present<J: Json>(obj: &J, key: &str) -> Option<J> {
+    obj.get(key).filter(|v| !v.is_null())
+}
+
+fn parse_item<J: Json>(value: J, path: String) -> Result<Item, FeedError> {
+    if value.kind() != Kind::Object {
+        return Err(wrong_type(path, "an object", &value));
     }
-    let f = Fields { obj: value, path };
-    let id = match value.get("id") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        Some(Value::Number(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.007e15 => {
-            let mut s = String::new();
-            push_u64(&mut s, *n as u64);
-            s
-        }
-        Some(Value::String(_)) | None | Some(Value::Null) => return Err(f.error("id", Reason::Missing)),
-        Some(other) => return Err(wrong_type(f.path_of("id"), "a string", other)),
+    let f = Fields { obj: &value, path };
+    let id = match present(&value, "id") {
+        None => return Err(f.error("id", Reason::Missing)),
+        Some(v) => match (v.string(), v.number()) {
+            (Some(s), _) if !s.trim().is_empty() => s,
+            (Some(_), _) => return Err(f.error("id", Reason::Missing)),
+            (_, Some(n)) if n.fract() == 0.0 && (0.0..9.007e15).contains(&n) => {
+                let mut s = String::new();
+                push_u64(&mut s, n as u64);
+                s
+            }
+            _ => return Err(wrong_type(f.path_of("id"), "a string", &v)),
+        },
     };
     let title = f.opt_str("title")?.filter(|t| !t.trim().is_empty()).ok_or_else(|| f.error("title", Reason::Missing))?;
-    let authors = match value.get("authors") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(list)) => {
-            let mut names = Vec::new();
-            for (i, author) in list.iter().enumerate() {
-                let mut path = f.path_of("authors[");
-                push_u64(&mut path, i as u64);
-                path.push(']');
-                let a = Fields { obj: author, path };
-                if !matches!(author, Value::Object(_)) {
-                    return Err(wrong_type(a.path, "an object", author));
-                }
-                if let Some(name) = a.opt_str("name")? {
-                    names.push(name);
-                }
+    let mut authors = Vec::new();
+    if let Some(v) = present(&value, "authors") {
+        let list = v.elements().ok_or_else(|| wrong_type(f.path_of("authors"), "an array", &v))?;
+        for (i, author) in list.into_iter().enumerate() {
+            let mut path = f.path_of("authors[");
+            push_u64(&mut path, i as u64);
+            path.push(']');
+            if author.kind() != Kind::Object {
+                return Err(wrong_type(path, "an object", &author));
             }
-            names
+            if let Some(name) = (Fields { obj: &author, path }).opt_str("name")? {
+                authors.push(name);
+            }
         }
-        Some(other) => return Err(wrong_type(f.path_of("authors"), "an array", other)),
-    };
+    }
     // Filled one field at a time from tables rather than in one struct literal: the reads
     // share one loop, and each `?` drops one `Item` instead of every field built so far.
     let mut item = Item { id, title, authors, urgency: DEFAULT_URGENCY, ..Item::default() };
     f.read_strings(&mut item, &ITEM_STRINGS)?;
     f.read_dates(&mut item, &ITEM_DATES)?;
-    match value.get("_depeche") {
-        None | Some(Value::Null) => {}
-        Some(ext @ Value::Object(_)) => {
-            let x = Fields { obj: ext, path: f.path_of("_depeche") };
-            if let Some(u) = x.opt_number("urgency")? {
-                if u.fract() != 0.0 || !(1.0..=9.0).contains(&u) {
-                    return Err(x.error("urgency", Reason::UrgencyOutOfRange));
-                }
-                item.urgency = u as u8;
-            }
-            if let Some(v) = x.opt_number("views")? {
-                if v.fract() != 0.0 || !(0.0..=9_007_199_254_740_992.0).contains(&v) {
-                    return Err(x.error("views", Reason::NotACount));
-                }
-                item.views = Some(v as u64);
-            }
-            x.read_strings(&mut item, &DEPECHE_STRINGS)?;
-            x.read_dates(&mut item, &DEPECHE_DATES)?;
-            item.withdrawn = x.opt_str("status")?.is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
+    if let Some(ext) = present(&value, "_depeche") {
+        if ext.kind() != Kind::Object {
+            return Err(wrong_type(f.path_of("_depeche"), "an object", &ext));
         }
-        Some(other) => return Err(wrong_type(f.path_of("_depeche"), "an object", other)),
+        let x = Fields { obj: &ext, path: f.path_of("_depeche") };
+        if let Some(u) = x.opt_number("urgency")? {
+            if u.fract() != 0.0 || !(1.0..=9.0).contains(&u) {
+                return Err(x.error("urgency", Reason::UrgencyOutOfRange));
+            }
+            item.urgency = u as u8;
+        }
+        if let Some(v) = x.opt_number("views")? {
+            if v.fract() != 0.0 || !(0.0..=9_007_199_254_740_992.0).contains(&v) {
+                return Err(x.error("views", Reason::NotACount));
+            }
+            item.views = Some(v as u64);
+        }
+        x.read_strings(&mut item, &DEPECHE_STRINGS)?;
+        x.read_dates(&mut item, &DEPECHE_DATES)?;
+        item.withdrawn = x.opt_str("status")?.is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
     }
     Ok(item)
 }
@@ -222,12 +223,12 @@ const DEPECHE_STRINGS: [(&str, Slot<String>); 3] =
 const DEPECHE_DATES: [(&str, Slot<Millis>); 1] = [("expires", |i| &mut i.expires)];
 
 /// Typed reads of an object's optional fields, with errors that carry the path.
-struct Fields<'a> {
-    obj: &'a Value,
+struct Fields<'a, J> {
+    obj: &'a J,
     path: String,
 }
 
-impl Fields<'_> {
+impl<J: Json> Fields<'_, J> {
     fn path_of(&self, key: &str) -> String {
         if self.path.is_empty() {
             key.to_owned()
@@ -241,10 +242,9 @@ impl Fields<'_> {
     }
 
     fn opt_str(&self, key: &str) -> Result<Option<String>, FeedError> {
-        match self.obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(wrong_type(self.path_of(key), "a string", other)),
+        match present(self.obj, key) {
+            None => Ok(None),
+            Some(v) => v.string().map(Some).ok_or_else(|| wrong_type(self.path_of(key), "a string", &v)),
         }
     }
 
@@ -263,10 +263,9 @@ impl Fields<'_> {
     }
 
     fn opt_number(&self, key: &str) -> Result<Option<f64>, FeedError> {
-        match self.obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => Ok(Some(*n)),
-            Some(other) => Err(wrong_type(self.path_of(key), "a number", other)),
+        match present(self.obj, key) {
+            None => Ok(None),
+            Some(v) => v.number().map(Some).ok_or_else(|| wrong_type(self.path_of(key), "a number", &v)),
         }
     }
 
@@ -278,13 +277,14 @@ impl Fields<'_> {
     }
 }
 
-fn wrong_type(path: String, expected: &'static str, found: &Value) -> FeedError {
-    FeedError { path, reason: Reason::WrongType { expected, found: found.kind() } }
+fn wrong_type(path: String, expected: &'static str, found: &impl Json) -> FeedError {
+    FeedError { path, reason: Reason::WrongType { expected, found: found.kind().name() } }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::Value;
 
     fn parse_str(s: &str) -> Result<Parsed, FeedError> {
         parse(&serde_json::from_str::<Value>(s).expect("test JSON"))

@@ -1,8 +1,9 @@
-//! A plain JSON value tree, filled by any serde deserializer.
+//! A plain JSON value tree, filled by any serde deserializer, and the read access feed
+//! validation uses (which the browser's own parsed objects also give).
 //!
-//! The feed is read into this tree first and validated by hand afterwards, so that every
-//! error can name its JSON path (`items[2].date_published`), which serde's derived errors
-//! cannot, and so that no serde error formatting is shipped in the wasm.
+//! Feed validation is written by hand against [`Json`], so that every error can name its
+//! JSON path (`items[2].date_published`), which serde's derived errors cannot, and so that
+//! no serde error formatting is shipped in the wasm.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -29,6 +30,60 @@ pub enum Value {
     TooDeep,
 }
 
+/// What type a JSON value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `null` (and JS `undefined`).
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+}
+
+impl Kind {
+    /// The type's name, for error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Number => "a number",
+            Kind::String => "a string",
+            Kind::Array => "an array",
+            Kind::Object => "an object",
+            Kind::TooDeep => "nested too deeply",
+        }
+    }
+}
+
+/// Read access to a parsed JSON value, as feed validation needs it: the tree above natively
+/// (tests, fuzzing), and in the browser `JSON.parse`'s own result, read in place, so that
+/// the feed is not first copied into a tree (see `dom/json.rs`).
+pub trait Json: Sized {
+    /// The value under `key`, when this is an object with that key.
+    fn get(&self, key: &str) -> Option<Self>;
+    /// This value's type.
+    fn kind(&self) -> Kind;
+    /// The string, when this is one.
+    fn string(&self) -> Option<String>;
+    /// The number, when this is one.
+    fn number(&self) -> Option<f64>;
+    /// The elements, when this is an array.
+    fn elements(&self) -> Option<Vec<Self>>;
+    /// Whether this is null.
+    fn is_null(&self) -> bool {
+        self.kind() == Kind::Null
+    }
+}
+
 impl Value {
     /// The value under `key` when this is an object.
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -37,17 +92,43 @@ impl Value {
             _ => None,
         }
     }
+}
 
-    /// The name of this value's type, for error messages.
-    pub fn kind(&self) -> &'static str {
+impl<'a> Json for &'a Value {
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        Value::get(self, key)
+    }
+
+    fn kind(&self) -> Kind {
         match self {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
-            Value::TooDeep => "nested too deeply",
+            Value::Null => Kind::Null,
+            Value::Bool(_) => Kind::Bool,
+            Value::Number(_) => Kind::Number,
+            Value::String(_) => Kind::String,
+            Value::Array(_) => Kind::Array,
+            Value::Object(_) => Kind::Object,
+            Value::TooDeep => Kind::TooDeep,
+        }
+    }
+
+    fn string(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn elements(&self) -> Option<Vec<&'a Value>> {
+        match self {
+            Value::Array(items) => Some(items.iter().collect()),
+            _ => None,
         }
     }
 }

@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use depeche::dom::{fetch::parse_json, render};
+use depeche::dom::{json::parse as parse_json, render};
 use depeche::feed::{self, Feed};
 use depeche::Settings;
 use std::cell::RefCell;
@@ -37,7 +37,7 @@ fn settings() -> Settings {
 }
 
 fn sample_feed() -> Feed {
-    feed::parse(&parse_json(SAMPLE_FEED).expect("JSON")).expect("feed").feed
+    feed::parse(parse_json(SAMPLE_FEED).expect("JSON")).expect("feed").feed
 }
 
 /// Removes earlier tests' mounts (not the test runner's own output) and clears
@@ -251,7 +251,7 @@ async fn several_cards_pinned_to_articles_and_html_content_is_built_safely() {
 async fn hostile_html_never_becomes_markup() {
     let json = r#"{"items":[{"id":"x","title":"<img src=x onerror=alert(1)>","summary":"s","content_html":
         "<p>a<script>alert(1)</script><a href=\"javascript:alert(1)\" onclick=\"alert(1)\">b</a><img src=x onerror=alert(1)></p><p>c</p>"}]}"#;
-    let f = feed::parse(&parse_json(json).unwrap()).unwrap().feed;
+    let f = feed::parse(parse_json(json).unwrap()).unwrap().feed;
     let mounts = page(&[("card", None)]);
     render(&settings(), &f, NOW).unwrap();
     let root = shadow(&mounts[0]);
@@ -264,7 +264,7 @@ async fn hostile_html_never_becomes_markup() {
 #[wasm_bindgen_test]
 async fn a_bad_feed_item_is_reported_with_its_path_and_skipped() {
     let json = r#"{"items":[{"id":"ok","title":"Bon","_depeche":{"urgency":1}},{"id":"bad","title":"T","date_published":"hier"}]}"#;
-    let parsed = feed::parse(&parse_json(json).unwrap()).unwrap();
+    let parsed = feed::parse(parse_json(json).unwrap()).unwrap();
     assert_eq!(parsed.feed.items.len(), 1);
     assert_eq!(parsed.skipped[0].message(), "items[1].date_published: not an RFC 3339 date");
     assert!(parse_json("{not json").is_none());

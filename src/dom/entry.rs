@@ -8,7 +8,7 @@ use crate::dom::intl::Formatters;
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::page::{self, Counting, Mounted};
 use crate::dom::timer::{self, now};
-use crate::dom::{el, report, storage};
+use crate::dom::{el, json, report, storage};
 use crate::error::Error;
 use crate::feed::{self, Feed, Item};
 use crate::feed_cache;
@@ -163,8 +163,8 @@ impl Refresh {
 /// Parses and validates feed text; skipped items are reported, a useless feed is an error.
 /// `None` when the feed had items but none was valid (each already said why).
 fn read_feed(url: &str, text: &str) -> Result<Option<Feed>, Error> {
-    let value = fetch::parse_json(text).ok_or_else(|| Error::NotJson { url: url.to_owned() })?;
-    let parsed = feed::parse(&value)?;
+    let value = json::parse(text).ok_or_else(|| Error::NotJson { url: url.to_owned() })?;
+    let parsed = feed::parse(value)?;
     let all_skipped = parsed.feed.items.is_empty() && !parsed.skipped.is_empty();
     parsed.skipped.into_iter().for_each(|e| page::error(&Error::Feed(e)));
     Ok((!all_skipped).then_some(parsed.feed))

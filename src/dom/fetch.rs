@@ -1,12 +1,11 @@
-//! Fetching the feed within its limits, and reading it with the browser's own JSON parser.
+//! Fetching the feed within its limits.
 
 use crate::dom::{promise, timer};
 use crate::error::Error;
 use crate::settings::Settings;
-use crate::json::{Value, MAX_DEPTH};
 use crate::retry::parse_retry_after;
 use crate::rfc3339::Millis;
-use js_sys::{Array, Object, Uint8Array};
+use js_sys::Uint8Array;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -162,38 +161,5 @@ impl Request {
 
     fn too_large(&self) -> Failure {
         Error::TooLarge { url: self.url.clone(), limit: self.limits.max_bytes }.into()
-    }
-}
-
-/// `JSON.parse`, then a walk of the result into the value tree.
-///
-/// The browser's parser costs no wasm bytes. The walk is a dozen lines of js-sys; going
-/// through serde-wasm-bindgen instead measured 13 KB gzip more, mostly serde's error
-/// formatting (which drags float printing in), a third of the size budget.
-pub fn parse_json(text: &str) -> Option<Value> {
-    js_sys::JSON::parse(text).ok().map(|js| from_js(&js, 0))
-}
-
-fn from_js(v: &JsValue, depth: usize) -> Value {
-    if depth > MAX_DEPTH {
-        return Value::TooDeep;
-    }
-    if let Some(s) = v.as_string() {
-        Value::String(s)
-    } else if let Some(n) = v.as_f64() {
-        Value::Number(n)
-    } else if let Some(b) = v.as_bool() {
-        Value::Bool(b)
-    } else if let Some(a) = v.dyn_ref::<Array>() {
-        Value::Array(a.iter().map(|x| from_js(&x, depth + 1)).collect())
-    } else if v.is_object() {
-        let entries = Object::entries(v.unchecked_ref());
-        let pairs = entries.iter().filter_map(|e| {
-            let pair: Array = e.unchecked_into();
-            Some((pair.get(0).as_string()?, from_js(&pair.get(1), depth + 1)))
-        });
-        Value::Object(pairs.collect())
-    } else {
-        Value::Null
     }
 }

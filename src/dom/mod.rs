@@ -10,6 +10,7 @@ pub mod el;
 pub mod entry;
 pub mod fetch;
 mod intl;
+pub mod json;
 mod listener;
 pub mod mount;
 pub mod page;
