@@ -26,6 +26,8 @@ build_std=(-Zbuild-std=std,panic_abort)
 features=(--enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-mutable-globals --enable-multivalue)
 
+# A precompressed copy left from an earlier build must never be served for a new file.
+rm -f pkg/*.gz pkg/*.br
 wasm-pack build --release --target web --no-typescript --no-pack . -- "${build_std[@]}"
 # The last passes, over the renamed module (0.7 KB gzip less, measured with scripts/size.sh):
 # Rust puts the stack first, so no address below 1 KB is ever real data and Binaryen may fold
@@ -36,6 +38,8 @@ node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js "${features[@]}
 terser pkg/depeche.js --module --compress passes=2 --mangle --output pkg/depeche.js
 # The loader as shipped: the collector serves this copy at /embed.js (0.4 KB gzip less).
 terser www/embed.js --module --compress passes=2 --mangle --output pkg/embed.js
+# Precompressed copies for the server: Zopfli .gz, Brotli .br.
+node scripts/compress.mjs pkg/depeche_bg.wasm pkg/depeche.js pkg/embed.js
 
 if [ "${1:-}" = --named ]; then
   out=target/size

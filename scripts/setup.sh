@@ -45,8 +45,8 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
   # Not --locked: the registry lacks one of its locked dependencies.
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -d node_modules/playwright-core ]; then
-  say "installing npm tools (binaryen's wasm-opt, terser, playwright-core)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@gfx/zopfli ]; then
+  say "installing npm tools (binaryen's wasm-opt, terser, zopfli, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

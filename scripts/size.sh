@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Prints the gzip size of what a page downloads: the wasm, its JS glue and the loader, as
-# scripts/build.sh wrote them to pkg/.
+# Prints the size of what a page downloads: the wasm, its JS glue and the loader, as
+# scripts/build.sh wrote them to pkg/: raw, compressed with `gzip -9`, and as the collector
+# serves them precompressed (Zopfli .gz, Brotli .br; scripts/compress.mjs).
 # With --breakdown, also twiggy's top items of the same build (scripts/build.sh --named).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-total=0
+gzip9=0 served=0 brotli=0
+printf '%-22s %8s %8s %10s %8s\n' "" bytes "gzip -9" "served gz" "br"
 for f in pkg/depeche_bg.wasm pkg/depeche.js pkg/embed.js; do
   raw=$(wc -c < "$f")
   gz=$(gzip -9 -c "$f" | wc -c)
-  total=$((total + gz))
-  printf '%-22s %8d bytes  %7d gzip\n' "$f" "$raw" "$gz"
+  sgz=$(wc -c < "$f.gz")
+  br=$(wc -c < "$f.br")
+  gzip9=$((gzip9 + gz)) served=$((served + sgz)) brotli=$((brotli + br))
+  printf '%-22s %8d %8d %10d %8d\n' "$f" "$raw" "$gz" "$sgz" "$br"
 done
-printf '%-22s %8s        %7d gzip (budget 40960, goal 30720)\n' "total" "" "$total"
+printf '%-22s %8s %8d %10d %8d\n' "total" "" "$gzip9" "$served" "$brotli"
+echo "budget: 40960 bytes gzip in all (goal 30720)"
 
 if [ "${1:-}" = --breakdown ]; then
   # Written by `scripts/build.sh --named` from the same build as pkg/.

@@ -25,7 +25,8 @@ use tower_http::services::{ServeDir, ServeFile};
 pub struct Config {
     /// The demo pages and the loader, served at `/`.
     pub www: Option<PathBuf>,
-    /// wasm-pack's output, served at `/pkg`; its minified loader, if any, at `/embed.js`.
+    /// wasm-pack's output, served at `/pkg` (precompressed copies when the client accepts
+    /// them); its minified loader, if any, at `/embed.js`.
     pub pkg: Option<PathBuf>,
     /// Origins allowed to read the feed and send beacons cross-origin.
     pub allowed_origins: Vec<String>,
@@ -96,12 +97,14 @@ pub fn app(state: AppState) -> Router {
         .route("/publish", post(publish).layer(DefaultBodyLimit::max(64 * 1024)))
         .route("/healthz", get(|| async { "ok" }));
     if let Some(pkg) = &config.pkg {
-        router = router.nest_service("/pkg", ServeDir::new(pkg));
+        // The build writes each file precompressed beside it (Brotli .br, Zopfli .gz);
+        // a browser gets the best one it accepts.
+        router = router.nest_service("/pkg", ServeDir::new(pkg).precompressed_br().precompressed_gzip());
         // The release build writes a minified loader beside the wasm; pages load it as
         // /embed.js, so that it resolves pkg/ from the same place as the readable one.
         let loader = pkg.join("embed.js");
         if loader.is_file() {
-            router = router.route_service("/embed.js", ServeFile::new(loader));
+            router = router.route_service("/embed.js", ServeFile::new(loader).precompressed_br().precompressed_gzip());
         }
     }
     if let Some(www) = &config.www {

@@ -288,3 +288,27 @@ async fn the_built_loader_is_served_in_place_of_the_readable_one() {
     std::fs::write(pkg.join("embed.js"), "/*min*/").unwrap();
     assert_eq!(get(serve(&pkg)).await, "/*min*/");
 }
+
+#[tokio::test]
+async fn built_files_are_served_precompressed_to_clients_that_accept_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("depeche.js"), "plain").unwrap();
+    std::fs::write(pkg.join("depeche.js.gz"), "gz").unwrap();
+    std::fs::write(pkg.join("depeche.js.br"), "br").unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let config = Config { pkg: Some(pkg), ..Config::default() };
+    let router = app(AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, || T0));
+    for (accept, body, encoding) in [(None, "plain", None), (Some("gzip"), "gz", Some("gzip")), (Some("gzip, deflate, br"), "br", Some("br"))] {
+        let mut req = Request::get("/pkg/depeche.js");
+        if let Some(a) = accept {
+            req = req.header(header::ACCEPT_ENCODING, a);
+        }
+        let r = router.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap()), encoding, "{accept:?}");
+        assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"), "{accept:?}");
+        assert_eq!(text(r).await, body, "{accept:?}");
+    }
+}

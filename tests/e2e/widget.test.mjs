@@ -1,6 +1,7 @@
 // End to end: the demo pages served by the collector, in headless Chromium.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { artifacts, openPage, shadowText, widgetLines, withCollectorAndBrowser } from './harness.mjs';
 
@@ -29,6 +30,28 @@ describe('the demo pages', () => {
     await page.screenshot({ path: join(artifacts, 'demo-fr.png'), fullPage: true });
     assert.deepEqual(record.errors, []);
     assert.deepEqual(widgetLines(record), []);
+    await context.close();
+  });
+
+  it('loads the widget precompressed: Brotli files, as built, byte for byte', async () => {
+    const { context, page, record } = await openPage(env.browser);
+    const served = new Map();
+    page.on('response', (response) => {
+      const path = new URL(response.url()).pathname;
+      if (path === '/embed.js' || path.startsWith('/pkg/')) served.set(path, response);
+    });
+    await page.goto(`${env.server.origin}/`);
+    await page.locator('[data-depeche=card] [part=title]').waitFor();
+    for (const [path, file] of [['/embed.js', 'pkg/embed.js'], ['/pkg/depeche.js', 'pkg/depeche.js'], ['/pkg/depeche_bg.wasm', 'pkg/depeche_bg.wasm']]) {
+      const response = served.get(path);
+      assert.ok(response, `${path} was not loaded`);
+      assert.equal(response.headers()['content-encoding'], 'br', path);
+      // What crossed the wire is the .br file; what the page got is the file itself.
+      const sizes = await response.request().sizes();
+      assert.equal(sizes.responseBodySize, statSync(`${file}.br`).size, path);
+      assert.ok((await response.body()).equals(readFileSync(file)), path);
+    }
+    assert.deepEqual(record.errors, []);
     await context.close();
   });
 
