@@ -33,7 +33,8 @@ wasm-pack build --release --target web --no-typescript --no-pack . -- "${build_s
 # Rust puts the stack first, so no address below 1 KB is ever real data and Binaryen may fold
 # constant offsets into loads (--low-memory-unused); re-deriving the control flow
 # (--flatten --rereloop) lets -Oz merge more of it, and a second -Oz finds a little more.
-last_passes=(--low-memory-unused --flatten --rereloop -Oz -Oz)
+# The target_features section is only for linkers; browsers ignore it (0.1 KB).
+last_passes=(--low-memory-unused --flatten --rereloop -Oz -Oz --strip-target-features)
 node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js "${features[@]}" "${last_passes[@]}"
 terser pkg/depeche.js --module --compress passes=2 --mangle --output pkg/depeche.js
 # The loader as shipped: the collector serves this copy at /embed.js (0.4 KB gzip less).
