@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -98,13 +98,23 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }));
     if let Some(pkg) = &config.pkg {
         // The build writes each file precompressed beside it (Brotli .br, Zopfli .gz);
-        // a browser gets the best one it accepts.
-        router = router.nest_service("/pkg", ServeDir::new(pkg).precompressed_br().precompressed_gzip());
+        // a browser gets the best one it accepts, unless a copy is older than its file.
+        let precompressed = precompressed_fresh(pkg);
+        if !precompressed {
+            eprintln!("depeche-collector: {} has precompressed copies older than their files; serving the files uncompressed (run scripts/build.sh)", pkg.display());
+        }
+        let mut dir = ServeDir::new(pkg);
         // The release build writes a minified loader beside the wasm; pages load it as
         // /embed.js, so that it resolves pkg/ from the same place as the readable one.
         let loader = pkg.join("embed.js");
-        if loader.is_file() {
-            router = router.route_service("/embed.js", ServeFile::new(loader).precompressed_br().precompressed_gzip());
+        let mut loader_file = loader.is_file().then(|| ServeFile::new(&loader));
+        if precompressed {
+            dir = dir.precompressed_br().precompressed_gzip();
+            loader_file = loader_file.map(|f| f.precompressed_br().precompressed_gzip());
+        }
+        router = router.nest_service("/pkg", dir);
+        if let Some(file) = loader_file {
+            router = router.route_service("/embed.js", file);
         }
     }
     if let Some(www) = &config.www {
@@ -131,6 +141,16 @@ const STRICT_PAGES: [(&str, &str); 2] = [
          connect-src 'self'",
     ),
 ];
+
+/// Whether every precompressed copy (`.gz`, `.br`) in `dir` is at least as new as its
+/// file: a copy left from an older build must never be served for a newer file.
+fn precompressed_fresh(dir: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let Ok(entries) = std::fs::read_dir(dir) else { return true };
+    entries.flatten().map(|e| e.path()).filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("gz" | "br"))).all(|copy| {
+        matches!((modified(&copy), modified(&copy.with_extension(""))), (Some(c), Some(f)) if c >= f)
+    })
+}
 
 async fn html_with_csp(file: PathBuf, csp: &'static str) -> Response {
     match tokio::fs::read_to_string(&file).await {

@@ -312,3 +312,21 @@ async fn built_files_are_served_precompressed_to_clients_that_accept_it() {
         assert_eq!(text(r).await, body, "{accept:?}");
     }
 }
+
+#[tokio::test]
+async fn a_precompressed_copy_older_than_its_file_is_never_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("depeche.js.br"), "old br").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Rebuilt after its copy was made, as by running wasm-pack by hand.
+    std::fs::write(pkg.join("depeche.js"), "new").unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let config = Config { pkg: Some(pkg), ..Config::default() };
+    let router = app(AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, || T0));
+    let req = Request::get("/pkg/depeche.js").header(header::ACCEPT_ENCODING, "br").body(Body::empty()).unwrap();
+    let r = router.oneshot(req).await.unwrap();
+    assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(text(r).await, "new");
+}
