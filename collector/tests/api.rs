@@ -264,69 +264,64 @@ async fn publishing_needs_the_token_and_puts_the_item_first() {
     assert_eq!(v["items"].as_array().unwrap().len(), 3);
 }
 
+/// The app serving `pkg` (and `www`, if given) from `dir`, with the files written first.
+fn static_app(dir: &std::path::Path, www: Option<&[(&str, &str)]>, pkg: &[(&str, &str)]) -> Router {
+    let write = |folder: &str, files: &[(&str, &str)]| {
+        let path = dir.join(folder);
+        std::fs::create_dir_all(&path).unwrap();
+        for (name, content) in files {
+            std::fs::write(path.join(name), content).unwrap();
+        }
+        path
+    };
+    let config = Config { www: www.map(|f| write("www", f)), pkg: Some(write("pkg", pkg)), ..Config::default() };
+    let store = Store::open(&dir.join("t.db")).unwrap();
+    app(AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, || T0))
+}
+
+/// GETs `path` with `Accept-Encoding: accept`; the content encoding and the body.
+async fn get_encoded(router: &Router, path: &str, accept: Option<&str>) -> (Option<String>, String) {
+    let mut req = Request::get(path);
+    if let Some(a) = accept {
+        req = req.header(header::ACCEPT_ENCODING, a);
+    }
+    let r = router.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    if path.ends_with(".js") {
+        // Whatever the encoding, the type is the file's own.
+        assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"), "{accept:?}");
+    }
+    let encoding = r.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_owned());
+    (encoding, text(r).await)
+}
+
 #[tokio::test]
 async fn the_built_loader_is_served_in_place_of_the_readable_one() {
     let dir = tempfile::tempdir().unwrap();
-    let (www, pkg) = (dir.path().join("www"), dir.path().join("pkg"));
-    std::fs::create_dir_all(&www).unwrap();
-    std::fs::create_dir_all(&pkg).unwrap();
-    std::fs::write(www.join("embed.js"), "// readable loader\n").unwrap();
-    let serve = |pkg: &std::path::Path| {
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let config = Config { www: Some(www.clone()), pkg: Some(pkg.to_owned()), ..Config::default() };
-        let state = AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, || T0);
-        app(state)
-    };
-    let get = |router: Router| async move {
-        let r = router.oneshot(Request::get("/embed.js").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        text(r).await
-    };
+    let www: &[(&str, &str)] = &[("embed.js", "// readable loader\n")];
     // Before a build: the readable loader from www/.
-    assert_eq!(get(serve(&pkg)).await, "// readable loader\n");
+    let router = static_app(dir.path(), Some(www), &[]);
+    assert_eq!(get_encoded(&router, "/embed.js", None).await.1, "// readable loader\n");
     // After one: the minified copy from pkg/.
-    std::fs::write(pkg.join("embed.js"), "/*min*/").unwrap();
-    assert_eq!(get(serve(&pkg)).await, "/*min*/");
+    let router = static_app(dir.path(), Some(www), &[("embed.js", "/*min*/")]);
+    assert_eq!(get_encoded(&router, "/embed.js", None).await.1, "/*min*/");
 }
 
 #[tokio::test]
 async fn built_files_are_served_precompressed_to_clients_that_accept_it() {
     let dir = tempfile::tempdir().unwrap();
-    let pkg = dir.path().join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
-    std::fs::write(pkg.join("depeche.js"), "plain").unwrap();
-    std::fs::write(pkg.join("depeche.js.gz"), "gz").unwrap();
-    std::fs::write(pkg.join("depeche.js.br"), "br").unwrap();
-    let store = Store::open(&dir.path().join("t.db")).unwrap();
-    let config = Config { pkg: Some(pkg), ..Config::default() };
-    let router = app(AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, || T0));
-    for (accept, body, encoding) in [(None, "plain", None), (Some("gzip"), "gz", Some("gzip")), (Some("gzip, deflate, br"), "br", Some("br"))] {
-        let mut req = Request::get("/pkg/depeche.js");
-        if let Some(a) = accept {
-            req = req.header(header::ACCEPT_ENCODING, a);
-        }
-        let r = router.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(r.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap()), encoding, "{accept:?}");
-        assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"), "{accept:?}");
-        assert_eq!(text(r).await, body, "{accept:?}");
+    let router = static_app(dir.path(), None, &[("depeche.js", "plain"), ("depeche.js.gz", "gz"), ("depeche.js.br", "br")]);
+    for (accept, encoding, body) in [(None, None, "plain"), (Some("gzip"), Some("gzip"), "gz"), (Some("gzip, deflate, br"), Some("br"), "br")] {
+        assert_eq!(get_encoded(&router, "/pkg/depeche.js", accept).await, (encoding.map(str::to_owned), body.to_owned()), "{accept:?}");
     }
 }
 
 #[tokio::test]
 async fn a_precompressed_copy_older_than_its_file_is_never_served() {
     let dir = tempfile::tempdir().unwrap();
-    let pkg = dir.path().join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
-    std::fs::write(pkg.join("depeche.js.br"), "old br").unwrap();
+    let _made_by_an_earlier_build = static_app(dir.path(), None, &[("depeche.js.br", "old br")]);
     std::thread::sleep(std::time::Duration::from_millis(20));
     // Rebuilt after its copy was made, as by running wasm-pack by hand.
-    std::fs::write(pkg.join("depeche.js"), "new").unwrap();
-    let store = Store::open(&dir.path().join("t.db")).unwrap();
-    let config = Config { pkg: Some(pkg), ..Config::default() };
-    let router = app(AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, || T0));
-    let req = Request::get("/pkg/depeche.js").header(header::ACCEPT_ENCODING, "br").body(Body::empty()).unwrap();
-    let r = router.oneshot(req).await.unwrap();
-    assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
-    assert_eq!(text(r).await, "new");
+    let router = static_app(dir.path(), None, &[("depeche.js", "new")]);
+    assert_eq!(get_encoded(&router, "/pkg/depeche.js", Some("br")).await, (None, "new".to_owned()));
 }
