@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifacts, openPage, shadowText, widgetLines, withCollectorAndBrowser } from './harness.mjs';
+import { artifacts, openPage, root, shadowText, widgetLines, withCollectorAndBrowser } from './harness.mjs';
 
 const TITLE = 'Attaque en cours contre un lieu à Bamako fréquenté par des expatriés';
 const BYLINE_FR = 'Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois';
@@ -48,8 +48,8 @@ describe('the demo pages', () => {
       assert.equal(response.headers()['content-encoding'], 'br', path);
       // What crossed the wire is the .br file; what the page got is the file itself.
       const sizes = await response.request().sizes();
-      assert.equal(sizes.responseBodySize, statSync(`${file}.br`).size, path);
-      assert.ok((await response.body()).equals(readFileSync(file)), path);
+      assert.equal(sizes.responseBodySize, statSync(join(root, `${file}.br`)).size, path);
+      assert.ok((await response.body()).equals(readFileSync(join(root, file))), path);
     }
     assert.deepEqual(record.errors, []);
     await context.close();
