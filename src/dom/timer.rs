@@ -1,22 +1,23 @@
 //! The browser's clock and timer.
 
+use crate::rfc3339::Millis;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 /// The time now, for the pure state machines.
-pub fn now() -> crate::rfc3339::Millis {
-    js_sys::Date::now() as crate::rfc3339::Millis
+pub fn now() -> Millis {
+    js_sys::Date::now() as Millis
 }
 
 /// Runs `f` after `ms` milliseconds (at once if there is no window to schedule on). A wait
 /// outside setTimeout's range (0 to 2^31 − 1 ms, about 24 days) is clamped to it.
-pub fn after(ms: crate::rfc3339::Millis, f: impl FnOnce() + 'static) {
+pub fn after(ms: Millis, f: impl FnOnce() + 'static) {
     schedule(ms, Box::new(f));
 }
 
 // One closure type for every timer: wasm-bindgen makes a JS-callable shim per closure type.
-fn schedule(ms: crate::rfc3339::Millis, f: Box<dyn FnOnce()>) {
-    let ms = ms.clamp(0, crate::rfc3339::Millis::from(i32::MAX)) as i32;
+fn schedule(ms: Millis, f: Box<dyn FnOnce()>) {
+    let ms = ms.clamp(0, Millis::from(i32::MAX)) as i32;
     let callback = Closure::once_into_js(f);
     let scheduled = web_sys::window()
         .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms).is_ok());
