@@ -60,6 +60,11 @@ pub struct Sent {
 }
 
 impl Sent {
+    /// Nothing sent yet.
+    pub const fn new() -> Sent {
+        Sent { seen: Vec::new() }
+    }
+
     /// Records the event; `false` if this page already sent it.
     pub fn first(&mut self, item: &str, event: Event) -> bool {
         if self.seen.iter().any(|(i, e)| i == item && *e == event) {

@@ -11,10 +11,9 @@ use web_sys::{RequestCredentials, RequestInit, RequestMode};
 const FLUSH_DELAY_MS: Millis = 500;
 
 thread_local! {
-    static OUTBOX: RefCell<Outbox> = RefCell::new(Outbox::default());
+    static OUTBOX: RefCell<Outbox> = const { RefCell::new(Outbox { pending: Vec::new(), flush_scheduled: false }) };
 }
 
-#[derive(Default)]
 struct Outbox {
     pending: Vec<(String, String)>,
     flush_scheduled: bool,

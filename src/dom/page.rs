@@ -49,7 +49,6 @@ pub struct Counting {
     pub feed: String,
 }
 
-#[derive(Default)]
 struct State {
     mounts: Vec<Mounted>,
     sent: Sent,
@@ -59,7 +58,9 @@ struct State {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State::default());
+    static STATE: RefCell<State> = const {
+        RefCell::new(State { mounts: Vec::new(), sent: Sent::new(), counting: None, listeners: Vec::new(), removal_observer: None })
+    };
 }
 
 /// Gives back every mount this instance rendered, to render them again.
