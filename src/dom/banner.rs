@@ -333,7 +333,7 @@ impl Inner {
 
 /// Automatic rotation is off for readers who ask for less motion (WCAG 2.2.2).
 fn reduced_motion() -> bool {
-    web_sys::window()
+    el::window()
         .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|m| m.matches())
 }

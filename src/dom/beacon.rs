@@ -2,7 +2,7 @@
 //! that is flushed shortly after each event and at once when the page is hidden.
 
 use crate::rfc3339::Millis;
-use crate::dom::{promise, timer};
+use crate::dom::{el, promise, timer};
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 use web_sys::{RequestCredentials, RequestInit, RequestMode};
@@ -45,7 +45,7 @@ pub fn flush() {
 
 /// One beacon. A string body goes as `text/plain`, a CORS-safelisted type: no preflight.
 fn send(url: &str, body: &str) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = el::window() else { return };
     // sendBeacon may be missing (it then throws, caught here) or refuse when the page's
     // in-flight keepalive quota (64 KiB in Chrome) is used up.
     if window.navigator().send_beacon_with_opt_str(url, Some(body)) == Ok(true) {

@@ -4,8 +4,21 @@
 //! parses HTML.
 
 use crate::error::Error;
-use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, Node};
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, HtmlElement, Node, Window};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis`, read once. `web_sys::window()` goes through js-sys's search for the
+    /// global object, which tries four names; a page's global is always `globalThis`.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL: JsValue;
+}
+
+/// The page's window; `None` where the global object is not one (a worker, Node).
+pub fn window() -> Option<Window> {
+    GLOBAL.with(|g| g.dyn_ref::<Window>().cloned())
+}
 
 /// A DOM call refused: it only happens for invalid names, which are all ours. A unit type
 /// rather than [`Error`] keeps the many `?` below cheap; it becomes an `Error` at the caller.
@@ -20,7 +33,7 @@ impl From<Refused> for Error {
 
 /// The current document.
 pub fn document() -> Result<Document, Error> {
-    web_sys::window().and_then(|w| w.document()).ok_or(Error::Unsupported("a document"))
+    window().and_then(|w| w.document()).ok_or(Error::Unsupported("a document"))
 }
 
 /// A new element with a `part` name, so host pages can style it with `::part()`.

@@ -1,6 +1,6 @@
 //! Fetching the feed within its limits.
 
-use crate::dom::{promise, timer};
+use crate::dom::{el, promise, timer};
 use crate::error::Error;
 use crate::settings::Settings;
 use crate::retry::parse_retry_after;
@@ -110,7 +110,7 @@ impl Request {
             headers.set("If-None-Match", tag).map_err(|_| self.failed())?;
             init.set_headers(&headers);
         }
-        let window = web_sys::window().ok_or(Error::Unsupported("a window"))?;
+        let window = el::window().ok_or(Error::Unsupported("a window"))?;
         // web-sys rather than gloo-net: gloo-net's `send` formats the URL with `format!`,
         // which ships core::fmt (measured: 3.2 KB gzip more in all).
         Ok(window.fetch_with_str_and_init(&self.url, &init))

@@ -11,7 +11,7 @@ use crate::dom::entry;
 use crate::dom::listener::Listener;
 use crate::dom::mount::Kind;
 use crate::dom::track::{page_visible, Watch};
-use crate::dom::{beacon as outbox, timer};
+use crate::dom::{beacon as outbox, el, timer};
 use crate::error::Error;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -95,7 +95,7 @@ pub fn start_counting(counting: Counting) {
     if !first {
         return;
     }
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = el::window() else { return };
     let Some(doc) = window.document() else { return };
     let visibility = Listener::new(&doc, "visibilitychange", |_| {
         let visible = page_visible();
@@ -145,7 +145,7 @@ pub fn report_event(item: &str, event: Event) -> bool {
 pub fn error(error: &Error) {
     report_once(error);
     let message = error.message();
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(doc) = el::document().ok() else { return };
     let Ok(hosts) = doc.query_selector_all("[data-depeche]") else { return };
     for i in 0..hosts.length() {
         if let Some(host) = hosts.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
@@ -172,7 +172,7 @@ pub fn dispatch(target: &Element, name: &str, detail: &[(&str, &str)]) {
 
 /// Runs `f` once the document is visible (at once if it is).
 pub fn when_visible(f: impl FnOnce() + 'static) {
-    let doc = web_sys::window().and_then(|w| w.document());
+    let doc = el::document().ok();
     let Some(doc) = doc.filter(|_| !page_visible()) else { return f() };
     let holder: Rc<RefCell<Option<Listener>>> = Rc::new(RefCell::new(None));
     let slot = Rc::clone(&holder);
@@ -193,7 +193,7 @@ pub fn when_visible(f: impl FnOnce() + 'static) {
 /// Watches the document so that mounts removed from it release their observers and listeners.
 pub fn watch_removals() {
     let installed = STATE.with(|s| s.borrow().removal_observer.is_some());
-    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+    let Some(root) = el::document().ok().and_then(|d| d.document_element()) else { return };
     if installed {
         return;
     }

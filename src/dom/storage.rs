@@ -1,7 +1,9 @@
 //! localStorage, every call guarded: it may be missing, full, or forbidden by the host.
 
+use crate::dom::el;
+
 fn local() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    el::window()?.local_storage().ok().flatten()
 }
 
 /// The stored value, or `None` when absent or unreadable.

@@ -1,5 +1,6 @@
 //! The browser's clock and timer.
 
+use crate::dom::el;
 use crate::rfc3339::Millis;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -19,7 +20,7 @@ pub fn after(ms: Millis, f: impl FnOnce() + 'static) {
 fn schedule(ms: Millis, f: Box<dyn FnOnce()>) {
     let ms = ms.clamp(0, Millis::from(i32::MAX)) as i32;
     let callback = Closure::once_into_js(f);
-    let scheduled = web_sys::window()
+    let scheduled = el::window()
         .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms).is_ok());
     if scheduled != Some(true) {
         let _ = callback.unchecked_ref::<js_sys::Function>().call0(&wasm_bindgen::JsValue::UNDEFINED);

@@ -1,5 +1,6 @@
 //! Watching a mounted element's visibility with an IntersectionObserver.
 
+use crate::dom::el;
 use crate::dom::timer::{self, now};
 use crate::viewability::{Step, Tracker};
 use std::cell::RefCell;
@@ -10,7 +11,7 @@ use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, Intersec
 
 /// Whether the document is visible.
 pub fn page_visible() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_some_and(|d| !d.hidden())
+    el::document().ok().is_some_and(|d| !d.hidden())
 }
 
 /// A watched element; dropping it disconnects the observer.
