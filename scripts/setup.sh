@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build, the demo and the tests need, skipping what is already there.
 #   scripts/setup.sh build   Rust wasm target, nightly with rust-src (the release build rebuilds
-#                            std for size), wasm-pack, wasm-bindgen-cli, binaryen and terser (npm)
+#                            std for size), wasm-pack, wasm-bindgen-cli, binaryen, esbuild and terser (npm)
 #   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, playwright-core, cargo-fuzz
 #   scripts/setup.sh bench   the above build tools, plus wrk
 #   scripts/setup.sh size    the above build tools, plus twiggy
@@ -45,8 +45,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
   # Not --locked: the registry lacks one of its locked dependencies.
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@gfx/zopfli ]; then
-  say "installing npm tools (binaryen's wasm-opt, terser, zopfli, playwright-core)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -x node_modules/.bin/esbuild ] \
+  || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@gfx/zopfli ]; then
+  say "installing npm tools (binaryen's wasm-opt, esbuild, terser, zopfli, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

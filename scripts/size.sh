@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Prints the size of what a page downloads: the wasm, its JS glue and the loader, as
-# scripts/build.sh wrote them to pkg/: raw, compressed with `gzip -9`, and as the collector
-# serves them precompressed (Zopfli .gz, Brotli .br; scripts/compress.mjs).
+# Prints the size of what a page downloads: the wasm, and the loader bundled with the wasm's
+# JS glue (pkg/embed.js), as scripts/build.sh wrote them to pkg/: raw, compressed with
+# `gzip -9`, and as the collector serves them precompressed (Zopfli .gz, Brotli .br;
+# scripts/compress.mjs).
 # With --breakdown, also twiggy's top items of the same build (scripts/build.sh --named).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 gzip9=0 served=0 brotli=0
 printf '%-22s %8s %8s %10s %8s\n' "" bytes "gzip -9" "served gz" "br"
-for f in pkg/depeche_bg.wasm pkg/depeche.js pkg/embed.js; do
+for f in pkg/depeche_bg.wasm pkg/embed.js; do
   raw=$(wc -c < "$f")
   gz=$(gzip -9 -c "$f" | wc -c)
   sgz=$(wc -c < "$f.gz")
@@ -17,6 +18,7 @@ for f in pkg/depeche_bg.wasm pkg/depeche.js pkg/embed.js; do
   printf '%-22s %8d %8d %10d %8d\n' "$f" "$raw" "$gz" "$sgz" "$br"
 done
 printf '%-22s %8s %8d %10d %8d\n' "total" "" "$gzip9" "$served" "$brotli"
+echo "(pkg/embed.js is the loader and the wasm's JS glue in one file)"
 echo "budget: 40960 bytes gzip in all (goal 30720)"
 
 if [ "${1:-}" = --breakdown ]; then

@@ -1,5 +1,9 @@
 // Dépêche loader: finds its own <script> tag, loads the widget's wasm, and hands the tag's
 // data-* settings to Rust. It never throws into the host page: a failure is one console line.
+// The build bundles it with the wasm's JS glue into one file (pkg/embed.js): one request
+// fewer before the wasm can load, and the glue's unused exports left out.
+import init, { start } from './pkg/depeche.js';
+
 // Mount points that reserve their height (data-min-height="5rem") get it at once, before the
 // wasm loads, so that nothing below them moves when the widget appears. A constructed sheet
 // works under style-src 'self'; attr() reads each mount's own value.
@@ -23,10 +27,9 @@ function explain(error) {
 }
 
 try {
-  const glue = await import(new URL('pkg/depeche.js', import.meta.url).href);
-  await glue.default({ module_or_path: new URL('pkg/depeche_bg.wasm', import.meta.url) });
+  await init({ module_or_path: new URL('pkg/depeche_bg.wasm', import.meta.url) });
   if (script) {
-    glue.start(script);
+    start(script);
   } else {
     console.warn('depeche: the embed <script> tag was not found; load embed.js with <script type="module" src=…>');
   }
