@@ -4,6 +4,7 @@
 //! module, compiled only for wasm32, turns those decisions into nodes, listeners and requests.
 
 pub mod beacon;
+pub mod css;
 pub mod dismissals;
 pub mod error;
 pub mod feed;

@@ -3,11 +3,19 @@
 //! Constructed stylesheets apply under `style-src 'self'`, where `<style>` elements and
 //! `style=` attributes are blocked. Hosts theme through the custom properties and `::part()`.
 
+use crate::css;
 use crate::error::Error;
 use std::cell::RefCell;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
-const CSS: &str = include_str!("widget.css");
+const SOURCE: &str = include_str!("widget.css");
+const LEN: usize = css::minified_len(SOURCE);
+const MINIFIED: [u8; LEN] = css::minify(SOURCE);
+/// The sheet as shipped: minified when the crate compiles (see `css`).
+const CSS: &str = match std::str::from_utf8(&MINIFIED) {
+    Ok(css) => css,
+    Err(_) => panic!("minifying the stylesheet broke its UTF-8"),
+};
 
 thread_local! {
     static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
