@@ -1,6 +1,6 @@
 //! The list of banner items a reader closed, as stored in one localStorage value.
 
-use crate::text::push_joined;
+use crate::text::{push_joined, split_byte};
 
 /// The localStorage key, namespaced so it cannot clash with the host page's own keys.
 pub const STORAGE_KEY: &str = "depeche:dismissed";
@@ -10,7 +10,7 @@ pub const MAX_REMEMBERED: usize = 50;
 
 /// Reads the stored value: one item id a line.
 pub fn parse(stored: &str) -> Vec<String> {
-    stored.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    split_byte(stored, b'\n').filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
 /// Adds `id` to the list (most recent last) and returns the value to store.

@@ -22,7 +22,7 @@ pub fn encode(url: &str, text: &str) -> Option<String> {
 
 /// The stored feed text, if it was fetched from `url`.
 pub fn decode<'a>(stored: &'a str, url: &str) -> Option<&'a str> {
-    let (stored_url, text) = stored.split_once('\n')?;
+    let (stored_url, text) = crate::text::split_once_byte(stored, b'\n')?;
     (stored_url == url).then_some(text)
 }
 

@@ -5,6 +5,7 @@
 //! text kept, except the contents of elements whose text is code or markup (`script`,
 //! `style`, …), which are dropped whole. The DOM side builds the tree with `createElement`.
 
+use crate::text::find_byte;
 use crate::url::safe_http_url;
 
 /// Deeper nesting is flattened: its tags are dropped, its text kept.
@@ -236,10 +237,6 @@ enum Markup {
 
 fn slice(s: &str, from: usize, to: usize) -> &str {
     s.get(from..to).unwrap_or_default()
-}
-
-fn find_byte(b: &[u8], from: usize, byte: u8) -> Option<usize> {
-    b.get(from..)?.iter().position(|&c| c == byte).map(|i| i + from)
 }
 
 fn find_seq(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {

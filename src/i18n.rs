@@ -26,7 +26,9 @@ pub struct Locale {
 impl Lang {
     /// The supported language of a BCP 47 tag (`fr`, `fr-CA`, `EN-us`).
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next()?;
+        let tag = tag.trim();
+        let end = tag.bytes().position(|b| b == b'-' || b == b'_').unwrap_or(tag.len());
+        let primary = tag.get(..end)?;
         if primary.eq_ignore_ascii_case("fr") {
             Some(Lang::Fr)
         } else if primary.eq_ignore_ascii_case("en") {

@@ -32,7 +32,7 @@ pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
 
 /// An IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`, the form servers send.
 fn http_date(v: &str) -> Option<Millis> {
-    let mut parts = v.split_ascii_whitespace();
+    let mut parts = crate::text::split_byte(v, b' ').filter(|p| !p.is_empty());
     let _weekday = parts.next()?;
     let day = parts.next()?;
     let month = match parts.next()? {

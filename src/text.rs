@@ -35,11 +35,45 @@ pub fn push_joined(out: &mut String, sep: &str, part: &str) {
     out.push_str(part);
 }
 
+// The splitting helpers below look for one ASCII byte, never a `char`: an ASCII byte never
+// occurs inside a multi-byte character, so every cut falls on a char boundary, and core's
+// char searchers (memchr, UTF-8 decoding) stay out of the wasm.
+
+/// The index of the first `byte` in `b` at or after `from`.
+pub fn find_byte(b: &[u8], from: usize, byte: u8) -> Option<usize> {
+    b.get(from..)?.iter().position(|&c| c == byte).map(|i| i + from)
+}
+
+/// `s` before and after its first `byte`.
+pub fn split_once_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = find_byte(s.as_bytes(), 0, byte)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
+}
+
+/// The parts of `s` between each `byte`, as `str::split` with an ASCII separator.
+pub fn split_byte(s: &str, byte: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match split_once_byte(r, byte) {
+            Some((part, after)) => {
+                rest = Some(after);
+                Some(part)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// Splits plain text into paragraphs on blank lines, trimming each and dropping empty ones.
 pub fn paragraphs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
-    for line in text.lines() {
+    // `trim` also drops the `\r` of a CRLF line end.
+    for line in split_byte(text, b'\n') {
         let line = line.trim();
         if line.is_empty() {
             if !current.is_empty() {

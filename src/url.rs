@@ -15,7 +15,7 @@ pub fn safe_http_url(raw: &str) -> Option<String> {
     if cleaned.chars().any(|c| c.is_ascii_control()) {
         return None;
     }
-    let (scheme, rest) = cleaned.split_once(':')?;
+    let (scheme, rest) = crate::text::split_once_byte(&cleaned, b':')?;
     let ok = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
     // `http:foo` is relative to the page's own origin in browsers; require an authority.
     let has_host = rest.starts_with("//") && rest.len() > 2;
