@@ -25,7 +25,7 @@ pub fn delay(attempt: u32, random: f64, retry_after: Option<Millis>) -> Millis {
 pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
     let v = value.trim();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(v.parse::<i64>().ok()?.saturating_mul(1000).min(CAP_MS));
+        return Some(i64::try_from(crate::text::parse_u64(v)?).ok()?.saturating_mul(1000).min(CAP_MS));
     }
     http_date(v).map(|at| (at - now).clamp(0, CAP_MS))
 }

@@ -43,8 +43,8 @@ fn number(
     warnings: &mut Vec<Error>,
 ) -> u64 {
     let Some(v) = value else { return default };
-    match v.parse::<u64>() {
-        Ok(n) if range.contains(&n) => n,
+    match crate::text::parse_u64(&v) {
+        Some(n) if range.contains(&n) => n,
         _ => {
             warnings.push(Error::BadSetting { name, value: v, expected });
             default

@@ -17,6 +17,24 @@ pub fn push_u64(out: &mut String, mut n: u64) {
     }
 }
 
+/// A whole number written in ASCII digits only (no sign, no spaces); `None` when it does not
+/// fit (the last few values below `u64::MAX` are refused too: nothing read comes near them).
+/// Smaller in wasm than `str::parse`, which handles signs and any radix.
+pub fn parse_u64(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for b in s.bytes() {
+        // Checked against the limit first, so that no 128-bit overflow check is needed.
+        if !b.is_ascii_digit() || n > (u64::MAX - 9) / 10 {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    Some(n)
+}
+
 /// Concatenates string parts into one owned string.
 pub fn concat(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
@@ -110,6 +128,26 @@ mod tests {
         let text = "Un.\nsuite du un.\n\n\n  \nDeux à Bamako.\r\n\r\nTrois\n";
         assert_eq!(paragraphs(text), ["Un. suite du un.", "Deux à Bamako.", "Trois"]);
         assert!(paragraphs(" \n\n").is_empty());
+    }
+
+    #[test]
+    fn parses_whole_numbers_as_digits_only() {
+        for n in [0u64, 7, 376, 100_000_000, u64::MAX / 10 + 5] {
+            assert_eq!(parse_u64(&n.to_string()), Some(n));
+        }
+        for bad in ["", " 1", "1 ", "+1", "-1", "1.5", "1e3", "١٢", "99999999999999999999999"] {
+            assert_eq!(parse_u64(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn splits_at_a_byte_like_str_split() {
+        for s in ["", "a", "a\n", "\nb", "a\n\nb é\r\nc", "é\nà"] {
+            assert_eq!(split_byte(s, b'\n').collect::<Vec<_>>(), s.split('\n').collect::<Vec<_>>(), "{s:?}");
+            assert_eq!(split_once_byte(s, b'\n'), s.split_once('\n'), "{s:?}");
+        }
+        assert_eq!(find_byte(b"a:b:c", 2, b':'), Some(3));
+        assert_eq!(find_byte(b"a", 5, b':'), None);
     }
 
     #[test]

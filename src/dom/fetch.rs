@@ -137,7 +137,7 @@ impl Request {
             let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, timer::now()));
             return Err(Failure { error: Error::Http { url: self.url.clone(), status: response.status() }, retry_after });
         }
-        let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+        let declared = header("content-length").and_then(|v| crate::text::parse_u64(v.trim()));
         if declared.is_some_and(|n| n > self.limits.max_bytes) {
             if let Some(c) = &self.controller {
                 c.abort();
