@@ -3,6 +3,7 @@
 use crate::json::{Json, Kind};
 use crate::rfc3339::{self, Millis};
 use crate::text::{concat, push_u64};
+use std::rc::Rc;
 
 /// Urgency when an item does not say (IPTC ninjs: 1 is most urgent, 9 least).
 pub const DEFAULT_URGENCY: u8 = 5;
@@ -14,8 +15,8 @@ pub struct Feed {
     pub title: Option<String>,
     /// Feed-level `language` (a BCP 47 tag).
     pub language: Option<String>,
-    /// The valid items, in feed order.
-    pub items: Vec<Item>,
+    /// The valid items, in feed order; shared, not copied, by the banner queue and cards.
+    pub items: Vec<Rc<Item>>,
 }
 
 /// One validated story.
@@ -128,7 +129,7 @@ pub fn parse<J: Json>(root: J) -> Result<Parsed, FeedError> {
         push_u64(&mut path, i as u64);
         path.push(']');
         match parse_item(value, path) {
-            Ok(item) => feed.items.push(item),
+            Ok(item) => feed.items.push(Rc::new(item)),
             Err(e) => skipped.push(e),
         }
     }

@@ -4,6 +4,7 @@ use crate::feed::{Feed, Item};
 use crate::html::{self, Node};
 use crate::rfc3339::Millis;
 use crate::text::paragraphs;
+use std::rc::Rc;
 
 /// Banner threshold when `data-urgency` is not given: flashes and alerts only.
 pub const DEFAULT_BANNER_URGENCY: u8 = 2;
@@ -19,10 +20,10 @@ pub fn next_expiry(feed: &Feed, now: Millis) -> Option<Millis> {
 }
 
 /// Every item the banner may show, most urgent first (ties: most recent first).
-pub fn banner_queue<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Vec<&'a Item> {
+pub fn banner_queue<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Vec<&'a Rc<Item>> {
     // An insertion into a short list: a feed has a handful of urgent items, and the
     // standard library's sort would cost 3 KB of wasm.
-    let mut queue: Vec<&Item> = Vec::new();
+    let mut queue: Vec<&Rc<Item>> = Vec::new();
     for item in feed.items.iter().filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.contains(&i.id)) {
         let at = queue.iter().position(|q| more_urgent(item, q)).unwrap_or(queue.len());
         queue.insert(at, item);
@@ -36,8 +37,8 @@ fn more_urgent(a: &Item, b: &Item) -> bool {
 }
 
 /// The most urgent current item; among equals, the most recently published.
-fn most_urgent<'a>(items: impl Iterator<Item = &'a Item>) -> Option<&'a Item> {
-    items.fold(None, |best: Option<&Item>, i| match best {
+fn most_urgent<'a>(items: impl Iterator<Item = &'a Rc<Item>>) -> Option<&'a Rc<Item>> {
+    items.fold(None, |best: Option<&Rc<Item>>, i| match best {
         Some(b) if !more_urgent(i, b) => Some(b),
         _ => Some(i),
     })
@@ -55,7 +56,7 @@ pub enum NoCard {
 }
 
 /// The card's item: the one named by `data-article`, else the most urgent current one.
-pub fn card_item<'a>(feed: &'a Feed, now: Millis, article: Option<&str>) -> Result<&'a Item, NoCard> {
+pub fn card_item<'a>(feed: &'a Feed, now: Millis, article: Option<&str>) -> Result<&'a Rc<Item>, NoCard> {
     match article {
         Some(id) => match feed.items.iter().find(|i| i.id == id) {
             Some(item) if is_current(item, now) => Ok(item),
@@ -131,8 +132,8 @@ mod tests {
     use super::*;
     use crate::html::Tag;
 
-    fn item(id: &str, urgency: u8, published: Option<Millis>, expires: Option<Millis>) -> Item {
-        Item { id: id.into(), title: id.into(), urgency, date_published: published, expires, ..Item::default() }
+    fn item(id: &str, urgency: u8, published: Option<Millis>, expires: Option<Millis>) -> Rc<Item> {
+        Rc::new(Item { id: id.into(), title: id.into(), urgency, date_published: published, expires, ..Item::default() })
     }
 
     fn feed() -> Feed {
@@ -150,7 +151,7 @@ mod tests {
     #[test]
     fn banner_takes_the_most_urgent_current_item() {
         let f = feed();
-        fn banner_item<'a>(f: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Option<&'a Item> {
+        fn banner_item<'a>(f: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Option<&'a Rc<Item>> {
             banner_queue(f, now, threshold, dismissed).into_iter().next()
         }
         assert_eq!(banner_item(&f, 999, 2, &[]).map(|i| i.id.as_str()), Some("flash-expired"));
@@ -162,9 +163,9 @@ mod tests {
     #[test]
     fn the_banner_queue_is_ordered_and_withdrawn_items_vanish() {
         let mut f = feed();
-        let ids = |q: Vec<&Item>| q.into_iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        let ids = |q: Vec<&Rc<Item>>| q.into_iter().map(|i| i.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(banner_queue(&f, 999, 2, &[])), ["flash-expired", "alert-new", "alert-old"]);
-        f.items[2].withdrawn = true;
+        Rc::make_mut(&mut f.items[2]).withdrawn = true;
         assert_eq!(ids(banner_queue(&f, 999, 2, &[])), ["flash-expired", "alert-old"]);
         assert_eq!(card_item(&f, 999, Some("alert-new")), Err(NoCard::Expired("alert-new".into())));
         assert_eq!(next_expiry(&f, 999), Some(1_000));

@@ -412,8 +412,9 @@ async fn an_update_changes_only_what_changed_and_keeps_the_open_card_focused() {
     toggle.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
 
     let mut newer = sample_feed();
-    newer.items[0].views = Some(1000);
-    newer.items[0].title = "Attaque en cours à Bamako : le point".into();
+    let first = std::rc::Rc::make_mut(&mut newer.items[0]);
+    first.views = Some(1000);
+    first.title = "Attaque en cours à Bamako : le point".into();
     depeche::dom::update(&settings(), &newer, NOW).unwrap();
 
     assert!(find(&card, "[part=toggle]") == toggle, "the same button node");
@@ -437,10 +438,10 @@ async fn a_card_with_nothing_to_show_fills_in_on_a_later_update_and_is_tracked_o
     depeche::dom::update(&settings(), &sample_feed(), NOW).unwrap();
     assert_eq!(depeche::dom::page::live_mounts(), tracked);
     let mut newer = sample_feed();
-    let mut later = newer.items[3].clone();
+    let mut later = (*newer.items[3]).clone();
     later.id = "later-story".into();
     later.title = "Une dépêche arrivée plus tard".into();
-    newer.items.push(later);
+    newer.items.push(later.into());
     depeche::dom::update(&settings(), &newer, NOW).unwrap();
     depeche::dom::update(&settings(), &newer, NOW).unwrap();
     assert_eq!(text(&shadow(&mounts[0]), "[part=title]"), "Une dépêche arrivée plus tard");

@@ -57,7 +57,7 @@ struct Parts {
 
 #[derive(Default)]
 struct State {
-    queue: Vec<Item>,
+    queue: Vec<Rc<Item>>,
     index: usize,
     /// Every item that was ever in the queue: an item not in it is news.
     known: Vec<String>,
@@ -71,7 +71,7 @@ struct State {
 
 impl Banner {
     /// Renders a banner for `queue` (most urgent first) into `root`.
-    pub fn render(doc: &Document, root: &ShadowRoot, queue: Vec<Item>, locale: &Locale, find_card: FindCard) -> Result<Banner, Refused> {
+    pub fn render(doc: &Document, root: &ShadowRoot, queue: Vec<Rc<Item>>, locale: &Locale, find_card: FindCard) -> Result<Banner, Refused> {
         let strings = locale.lang.strings();
         let aside = el::part(doc, "aside", "banner")?;
         el::attr(&aside, "lang", &locale.tag);
@@ -138,11 +138,11 @@ impl Banner {
 
     /// Takes a newer queue: a new item takes the banner and is announced once; the item
     /// showing stays, updated in place, if it is still there.
-    pub fn update(&self, queue: Vec<Item>) {
+    pub fn update(&self, queue: Vec<Rc<Item>>) {
         let inner = &self.inner;
         let (showing, fresh) = {
             let mut s = inner.state.borrow_mut();
-            let queue: Vec<Item> = queue.into_iter().filter(|i| !s.dismissed_here.contains(&i.id)).collect();
+            let queue: Vec<Rc<Item>> = queue.into_iter().filter(|i| !s.dismissed_here.contains(&i.id)).collect();
             let current = s.queue.get(s.index).map(|i| i.id.clone());
             let fresh = queue.iter().position(|i| !s.known.contains(&i.id));
             s.index = match (fresh, &current) {
@@ -263,14 +263,14 @@ impl Inner {
     fn dismiss(self: &Rc<Self>) {
         let id = {
             let mut s = self.state.borrow_mut();
-            let Some(item) = s.queue.get(s.index).cloned() else { return };
+            let Some(id) = s.queue.get(s.index).map(|i| i.id.clone()) else { return };
             let at = s.index;
             s.queue.remove(at);
-            s.dismissed_here.push(item.id.clone());
+            s.dismissed_here.push(id.clone());
             if s.index >= s.queue.len() {
                 s.index = 0;
             }
-            item.id
+            id
         };
         let mut list = dismissed();
         // If storage is unavailable the banner still closes, for this page only.

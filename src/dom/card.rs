@@ -25,7 +25,7 @@ pub struct Card {
     byline: Element,
     lede: Option<Element>,
     /// What is shown now.
-    item: RefCell<Item>,
+    item: RefCell<Rc<Item>>,
     locale: Locale,
     fmt: Rc<Formatters>,
     /// The expand/collapse button and the part it reveals, when there is more to read.
@@ -74,7 +74,7 @@ impl Card {
     }
 
     /// The item as shown now, to tell whether an update changed anything.
-    pub fn snapshot(&self) -> Item {
+    pub fn snapshot(&self) -> Rc<Item> {
         self.item.borrow().clone()
     }
 
@@ -86,7 +86,7 @@ impl Card {
     /// Shows a newer version of the same item, changing only what changed, so that focus,
     /// the open body and unchanged nodes survive. `false` when the card's shape changed (a
     /// kicker, lede, image or body appeared or went away) and it must be rebuilt instead.
-    pub fn update(&self, doc: &Document, item: &Item) -> bool {
+    pub fn update(&self, doc: &Document, item: &Rc<Item>) -> bool {
         let old = self.item.borrow().clone();
         let lang = self.locale.lang;
         let kicker = |i: &Item| i18n::kicker(lang, i.urgency, i.kicker.as_deref()).map(str::to_owned);
@@ -125,7 +125,7 @@ pub fn render(
     doc: &Document,
     root: &ShadowRoot,
     host: &Element,
-    item: &Item,
+    item: &Rc<Item>,
     content_lang: &str,
     locale: &Locale,
     fmt: Rc<Formatters>,

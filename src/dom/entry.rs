@@ -310,7 +310,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn banner_queue(&self, feed: &Feed, now: Millis) -> Vec<Item> {
+    fn banner_queue(&self, feed: &Feed, now: Millis) -> Vec<Rc<Item>> {
         view::banner_queue(feed, now, self.settings.urgency, &banner::dismissed()).into_iter().cloned().collect()
     }
 
@@ -336,7 +336,7 @@ impl<'a> Context<'a> {
     }
 
     /// Builds the card for `item` in the mount's (emptied) shadow root.
-    fn fill_card(&self, m: &mut Mounted, feed: &Feed, item: &Item) -> Result<(), Error> {
+    fn fill_card(&self, m: &mut Mounted, feed: &Feed, item: &Rc<Item>) -> Result<(), Error> {
         let content_lang = item.language.as_deref().or(feed.language.as_deref());
         let locale = self.locale(content_lang);
         let fmt = Rc::new(self.formatters(&locale)?);
@@ -384,7 +384,7 @@ impl<'a> Context<'a> {
     }
 
     /// A banner mount seen for the first time.
-    fn new_banner(&self, m: &Mount, queue: Vec<Item>) -> Result<Mounted, Error> {
+    fn new_banner(&self, m: &Mount, queue: Vec<Rc<Item>>) -> Result<Mounted, Error> {
         let first = queue.first();
         let content_lang = first.and_then(|i| i.language.clone());
         let locale = self.locale(content_lang.as_deref());
