@@ -3,7 +3,7 @@
 //! Dates, times and numbers are formatted by the browser's `Intl` (see `dom::intl`); this
 //! module only decides the words around them, so it is tested natively.
 
-use crate::text::{concat, push_joined};
+use crate::text::{concat, push_joined, split_byte};
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,12 @@ impl Lang {
 pub fn resolve(candidates: &[Option<&str>]) -> Locale {
     for tag in candidates.iter().flatten() {
         if let Some(lang) = Lang::from_tag(tag) {
-            return Locale { lang, tag: tag.trim().replace('_', "-") };
+            // `fr_CA` is how some systems write `fr-CA`; Intl accepts only the hyphen.
+            let mut intl_tag = String::new();
+            for part in split_byte(tag.trim(), b'_') {
+                push_joined(&mut intl_tag, "-", part);
+            }
+            return Locale { lang, tag: intl_tag };
         }
     }
     Locale { lang: Lang::En, tag: "en".into() }
