@@ -74,20 +74,15 @@ pub fn set_text(el: &Element, text: &str) {
     }
 }
 
-/// Sets or removes the `hidden` attribute, only if that changes it.
+/// Sets or removes the `hidden` attribute; `toggleAttribute` with a force changes nothing
+/// (no DOM mutation) when the attribute is already as wanted.
 pub fn set_hidden(el: &Element, hidden: bool) {
-    if hidden && !el.has_attribute("hidden") {
-        attr(el, "hidden", "");
-    } else if !hidden && el.has_attribute("hidden") {
-        let _ = el.remove_attribute("hidden");
-    }
+    let _ = el.toggle_attribute_with_force("hidden", hidden);
 }
 
-/// Removes every child of `node`.
+/// Removes every child of `node` (no DOM mutation if it has none).
 pub fn clear(node: &Node) {
-    while let Some(child) = node.first_child() {
-        let _ = node.remove_child(&child);
-    }
+    node.set_text_content(None);
 }
 
 /// Moves keyboard focus to `el` if it can take it.
