@@ -99,6 +99,30 @@ pub struct Strings {
     pub alert_region: &'static str,
     /// Accessible name of the card.
     pub article_region: &'static str,
+    /// The byline's words.
+    pub byline: Byline,
+}
+
+/// The words around the byline's names, date, time and count: one code path writes every
+/// language's byline from these.
+#[derive(Debug)]
+pub struct Byline {
+    /// Before the author names.
+    pub by: &'static str,
+    /// Between the names and the date.
+    pub then_date: &'static str,
+    /// Before the date when no author is named.
+    pub date_alone: &'static str,
+    /// Between the date and the time.
+    pub at: &'static str,
+    /// Between the last two author names.
+    pub and: &'static str,
+    /// Between the rest and the count.
+    pub then_count: &'static str,
+    /// Before the count.
+    pub read: &'static str,
+    /// After the count: for the plural category `one`, and for every other.
+    pub times: [&'static str; 2],
 }
 
 static FR: Strings = Strings {
@@ -114,6 +138,17 @@ static FR: Strings = Strings {
     resume_rotation: "Reprendre le défilement des alertes",
     alert_region: "Alerte info",
     article_region: "Article",
+    byline: Byline {
+        by: "Rédigé par ",
+        then_date: " le ",
+        date_alone: "Publié le ",
+        at: " à ",
+        and: " et ",
+        then_count: " | ",
+        read: "Lu ",
+        // « fois » does not change with the number.
+        times: [" fois", " fois"],
+    },
 };
 
 static EN: Strings = Strings {
@@ -129,6 +164,16 @@ static EN: Strings = Strings {
     resume_rotation: "Resume rotating alerts",
     alert_region: "News alert",
     article_region: "Article",
+    byline: Byline {
+        by: "By ",
+        then_date: " · ",
+        date_alone: "",
+        at: " at ",
+        and: " and ",
+        then_count: " · ",
+        read: "Read ",
+        times: [" time", " times"],
+    },
 };
 
 /// The label shown before a title: the feed's own kicker, or one that follows the urgency.
@@ -177,45 +222,25 @@ pub struct BylineParts<'a> {
 /// `Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois`, or its English twin
 /// `By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times`.
 pub fn byline(lang: Lang, parts: BylineParts) -> String {
-    let names = join_names(lang, parts.authors);
+    let w = &lang.strings().byline;
+    let names = join_names(w.and, parts.authors);
     let mut out = String::new();
-    match lang {
-        Lang::Fr => {
-            let by = (!names.is_empty()).then(|| concat(&["Rédigé par ", &names]));
-            let when = parts.published.map(|(d, t)| concat(&["le ", d, " à ", t]));
-            match (by, when) {
-                (Some(by), Some(when)) => out = concat(&[&by, " ", &when]),
-                (Some(by), None) => out = by,
-                (None, Some(when)) => out = concat(&["Publié ", &when]),
-                (None, None) => {}
-            }
-            if let Some((n, _)) = parts.views {
-                // « fois » does not change with the number.
-                push_joined(&mut out, " | ", &concat(&["Lu ", n, " fois"]));
-            }
-        }
-        Lang::En => {
-            if !names.is_empty() {
-                out = concat(&["By ", &names]);
-            }
-            if let Some((d, t)) = parts.published {
-                push_joined(&mut out, " · ", &concat(&[d, " at ", t]));
-            }
-            if let Some((n, plural)) = parts.views {
-                let unit = if plural == Plural::One { " time" } else { " times" };
-                push_joined(&mut out, " · ", &concat(&["Read ", n, unit]));
-            }
-        }
+    if !names.is_empty() {
+        out = concat(&[w.by, &names]);
+    }
+    if let Some((date, time)) = parts.published {
+        let lead = if out.is_empty() { w.date_alone } else { w.then_date };
+        out.push_str(&concat(&[lead, date, w.at, time]));
+    }
+    if let Some((n, plural)) = parts.views {
+        let unit = w.times[usize::from(plural != Plural::One)];
+        push_joined(&mut out, w.then_count, &concat(&[w.read, n, unit]));
     }
     out
 }
 
-/// `A`, `A et B`, `A, B et C` (English: `and`).
-fn join_names(lang: Lang, names: &[String]) -> String {
-    let and = match lang {
-        Lang::Fr => " et ",
-        Lang::En => " and ",
-    };
+/// `A`, `A et B`, `A, B et C`, with `and` between the last two.
+fn join_names(and: &str, names: &[String]) -> String {
     let names: Vec<&str> = names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()).collect();
     let mut out = String::new();
     for (i, name) in names.iter().enumerate() {
@@ -267,13 +292,18 @@ mod tests {
         assert_eq!(byline(Lang::Fr, parts), "Publié le 1 mai 2026 à 09:00");
         assert_eq!(byline(Lang::En, BylineParts { authors: &none, ..parts }), "1 mai 2026 at 09:00");
         assert_eq!(byline(Lang::Fr, BylineParts::default()), "");
+        let count_only = BylineParts { authors: &none, published: None, views: Some(("3", Plural::Other)) };
+        assert_eq!(byline(Lang::Fr, count_only), "Lu 3 fois");
+        assert_eq!(byline(Lang::En, count_only), "Read 3 times");
+        let authors = diop();
+        assert_eq!(byline(Lang::En, BylineParts { authors: &authors, ..BylineParts::default() }), "By Massene Diop");
     }
 
     #[test]
     fn joins_several_authors() {
         let names: Vec<String> = ["A", " ", "B", "C"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(join_names(Lang::Fr, &names), "A, B et C");
-        assert_eq!(join_names(Lang::En, &names[..3]), "A and B");
+        assert_eq!(join_names(FR.byline.and, &names), "A, B et C");
+        assert_eq!(join_names(EN.byline.and, &names[..3]), "A and B");
     }
 
     #[test]
