@@ -106,7 +106,7 @@ impl Card {
             el::set_text(l_el, lede);
         }
         if let Some(x) = &self.expander {
-            if old_text.body != new_text.body || old.signature != item.signature {
+            if body_source(&old) != body_source(item) {
                 el::clear(&x.body);
                 if fill_body(doc, &x.body, &new_text, item).is_err() {
                     return false;
@@ -210,6 +210,12 @@ pub fn render(
         expander,
         _listeners: listeners,
     })
+}
+
+/// What the body is made from: when none of it changed, neither did the body (cheaper to
+/// compare than the two bodies node by node).
+fn body_source(i: &Item) -> [Option<&str>; 4] {
+    [i.summary.as_deref(), i.content_text.as_deref(), i.content_html.as_deref(), i.signature.as_deref()]
 }
 
 /// Whether the card has a body to expand to.
