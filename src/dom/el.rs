@@ -87,14 +87,11 @@ pub fn clear(node: &Node) {
 
 /// Moves keyboard focus to `el` if it can take it.
 pub fn focus(el: &Element) {
-    if let Some(h) = el.dyn_ref::<HtmlElement>() {
-        let _ = h.focus();
-    }
+    // Every element the widget makes is an HTML element (createElement in an HTML document).
+    let _ = el.unchecked_ref::<HtmlElement>().focus();
 }
 
 /// Clicks `el` as the user would, running its listeners.
 pub fn click(el: &Element) {
-    if let Some(h) = el.dyn_ref::<HtmlElement>() {
-        h.click();
-    }
+    el.unchecked_ref::<HtmlElement>().click();
 }

@@ -53,7 +53,7 @@ pub fn find(doc: &Document, known: &[Element]) -> (Vec<Mount>, Vec<Error>) {
 
 /// Whether the page already has a banner mount, rendered or not.
 pub fn has_banner(doc: &Document) -> bool {
-    doc.query_selector("[data-depeche=banner]").ok().flatten().is_some()
+    doc.query_selector_all("[data-depeche=banner]").is_ok_and(|list| list.length() > 0)
 }
 
 /// A banner mount inserted at the top of `<body>`, for pages that did not place one.
