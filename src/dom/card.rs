@@ -97,24 +97,29 @@ impl Card {
         if shape(&old, &old_text) != shape(item, &new_text) {
             return false;
         }
+        let fresh = self.fill(doc, item, &new_text, body_source(&old) != body_source(item)).is_ok();
+        *self.item.borrow_mut() = item.clone();
+        fresh
+    }
+
+    /// Writes `item`'s texts into the card's parts (a text that did not change is no DOM
+    /// mutation), and its body too when `body` (an emptied body is filled again).
+    fn fill(&self, doc: &Document, item: &Item, text: &CardText, body: bool) -> Result<(), Refused> {
         el::set_text(&self.title, &item.title);
-        if let (Some(k_el), Some(k)) = (&self.kicker, kicker(item)) {
-            el::set_text(k_el, &k);
+        if let (Some(k_el), Some(k)) = (&self.kicker, i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref())) {
+            el::set_text(k_el, k);
         }
         el::set_text(&self.byline, &byline_text(item, &self.locale, &self.fmt));
-        if let (Some(l_el), Some(lede)) = (&self.lede, &new_text.lede) {
+        if let (Some(l_el), Some(lede)) = (&self.lede, &text.lede) {
             el::set_text(l_el, lede);
         }
-        if let Some(x) = &self.expander {
-            if body_source(&old) != body_source(item) {
+        match &self.expander {
+            Some(x) if body => {
                 el::clear(&x.body);
-                if fill_body(doc, &x.body, &new_text, item).is_err() {
-                    return false;
-                }
+                fill_body(doc, &x.body, text, item)
             }
+            _ => Ok(()),
         }
-        *self.item.borrow_mut() = item.clone();
-        true
     }
 }
 
@@ -136,18 +141,19 @@ pub fn render(
     el::attr(&article, "lang", content_lang);
     el::attr(&article, "aria-labelledby", "depeche-title");
 
+    // The parts are made empty here; `Card::fill` writes their texts, as it does on updates.
     let mut kicker = None;
-    if let Some(k) = i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()) {
-        let el = el::text(doc, "p", "kicker", k)?;
+    if i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()).is_some() {
+        let el = el::part(doc, "p", "kicker")?;
         el::attr(&el, "lang", &locale.tag);
         el::append(&article, &el)?;
         kicker = Some(el);
     }
-    let title = el::text(doc, "h2", "title", &item.title)?;
+    let title = el::part(doc, "h2", "title")?;
     el::attr(&title, "id", "depeche-title");
     el::append(&article, &title)?;
 
-    let byline = el::text(doc, "p", "byline", &byline_text(item, locale, &fmt))?;
+    let byline = el::part(doc, "p", "byline")?;
     el::attr(&byline, "lang", &locale.tag);
     el::append(&article, &byline)?;
 
@@ -162,8 +168,8 @@ pub fn render(
 
     let text = card_text(item);
     let mut lede = None;
-    if let Some(l) = &text.lede {
-        let p = el::text(doc, "p", "lede", l)?;
+    if text.lede.is_some() {
+        let p = el::part(doc, "p", "lede")?;
         el::append(&article, &p)?;
         lede = Some(p);
     }
@@ -174,7 +180,6 @@ pub fn render(
         let body = el::part(doc, "div", "body")?;
         el::attr(&body, "id", "depeche-body");
         el::attr(&body, "hidden", "");
-        fill_body(doc, &body, &text, item)?;
         el::append(&article, &body)?;
 
         let toggle = el::text(doc, "button", "toggle", strings.read_more)?;
@@ -196,8 +201,7 @@ pub fn render(
         expander = Some(x);
     }
 
-    el::append(root, &article)?;
-    Ok(Card {
+    let card = Card {
         item_id: item.id.clone(),
         host: host.clone(),
         title,
@@ -209,7 +213,11 @@ pub fn render(
         fmt,
         expander,
         _listeners: listeners,
-    })
+    };
+    // Filled before it enters the page, so that it appears whole.
+    card.fill(doc, item, &text, true)?;
+    el::append(root, &article)?;
+    Ok(card)
 }
 
 /// What the body is made from: when none of it changed, neither did the body (cheaper to
