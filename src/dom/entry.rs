@@ -315,6 +315,8 @@ impl<'a> Context<'a> {
     }
 
     /// A card mount seen for the first time; an empty mount if it has nothing to show.
+    // Not inlined into its one caller: 0.1 KB gzip less (measured with scripts/size.sh).
+    #[inline(never)]
     fn new_card(&self, m: &Mount, feed: &Feed, now: Millis) -> Result<Mounted, Error> {
         let mut mounted = Mounted {
             host: m.host.clone(),
@@ -353,6 +355,8 @@ impl<'a> Context<'a> {
     }
 
     /// Updates a card mount; returns whether what it shows changed.
+    // As `new_card`: 0.03 KB less out of line.
+    #[inline(never)]
     fn update_card(&self, m: &mut Mounted, feed: &Feed, now: Millis) -> Result<bool, Error> {
         let item = view::card_item(feed, now, m.article.as_deref()).ok();
         let same = m.card.as_ref().zip(item).filter(|(card, item)| card.item_id == item.id);
