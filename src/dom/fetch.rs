@@ -5,11 +5,22 @@ use crate::error::Error;
 use crate::settings::Settings;
 use crate::retry::parse_retry_after;
 use crate::rfc3339::Millis;
-use js_sys::Uint8Array;
+use js_sys::{ArrayBuffer, Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, Headers, RequestCache, RequestInit, Response};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `TextDecoder`, with `catch`: a fatal decoder throws on invalid UTF-8.
+    type TextDecoder;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(label: &str, options: &Object) -> Result<TextDecoder, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn decode(this: &TextDecoder, input: &JsValue) -> Result<String, JsValue>;
+}
 
 /// How a feed request is bounded.
 #[derive(Debug, Clone, Copy)]
@@ -150,12 +161,16 @@ impl Request {
 
     /// Checks the body's size and encoding.
     fn body(&self, buffer: &JsValue, etag: Option<String>) -> Result<Fetched, Failure> {
-        let bytes = Uint8Array::new(buffer).to_vec();
         // The timer may still fire; the request is complete, so aborting now does nothing.
-        if bytes.len() as u64 > self.limits.max_bytes {
+        if buffer.unchecked_ref::<ArrayBuffer>().byte_length() as u64 > self.limits.max_bytes {
             return Err(self.too_large());
         }
-        let text = String::from_utf8(bytes).map_err(|_| Error::NotUtf8 { url: self.url.clone() })?;
+        // The browser's decoder, told to refuse invalid UTF-8 rather than replace it: no
+        // copy of the bytes into the wasm, and no UTF-8 validation shipped in it.
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"fatal".into(), &JsValue::TRUE);
+        let text = TextDecoder::new("utf-8", &options).and_then(|d| d.decode(buffer));
+        let text = text.map_err(|_| Error::NotUtf8 { url: self.url.clone() })?;
         Ok(Fetched::Body { text, etag })
     }
 

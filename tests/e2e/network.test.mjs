@@ -21,6 +21,7 @@ describe('failing networks and malformed feeds', () => {
       '/deep': json(`{"items":[${deep}]}`),
       '/wrong-types': json('{"items":"none"}'),
       '/missing': json('{"title":"no items"}'),
+      '/bom': json(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"items":[{"id":"b","title":"Café à Bamako"}]}')])),
       '/bad-item': json('{"items":[{"id":"x","title":"Bon","_depeche":{"urgency":1}},{"id":"y","title":"T","date_published":"hier"}]}'),
       '/big': json(Buffer.alloc(3_000_000, 0x20)),
       '/big-chunked': (req, res) => {
@@ -89,6 +90,15 @@ describe('failing networks and malformed feeds', () => {
     await page.locator('[data-depeche=card] [part=title]').waitFor();
     assert.equal(await page.locator('[data-depeche=card] [part=title]').textContent(), 'Bon');
     assert.deepEqual(widgetLines(record), ['warning: depeche: items[1].date_published: not an RFC 3339 date']);
+    assert.deepEqual(thrown, []);
+    await context.close();
+  });
+
+  it('reads a feed that starts with a UTF-8 byte order mark, as JSON.parse alone would not', async () => {
+    const { context, page, record, thrown } = await host('/bom');
+    await page.locator('[data-depeche=card] [part=title]').waitFor();
+    assert.equal(await page.locator('[data-depeche=card] [part=title]').textContent(), 'Café à Bamako');
+    assert.deepEqual(widgetLines(record), []);
     assert.deepEqual(thrown, []);
     await context.close();
   });
