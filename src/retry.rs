@@ -22,40 +22,17 @@ pub fn delay(attempt: u32, random: f64, retry_after: Option<Millis>) -> Millis {
 }
 
 /// Reads a `Retry-After` value, delta-seconds or an HTTP date, as a wait from `now`.
-pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
+/// `http_date` reads the date form; the widget hands it the browser's `Date.parse`, which
+/// reads the IMF-fixdate servers send (and the obsolete forms recipients should accept).
+pub fn parse_retry_after(value: &str, now: Millis, http_date: impl Fn(&str) -> Option<Millis>) -> Option<Millis> {
     let v = value.trim();
-    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+    if v.is_empty() {
+        return None;
+    }
+    if v.bytes().all(|b| b.is_ascii_digit()) {
         return Some(i64::try_from(crate::text::parse_u64(v)?).ok()?.saturating_mul(1000).min(CAP_MS));
     }
     http_date(v).map(|at| (at - now).clamp(0, CAP_MS))
-}
-
-/// An IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`, the form servers send.
-fn http_date(v: &str) -> Option<Millis> {
-    let mut parts = crate::text::split_byte(v, b' ').filter(|p| !p.is_empty());
-    let _weekday = parts.next()?;
-    let day = parts.next()?;
-    let month = match parts.next()? {
-        "Jan" => "01",
-        "Feb" => "02",
-        "Mar" => "03",
-        "Apr" => "04",
-        "May" => "05",
-        "Jun" => "06",
-        "Jul" => "07",
-        "Aug" => "08",
-        "Sep" => "09",
-        "Oct" => "10",
-        "Nov" => "11",
-        "Dec" => "12",
-        _ => return None,
-    };
-    let year = parts.next()?;
-    let time = parts.next()?;
-    if parts.next()? != "GMT" || day.len() != 2 || year.len() != 4 {
-        return None;
-    }
-    crate::rfc3339::parse(&crate::text::concat(&[year, "-", month, "-", day, "T", time, "Z"]))
 }
 
 #[cfg(test)]
@@ -81,13 +58,22 @@ mod tests {
     #[test]
     fn reads_both_forms_of_retry_after() {
         let now = crate::rfc3339::parse("2026-11-24T10:00:00Z").unwrap();
-        assert_eq!(parse_retry_after("120", now), Some(120_000));
-        assert_eq!(parse_retry_after(" 0 ", now), Some(0));
-        assert_eq!(parse_retry_after("Tue, 24 Nov 2026 10:00:30 GMT", now), Some(30_000));
-        assert_eq!(parse_retry_after("Tue, 24 Nov 2026 09:00:00 GMT", now), Some(0));
-        assert_eq!(parse_retry_after("99999999999999999999", now), None);
-        for bad in ["", "-5", "soon", "Tue, 24 Nov 2026 10:00:30 UTC", "Tue, 24 Foo 2026 10:00:30 GMT"] {
-            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        // Stands in for `Date.parse`: the two dates below, and nothing else.
+        let date = |v: &str| match v {
+            "Tue, 24 Nov 2026 10:00:30 GMT" => Some(now + 30_000),
+            "Tue, 24 Nov 2026 09:00:00 GMT" => Some(now - 3_600_000),
+            "Sun, 24 Nov 2030 10:00:00 GMT" => Some(now + 4 * 365 * 86_400_000),
+            _ => None,
+        };
+        assert_eq!(parse_retry_after("120", now, date), Some(120_000));
+        assert_eq!(parse_retry_after(" 0 ", now, date), Some(0));
+        assert_eq!(parse_retry_after("Tue, 24 Nov 2026 10:00:30 GMT", now, date), Some(30_000));
+        assert_eq!(parse_retry_after(" Tue, 24 Nov 2026 10:00:30 GMT ", now, date), Some(30_000), "trimmed");
+        assert_eq!(parse_retry_after("Tue, 24 Nov 2026 09:00:00 GMT", now, date), Some(0), "a date past is now");
+        assert_eq!(parse_retry_after("Sun, 24 Nov 2030 10:00:00 GMT", now, date), Some(CAP_MS), "capped");
+        assert_eq!(parse_retry_after("99999999999999999999", now, date), None);
+        for bad in ["", "  ", "-5", "1.5", "soon"] {
+            assert_eq!(parse_retry_after(bad, now, date), None, "{bad}");
         }
     }
 }

@@ -22,6 +22,12 @@ extern "C" {
     fn decode(this: &TextDecoder, input: &JsValue) -> Result<String, JsValue>;
 }
 
+/// An HTTP date read by the browser's `Date.parse`; `None` when it is not one.
+fn http_date(v: &str) -> Option<Millis> {
+    let t = js_sys::Date::parse(v);
+    t.is_finite().then_some(t as Millis)
+}
+
 /// How a feed request is bounded.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -145,7 +151,7 @@ impl Request {
             return Ok(Head::NotModified);
         }
         if !response.ok() {
-            let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, timer::now()));
+            let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, timer::now(), http_date));
             return Err(Failure { error: Error::Http { url: self.url.clone(), status: response.status() }, retry_after });
         }
         let declared = header("content-length").and_then(|v| crate::text::parse_u64(v.trim()));

@@ -31,6 +31,9 @@ describe('failing networks and malformed feeds', () => {
       },
       '/retry-after': (req, res, hit) =>
         hit === 1 ? json('busy', 429, { 'Retry-After': '2' })(req, res) : json(GOOD)(req, res),
+      // The date form: 3 s ahead, which the whole seconds of an HTTP date make 2 to 3 s.
+      '/retry-after-date': (req, res, hit) =>
+        hit === 1 ? json('busy', 503, { 'Retry-After': new Date(Date.now() + 3000).toUTCString() })(req, res) : json(GOOD)(req, res),
       '/flaky': (req, res) =>
         state.flaky === 'good' ? json(GOOD)(req, res) :
         state.flaky === 'newer' ? json(GOOD.toString().replace(TITLE, `${TITLE} (mise à jour)`))(req, res) :
@@ -110,6 +113,18 @@ describe('failing networks and malformed feeds', () => {
     const [first, second] = chaos.hits(path);
     assert.ok(second - first >= 2000, `waited ${second - first} ms after Retry-After: 2`);
     assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${path} answered HTTP 429`]);
+    assert.deepEqual(thrown, []);
+    await context.close();
+  });
+
+  it('honours Retry-After given as an HTTP date', async () => {
+    const path = '/retry-after-date';
+    const { context, page, record, thrown } = await host(path);
+    await page.locator('[data-depeche=card] [part=title]').waitFor({ timeout: 8000 });
+    const [first, second] = chaos.hits(path);
+    // Without it, the first retry would come within 1 s (full jitter under BASE_MS).
+    assert.ok(second - first >= 1500, `waited ${second - first} ms after a Retry-After date 2 to 3 s ahead`);
+    assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${path} answered HTTP 503`]);
     assert.deepEqual(thrown, []);
     await context.close();
   });
