@@ -10,7 +10,7 @@ pub const MAX_STORED: usize = 256 * 1024;
 
 /// The value to store for `text` fetched from `url`, or `None` when too large.
 pub fn encode(url: &str, text: &str) -> Option<String> {
-    if url.contains('\n') || url.len() + 1 + text.len() > MAX_STORED {
+    if url.bytes().any(|b| b == b'\n') || url.len() + 1 + text.len() > MAX_STORED {
         return None;
     }
     let mut out = String::with_capacity(url.len() + 1 + text.len());
