@@ -97,8 +97,6 @@ pub struct Strings {
     pub resume_rotation: &'static str,
     /// Accessible name of the banner region.
     pub alert_region: &'static str,
-    /// Accessible name of the card.
-    pub article_region: &'static str,
     /// The byline's words.
     pub byline: Byline,
 }
@@ -137,7 +135,6 @@ static FR: Strings = Strings {
     pause_rotation: "Arrêter le défilement des alertes",
     resume_rotation: "Reprendre le défilement des alertes",
     alert_region: "Alerte info",
-    article_region: "Article",
     byline: Byline {
         by: "Rédigé par ",
         then_date: " le ",
@@ -163,7 +160,6 @@ static EN: Strings = Strings {
     pause_rotation: "Stop rotating alerts",
     resume_rotation: "Resume rotating alerts",
     alert_region: "News alert",
-    article_region: "Article",
     byline: Byline {
         by: "By ",
         then_date: " · ",
