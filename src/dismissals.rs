@@ -10,7 +10,11 @@ pub const MAX_REMEMBERED: usize = 50;
 
 /// Reads the stored value: one item id a line.
 pub fn parse(stored: &str) -> Vec<String> {
-    split_byte(stored, b'\n').filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    let mut ids = Vec::new();
+    for id in split_byte(stored, b'\n').filter(|l| !l.is_empty()) {
+        ids.push(id.to_owned());
+    }
+    ids
 }
 
 /// Adds `id` to the list (most recent last) and returns the value to store.
