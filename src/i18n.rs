@@ -237,10 +237,11 @@ pub fn byline(lang: Lang, parts: BylineParts) -> String {
 
 /// `A`, `A et B`, `A, B et C`, with `and` between the last two.
 fn join_names(and: &str, names: &[String]) -> String {
-    let names: Vec<&str> = names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()).collect();
+    // Counted first rather than collected: no Vec, and its collect code, for a few names.
+    let count = names.iter().filter(|n| !n.trim().is_empty()).count();
     let mut out = String::new();
-    for (i, name) in names.iter().enumerate() {
-        push_joined(&mut out, if i + 1 == names.len() { and } else { ", " }, name);
+    for (i, name) in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()).enumerate() {
+        push_joined(&mut out, if i + 1 == count { and } else { ", " }, name);
     }
     out
 }
