@@ -235,14 +235,14 @@ pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
         mounted.push(ctx.new_card(m, feed, now)?);
     }
     page::adopt(mounted);
-    let mut banners: Vec<Mount> = mounts.into_iter().filter(|m| m.kind == Kind::Banner).collect();
     let queue = ctx.banner_queue(feed, now);
-    if banners.is_empty() && !queue.is_empty() && !mount::has_banner(&ctx.doc) {
-        banners.push(Mount { host: mount::insert_banner(&ctx.doc)?, kind: Kind::Banner, article: None });
-    }
     let mut mounted = Vec::new();
-    for m in &banners {
+    for m in mounts.iter().filter(|m| m.kind == Kind::Banner) {
         mounted.push(ctx.new_banner(m, queue.clone())?);
+    }
+    if mounted.is_empty() && !queue.is_empty() && !mount::has_banner(&ctx.doc) {
+        let m = Mount { host: mount::insert_banner(&ctx.doc)?, kind: Kind::Banner, article: None };
+        mounted.push(ctx.new_banner(&m, queue)?);
     }
     page::adopt(mounted);
     Ok(())
