@@ -142,7 +142,8 @@ impl Banner {
         let inner = &self.inner;
         let (showing, fresh) = {
             let mut s = inner.state.borrow_mut();
-            let queue: Vec<Rc<Item>> = queue.into_iter().filter(|i| !s.dismissed_here.contains(&i.id)).collect();
+            let mut queue = queue;
+            queue.retain(|i| !s.dismissed_here.contains(&i.id));
             let current = s.queue.get(s.index).map(|i| i.id.clone());
             let fresh = queue.iter().position(|i| !s.known.contains(&i.id));
             s.index = match (fresh, &current) {
