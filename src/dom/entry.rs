@@ -228,7 +228,7 @@ pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
     }
     page::watch_removals();
     let ctx = Context::new(settings)?;
-    let (mounts, errors) = mount::find(&ctx.doc, &page::hosts());
+    let (mounts, errors) = mount::find(&ctx.doc, page::tracks);
     errors.iter().for_each(report);
     let mut mounted = Vec::new();
     for m in mounts.iter().filter(|m| m.kind == Kind::Card) {

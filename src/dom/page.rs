@@ -73,9 +73,9 @@ pub fn adopt(mounted: Vec<Mounted>) {
     STATE.with(|s| s.borrow_mut().mounts.extend(mounted));
 }
 
-/// The mount points this instance tracks.
-pub fn hosts() -> Vec<Element> {
-    STATE.with(|s| s.borrow().mounts.iter().map(|m| m.host.clone()).collect())
+/// Whether this instance tracks `host` as a mount point (rendered or left empty).
+pub fn tracks(host: &Element) -> bool {
+    STATE.with(|s| s.borrow().mounts.iter().any(|m| m.host == *host))
 }
 
 /// The card showing `item`, if any.
