@@ -20,13 +20,13 @@ pub fn next_expiry(feed: &Feed, now: Millis) -> Option<Millis> {
 }
 
 /// Every item the banner may show, most urgent first (ties: most recent first).
-pub fn banner_queue<'a>(feed: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Vec<&'a Rc<Item>> {
+pub fn banner_queue(feed: &Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Vec<Rc<Item>> {
     // An insertion into a short list: a feed has a handful of urgent items, and the
     // standard library's sort would cost 3 KB of wasm.
-    let mut queue: Vec<&Rc<Item>> = Vec::new();
+    let mut queue: Vec<Rc<Item>> = Vec::new();
     for item in feed.items.iter().filter(|i| is_current(i, now) && i.urgency <= threshold && !dismissed.contains(&i.id)) {
         let at = queue.iter().position(|q| more_urgent(item, q)).unwrap_or(queue.len());
-        queue.insert(at, item);
+        queue.insert(at, Rc::clone(item));
     }
     queue
 }
@@ -151,19 +151,19 @@ mod tests {
     #[test]
     fn banner_takes_the_most_urgent_current_item() {
         let f = feed();
-        fn banner_item<'a>(f: &'a Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Option<&'a Rc<Item>> {
+        fn banner_item(f: &Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Option<Rc<Item>> {
             banner_queue(f, now, threshold, dismissed).into_iter().next()
         }
-        assert_eq!(banner_item(&f, 999, 2, &[]).map(|i| i.id.as_str()), Some("flash-expired"));
-        assert_eq!(banner_item(&f, 1_000, 2, &[]).map(|i| i.id.as_str()), Some("alert-new"));
-        assert_eq!(banner_item(&f, 1_000, 2, &["alert-new".into()]).map(|i| i.id.as_str()), Some("alert-old"));
+        assert_eq!(banner_item(&f, 999, 2, &[]).map(|i| i.id.clone()).as_deref(), Some("flash-expired"));
+        assert_eq!(banner_item(&f, 1_000, 2, &[]).map(|i| i.id.clone()).as_deref(), Some("alert-new"));
+        assert_eq!(banner_item(&f, 1_000, 2, &["alert-new".into()]).map(|i| i.id.clone()).as_deref(), Some("alert-old"));
         assert_eq!(banner_item(&f, 1_000, 1, &[]), None);
     }
 
     #[test]
     fn the_banner_queue_is_ordered_and_withdrawn_items_vanish() {
         let mut f = feed();
-        let ids = |q: Vec<&Rc<Item>>| q.into_iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        let ids = |q: Vec<Rc<Item>>| q.into_iter().map(|i| i.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(banner_queue(&f, 999, 2, &[])), ["flash-expired", "alert-new", "alert-old"]);
         Rc::make_mut(&mut f.items[2]).withdrawn = true;
         assert_eq!(ids(banner_queue(&f, 999, 2, &[])), ["flash-expired", "alert-old"]);

@@ -311,7 +311,7 @@ impl<'a> Context<'a> {
     }
 
     fn banner_queue(&self, feed: &Feed, now: Millis) -> Vec<Rc<Item>> {
-        view::banner_queue(feed, now, self.settings.urgency, &banner::dismissed()).into_iter().cloned().collect()
+        view::banner_queue(feed, now, self.settings.urgency, &banner::dismissed())
     }
 
     /// A card mount seen for the first time; an empty mount if it has nothing to show.
