@@ -53,7 +53,15 @@ impl Json for JsValue {
     }
 
     fn elements(&self) -> Option<Vec<JsValue>> {
-        Array::is_array(self).then(|| self.unchecked_ref::<Array>().iter().collect())
+        if !Array::is_array(self) {
+            return None;
+        }
+        let array = self.unchecked_ref::<Array>();
+        let mut out = Vec::new();
+        for i in 0..array.length() {
+            out.push(array.get(i));
+        }
+        Some(out)
     }
 
     fn is_null(&self) -> bool {
