@@ -124,7 +124,7 @@ pub fn parse<J: Json>(root: J) -> Result<Parsed, FeedError> {
     };
     let mut feed = Feed { title, language, items: Vec::new() };
     let mut skipped = Vec::new();
-    for (i, value) in items.into_iter().enumerate() {
+    for (i, value) in items.iter().enumerate() {
         let mut path = String::from("items[");
         push_u64(&mut path, i as u64);
         path.push(']');
@@ -141,12 +141,12 @@ fn present<J: Json>(obj: &J, key: &str) -> Option<J> {
     obj.get(key).filter(|v| !v.is_null())
 }
 
-fn parse_item<J: Json>(value: J, path: String) -> Result<Item, FeedError> {
+fn parse_item<J: Json>(value: &J, path: String) -> Result<Item, FeedError> {
     if value.kind() != Kind::Object {
-        return Err(wrong_type(path, "an object", &value));
+        return Err(wrong_type(path, "an object", value));
     }
-    let f = Fields { obj: &value, path };
-    let id = match present(&value, "id") {
+    let f = Fields { obj: value, path };
+    let id = match present(value, "id") {
         None => return Err(f.error("id", Reason::Missing)),
         Some(v) => match (v.string(), v.number()) {
             (Some(s), _) if !s.trim().is_empty() => s,
@@ -161,16 +161,16 @@ fn parse_item<J: Json>(value: J, path: String) -> Result<Item, FeedError> {
     };
     let title = f.opt_str("title")?.filter(|t| !t.trim().is_empty()).ok_or_else(|| f.error("title", Reason::Missing))?;
     let mut authors = Vec::new();
-    if let Some(v) = present(&value, "authors") {
+    if let Some(v) = present(value, "authors") {
         let list = v.elements().ok_or_else(|| wrong_type(f.path_of("authors"), "an array", &v))?;
-        for (i, author) in list.into_iter().enumerate() {
+        for (i, author) in list.iter().enumerate() {
             let mut path = f.path_of("authors[");
             push_u64(&mut path, i as u64);
             path.push(']');
             if author.kind() != Kind::Object {
-                return Err(wrong_type(path, "an object", &author));
+                return Err(wrong_type(path, "an object", author));
             }
-            if let Some(name) = (Fields { obj: &author, path }).opt_str("name")? {
+            if let Some(name) = (Fields { obj: author, path }).opt_str("name")? {
                 authors.push(name);
             }
         }
@@ -180,7 +180,7 @@ fn parse_item<J: Json>(value: J, path: String) -> Result<Item, FeedError> {
     let mut item = Item { id, title, authors, urgency: DEFAULT_URGENCY, ..Item::default() };
     f.read_strings(&mut item, &ITEM_STRINGS)?;
     f.read_dates(&mut item, &ITEM_DATES)?;
-    if let Some(ext) = present(&value, "_depeche") {
+    if let Some(ext) = present(value, "_depeche") {
         if ext.kind() != Kind::Object {
             return Err(wrong_type(f.path_of("_depeche"), "an object", &ext));
         }

@@ -38,8 +38,8 @@ pub fn flush() {
         o.flush_scheduled = false;
         std::mem::take(&mut o.pending)
     });
-    for (url, body) in pending {
-        send(&url, &body);
+    for (url, body) in &pending {
+        send(url, body);
     }
 }
 
