@@ -21,8 +21,9 @@ pub fn parse(stored: &str) -> Vec<String> {
 pub fn add(list: &mut Vec<String>, id: &str) -> String {
     list.retain(|d| d != id);
     list.push(id.to_owned());
-    if list.len() > MAX_REMEMBERED {
-        list.drain(..list.len() - MAX_REMEMBERED);
+    // One at a time: the list grows by one id per dismissal.
+    while list.len() > MAX_REMEMBERED {
+        list.remove(0);
     }
     // An id with a line break cannot be stored one a line; it stays dismissed for this page only.
     let mut out = String::new();
@@ -48,5 +49,10 @@ mod tests {
         assert_eq!(list.last().map(String::as_str), Some("54"));
         assert_eq!(parse(&add(&mut list, "x\ny")).len(), MAX_REMEMBERED - 1);
         assert!(list.iter().any(|d| d == "x\ny"));
+        // A stored list longer than the cap (from an older version) keeps its newest ids.
+        let mut long = parse(&(0..60).map(|i| i.to_string()).collect::<Vec<_>>().join("\n"));
+        add(&mut long, "new");
+        assert_eq!(long.len(), MAX_REMEMBERED);
+        assert_eq!((long[0].as_str(), long[MAX_REMEMBERED - 1].as_str()), ("11", "new"));
     }
 }
