@@ -88,16 +88,17 @@ impl Card {
     /// kicker, lede, image or body appeared or went away) and it must be rebuilt instead.
     pub fn update(&self, doc: &Document, item: &Rc<Item>) -> bool {
         let old = self.item.borrow().clone();
-        let lang = self.locale.lang;
-        let kicker = |i: &Item| i18n::kicker(lang, i.urgency, i.kicker.as_deref()).map(str::to_owned);
-        let (old_text, new_text) = (card_text(&old), card_text(item));
-        let shape = |i: &Item, t: &CardText| {
-            (kicker(i).is_some(), t.lede.is_some(), has_more(t, i), i.image.as_deref().and_then(safe_http_url))
-        };
-        if shape(&old, &old_text) != shape(item, &new_text) {
+        let text = card_text(item);
+        // The card's shape is the parts it was built with (the old item's text need not be
+        // worked out again); the new item must need the same ones.
+        let image = |i: &Item| i.image.as_deref().and_then(safe_http_url);
+        let has = (self.kicker.is_some(), self.lede.is_some(), self.expander.is_some(), image(&old));
+        let kicker = i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref());
+        let needs = (kicker.is_some(), text.lede.is_some(), has_more(&text, item), image(item));
+        if has != needs {
             return false;
         }
-        let fresh = self.fill(doc, item, &new_text, body_source(&old) != body_source(item)).is_ok();
+        let fresh = self.fill(doc, item, &text, body_source(&old) != body_source(item)).is_ok();
         *self.item.borrow_mut() = item.clone();
         fresh
     }
