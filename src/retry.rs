@@ -26,9 +26,7 @@ pub fn delay(attempt: u32, random: f64, retry_after: Option<Millis>) -> Millis {
 /// reads the IMF-fixdate servers send (and the obsolete forms recipients should accept).
 pub fn parse_retry_after(value: &str, now: Millis, http_date: impl Fn(&str) -> Option<Millis>) -> Option<Millis> {
     let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
+    // Digits only (an empty value too, which `parse_u64` refuses) is delta-seconds.
     if v.bytes().all(|b| b.is_ascii_digit()) {
         return Some(i64::try_from(crate::text::parse_u64(v)?).ok()?.saturating_mul(1000).min(CAP_MS));
     }
