@@ -44,7 +44,7 @@ last_passes=(--low-memory-unused --flatten --rereloop -Oz -Oz --strip-target-fea
 node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js "${features[@]}" "${inlining[@]}" "${last_passes[@]}"
 # The loader as shipped, bundled with the glue into one minified file that the collector
 # serves at /embed.js: one request fewer before the wasm, and the glue's unused exports
-# (initSync) left out (0.27 KB gzip less than the two files, measured with scripts/size.sh).
+# (initSync) left out (0.25 KB gzip less than the two files, measured with scripts/size.sh).
 # Read from stdin so that its `./pkg/depeche.js` resolves from here, as it does in a browser
 # from /embed.js.
 esbuild --bundle --format=esm --log-level=warning --sourcefile=embed.js < www/embed.js > pkg/embed.js

@@ -26,7 +26,8 @@ pub struct Config {
     /// The demo pages and the loader, served at `/`.
     pub www: Option<PathBuf>,
     /// wasm-pack's output, served at `/pkg` (precompressed copies when the client accepts
-    /// them); its minified loader, if any, at `/embed.js`.
+    /// them); the built loader in it (minified, with the wasm's glue inside), if any, at
+    /// `/embed.js`.
     pub pkg: Option<PathBuf>,
     /// Origins allowed to read the feed and send beacons cross-origin.
     pub allowed_origins: Vec<String>,
@@ -104,8 +105,9 @@ pub fn app(state: AppState) -> Router {
             eprintln!("depeche-collector: {} has precompressed copies older than their files; serving the files uncompressed (run scripts/build.sh)", pkg.display());
         }
         let mut dir = ServeDir::new(pkg);
-        // The release build writes a minified loader beside the wasm; pages load it as
-        // /embed.js, so that it resolves pkg/ from the same place as the readable one.
+        // The release build writes the loader (minified, with the glue inside) beside the
+        // wasm; pages load it as /embed.js, so that it resolves pkg/ from the same place as
+        // the readable one.
         let loader = pkg.join("embed.js");
         let mut loader_file = loader.is_file().then(|| ServeFile::new(&loader));
         if precompressed {
