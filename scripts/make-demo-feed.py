@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Writes www/feed.json from the reference wire story in ../shared/sample, plus demo items.
+"""Writes www/feed.json from the reference wire story in tests/data/sample (a byte-for-byte
+copy of the project's ../shared/sample), plus demo items.
 
 The story's text is copied byte for byte; only the runs of empty lines (page-layout
-artefacts) are dropped, as shared/sample/README.md says. Run it again if the sample changes.
+artefacts) are dropped, as its README.md says. Run it again if the sample changes.
 """
 import json
 import pathlib
 import re
 
 root = pathlib.Path(__file__).resolve().parent.parent
-sample = (root.parent / "shared/sample/kangaba-attack-2017-06-18.txt").read_text(encoding="utf-8")
+sample = (root / "tests/data/sample/kangaba-attack-2017-06-18.txt").read_text(encoding="utf-8")
 paragraphs = [p for p in re.split(r"\n\s*\n", sample.strip()) if p.strip()]
 header, body, signature = paragraphs[0], paragraphs[1:-1], paragraphs[-1]
 kicker, rest = header.split(" : ", 1)

@@ -25,10 +25,16 @@ suite() {
   elif [ "${ran:-0}" -eq 0 ]; then
     failed+=("$name (ran no test)")
   fi
+  # Every test binary must run tests: one that says "0 passed; 0 failed" fails the run, so a
+  # binary whose tests were all compiled out cannot hide inside a suite's total.
+  local empty
+  empty=$(printf '%s\n' "$lines" | grep -c ' 0 passed; 0 failed' || true)
+  if [ "$empty" -gt 0 ]; then
+    failed+=("$name ($empty test binaries ran no test)")
+  fi
   summaries+=("--- $name: ${ran:-0} tests ran")
-  # Empty test binaries (doc-tests, wasm-only files compiled natively) say "0 passed"; skip them.
   while IFS= read -r l; do
-    [ -n "$l" ] && [[ "$l" != *" 0 passed; 0 failed"* ]] && summaries+=("$l")
+    [ -n "$l" ] && summaries+=("$l")
   done <<< "$lines"
 }
 

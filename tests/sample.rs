@@ -1,4 +1,5 @@
-//! The demo feed carries the reference wire story (../shared/sample) byte for byte.
+//! The demo feed carries the reference wire story (tests/data/sample, a copy of the project's
+//! ../shared/sample kept inside the repository so that a clone alone passes) byte for byte.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -7,9 +8,9 @@ use depeche::json::Value;
 use std::path::Path;
 
 fn sample_paragraphs() -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sample/kangaba-attack-2017-06-18.txt");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample/kangaba-attack-2017-06-18.txt");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    // Runs of empty lines are page-layout artefacts (shared/sample/README.md).
+    // Runs of empty lines are page-layout artefacts (tests/data/sample/README.md).
     text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect()
 }
 
@@ -43,9 +44,28 @@ fn demo_feed_has_varied_items_and_one_expired() {
     let items = feed::parse(&serde_json::from_str::<Value>(&json).unwrap()).unwrap().feed.items;
     assert!(items.len() >= 5);
     assert!(items.iter().any(|i| i.language.as_deref() == Some("en")));
-    assert!(items.iter().filter(|i| i.expires.is_some()).all(|i| i.expires < Some(1_600_000_000_000)));
+    // At least one item has expired; none expires in the future by accident.
+    let with_expiry: Vec<_> = items.iter().filter_map(|i| i.expires).collect();
+    assert!(!with_expiry.is_empty(), "no item has _depeche.expires");
+    assert!(with_expiry.iter().all(|&e| e < 1_600_000_000_000), "{with_expiry:?}");
     let mut urgencies: Vec<u8> = items.iter().map(|i| i.urgency).collect();
     urgencies.sort_unstable();
     urgencies.dedup();
     assert!(urgencies.len() >= 3);
+}
+
+#[test]
+fn the_repository_copy_is_the_original_byte_for_byte() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copy = std::fs::read(here.join("tests/data/sample/kangaba-attack-2017-06-18.txt")).unwrap();
+    // The original's length and first and last lines, so that a clone alone can check its copy.
+    assert_eq!(copy.len(), 2539, "the copy's length changed");
+    let text = String::from_utf8(copy.clone()).unwrap();
+    assert!(text.starts_with("URGENT : Attaque en cours contre un lieu à Bamako"));
+    assert!(text.trim_end().ends_with("Kassim Traoré, correspondant à Bamako"));
+    // Beside the project (as on the developers' machines and in CI), the copy equals it.
+    let original = here.join("../shared/sample/kangaba-attack-2017-06-18.txt");
+    if let Ok(original) = std::fs::read(original) {
+        assert_eq!(copy, original, "tests/data/sample differs from ../shared/sample");
+    }
 }
