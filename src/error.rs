@@ -29,6 +29,8 @@ pub enum Error {
     NoCard(NoCard),
     /// A `data-depeche` element that cannot hold a shadow root (`img`, `a`, …).
     BadMount { tag: String },
+    /// A language tag (from `data-lang`, the feed or the page) the browser refuses.
+    BadLanguage { tag: String },
     /// The browser lacks something the widget needs.
     Unsupported(&'static str),
 }
@@ -67,6 +69,9 @@ impl Error {
             Error::NoCard(NoCard::Empty) => "the feed has no current item to show".into(),
             Error::BadMount { tag } => {
                 concat(&["data-depeche on <", tag, ">: this element cannot hold the widget; use a <div>"])
+            }
+            Error::BadLanguage { tag } => {
+                concat(&["the language tag \"", tag, "\" is not valid BCP 47; using the next language given"])
             }
             Error::Unsupported(what) => concat(&["this browser lacks ", what]),
         }
@@ -135,5 +140,9 @@ mod tests {
             "the feed /f is larger than the limit of 2000000 bytes (data-max-bytes); not read"
         );
         assert_eq!(Error::NotJson { url: "f".into() }.message(), "the feed f is not valid JSON");
+        assert_eq!(
+            Error::BadLanguage { tag: "fr-".into() }.message(),
+            "the language tag \"fr-\" is not valid BCP 47; using the next language given"
+        );
     }
 }

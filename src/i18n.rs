@@ -57,19 +57,33 @@ impl Lang {
 
 /// Picks the first candidate tag the widget speaks, in order of preference; English otherwise.
 ///
-/// The caller passes `data-lang`, the item's language, the feed's language, then `<html lang>`.
-pub fn resolve(candidates: &[Option<&str>]) -> Locale {
+/// The caller passes `data-lang`, the item's language, the feed's language, then `<html lang>`,
+/// and `canonical`, which gives a tag's canonical form or refuses it (the browser's
+/// `Intl.getCanonicalLocales`). A tag of a language the widget speaks that is still refused
+/// once cleaned (`fr-`, `en-x`) is passed over for the next candidate, and returned with the
+/// others refused so that the caller can say so.
+pub fn resolve<'a>(candidates: &[Option<&'a str>], canonical: impl Fn(&str) -> Option<String>) -> (Locale, Vec<&'a str>) {
+    let mut refused = Vec::new();
     for tag in candidates.iter().flatten() {
-        if let Some(lang) = Lang::from_tag(tag) {
-            // `fr_CA` is how some systems write `fr-CA`; Intl accepts only the hyphen.
-            let mut intl_tag = String::new();
-            for part in split_byte(tag.trim(), b'_') {
-                push_joined(&mut intl_tag, "-", part);
-            }
-            return Locale { lang, tag: intl_tag };
+        let Some(lang) = Lang::from_tag(tag) else { continue };
+        match canonical(&clean_tag(tag)) {
+            Some(tag) => return (Locale { lang, tag }, refused),
+            None => refused.push(*tag),
         }
     }
-    Locale { lang: Lang::En, tag: "en".into() }
+    (Locale { lang: Lang::En, tag: "en".into() }, refused)
+}
+
+/// A language tag as some systems write it, made a BCP 47 candidate: POSIX locales carry a
+/// charset and a modifier (`fr_FR.UTF-8@euro`) and an underscore where BCP 47 has a hyphen.
+pub fn clean_tag(tag: &str) -> String {
+    let tag = tag.trim();
+    let end = tag.bytes().position(|b| b == b'.' || b == b'@').unwrap_or(tag.len());
+    let mut clean = String::new();
+    for part in split_byte(tag.get(..end).unwrap_or(tag), b'_') {
+        push_joined(&mut clean, "-", part);
+    }
+    clean
 }
 
 /// Every fixed string the interface shows.
@@ -303,12 +317,47 @@ mod tests {
         assert_eq!(join_names(EN.byline.and, &names[..3]), "A and B");
     }
 
+    /// Stands in for `Intl.getCanonicalLocales` on the tags below: a language of two or three
+    /// letters, then subtags of 2 to 8 letters or digits; case as BCP 47 writes it.
+    fn canonical(tag: &str) -> Option<String> {
+        let mut out = String::new();
+        for (i, part) in tag.split('-').enumerate() {
+            let ok = if i == 0 { (2..=3).contains(&part.len()) } else { (2..=8).contains(&part.len()) };
+            if !ok || !part.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return None;
+            }
+            let part = match (i, part.len()) {
+                (0, _) => part.to_ascii_lowercase(),
+                (_, 2) => part.to_ascii_uppercase(),
+                _ => part.to_ascii_lowercase(),
+            };
+            push_joined(&mut out, "-", &part);
+        }
+        Some(out)
+    }
+
+    fn locale(candidates: &[Option<&str>]) -> Locale {
+        resolve(candidates, canonical).0
+    }
+
     #[test]
     fn resolves_language_in_order_of_preference() {
-        assert_eq!(resolve(&[Some("fr"), Some("en")]), Locale { lang: Lang::Fr, tag: "fr".into() });
-        assert_eq!(resolve(&[None, Some("de"), Some("en_GB")]), Locale { lang: Lang::En, tag: "en-GB".into() });
-        assert_eq!(resolve(&[Some(" FR-ca ")]).lang, Lang::Fr);
-        assert_eq!(resolve(&[Some("ar"), None]), Locale { lang: Lang::En, tag: "en".into() });
+        assert_eq!(locale(&[Some("fr"), Some("en")]), Locale { lang: Lang::Fr, tag: "fr".into() });
+        assert_eq!(locale(&[None, Some("de"), Some("en_GB")]), Locale { lang: Lang::En, tag: "en-GB".into() });
+        assert_eq!(locale(&[Some(" FR-ca ")]), Locale { lang: Lang::Fr, tag: "fr-CA".into() });
+        assert_eq!(locale(&[Some("ar"), None]), Locale { lang: Lang::En, tag: "en".into() });
+    }
+
+    #[test]
+    fn odd_tags_are_cleaned_or_passed_over_for_the_next_candidate() {
+        assert_eq!(locale(&[Some("fr_FR.UTF-8")]), Locale { lang: Lang::Fr, tag: "fr-FR".into() });
+        assert_eq!(locale(&[Some("fr_FR@euro")]), Locale { lang: Lang::Fr, tag: "fr-FR".into() });
+        assert_eq!(locale(&[Some("EN_us")]), Locale { lang: Lang::En, tag: "en-US".into() });
+        let (l, refused) = resolve(&[Some("fr-"), Some("en-x"), Some("fr-CA")], canonical);
+        assert_eq!((l, refused), (Locale { lang: Lang::Fr, tag: "fr-CA".into() }, vec!["fr-", "en-x"]));
+        let (l, refused) = resolve(&[Some("fr-"), Some("de"), None], canonical);
+        assert_eq!((l, refused), (Locale { lang: Lang::En, tag: "en".into() }, vec!["fr-"]));
+        assert_eq!(clean_tag(" pt_BR.ISO-8859-1@x "), "pt-BR");
     }
 
     #[test]

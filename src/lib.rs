@@ -3,6 +3,7 @@
 //! Pure modules (no browser calls, tested with `cargo test`) decide everything; the `dom`
 //! module, compiled only for wasm32, turns those decisions into nodes, listeners and requests.
 
+pub mod banner;
 pub mod beacon;
 pub mod css;
 pub mod dismissals;
@@ -12,6 +13,7 @@ pub mod feed_cache;
 pub mod html;
 pub mod i18n;
 pub mod json;
+pub mod refresh;
 pub mod retry;
 pub mod rfc3339;
 pub mod settings;

@@ -26,9 +26,11 @@ pub fn delay(attempt: u32, random: f64, retry_after: Option<Millis>) -> Millis {
 /// reads the IMF-fixdate servers send (and the obsolete forms recipients should accept).
 pub fn parse_retry_after(value: &str, now: Millis, http_date: impl Fn(&str) -> Option<Millis>) -> Option<Millis> {
     let v = value.trim();
-    // Digits only (an empty value too, which `parse_u64` refuses) is delta-seconds.
-    if v.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(i64::try_from(crate::text::parse_u64(v)?).ok()?.saturating_mul(1000).min(CAP_MS));
+    // Digits only is delta-seconds; more digits than a u64 holds is still a number of
+    // seconds, far beyond the cap. An empty value is no value.
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds = crate::text::parse_u64(v).unwrap_or(u64::MAX);
+        return Some(i64::try_from(seconds).unwrap_or(i64::MAX).saturating_mul(1000).min(CAP_MS));
     }
     http_date(v).map(|at| (at - now).clamp(0, CAP_MS))
 }
@@ -69,7 +71,9 @@ mod tests {
         assert_eq!(parse_retry_after(" Tue, 24 Nov 2026 10:00:30 GMT ", now, date), Some(30_000), "trimmed");
         assert_eq!(parse_retry_after("Tue, 24 Nov 2026 09:00:00 GMT", now, date), Some(0), "a date past is now");
         assert_eq!(parse_retry_after("Sun, 24 Nov 2030 10:00:00 GMT", now, date), Some(CAP_MS), "capped");
-        assert_eq!(parse_retry_after("99999999999999999999", now, date), None);
+        // Too large to read is longer than the cap: the cap, not "no Retry-After" (issue 12).
+        assert_eq!(parse_retry_after("99999999999999999999", now, date), Some(CAP_MS));
+        assert_eq!(parse_retry_after("18446744073709551616", now, date), Some(CAP_MS));
         for bad in ["", "  ", "-5", "1.5", "soon"] {
             assert_eq!(parse_retry_after(bad, now, date), None, "{bad}");
         }

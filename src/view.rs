@@ -1,6 +1,8 @@
 //! Which item each mount shows, and what its card is made of.
 
 use crate::feed::{Feed, Item};
+use crate::i18n::{self, Lang};
+use crate::url::safe_http_url;
 use crate::html::{self, Node};
 use crate::rfc3339::Millis;
 use crate::text::paragraphs;
@@ -127,6 +129,59 @@ pub fn card_text(item: &Item) -> CardText {
     CardText { lede: summary.map(str::to_owned), body: Body::Paragraphs(Vec::new()) }
 }
 
+/// The parts a card is built with. An update that needs other parts rebuilds the card; one
+/// that needs the same parts writes the new texts into them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// A kicker above the title.
+    pub kicker: bool,
+    /// A lede paragraph.
+    pub lede: bool,
+    /// A body behind the expand button.
+    pub more: bool,
+    /// The image's URL.
+    pub image: Option<String>,
+}
+
+impl Shape {
+    /// The shape of a card for `item`, whose text is `text`, in `lang`.
+    pub fn of(item: &Item, text: &CardText, lang: Lang) -> Shape {
+        Shape {
+            kicker: i18n::kicker(lang, item.urgency, item.kicker.as_deref()).is_some(),
+            lede: text.lede.is_some(),
+            more: !text.body.is_empty() || item.signature.is_some(),
+            image: item.image.as_deref().and_then(safe_http_url),
+        }
+    }
+}
+
+/// How a card built as `built` for `old` takes `new`, whose shape is `shape`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardPlan {
+    /// Build it anew (and open it again if the reader had opened it).
+    Rebuild,
+    /// Write the texts in place; the body too when what it is made from changed.
+    InPlace {
+        /// Whether the body is rebuilt.
+        body: bool,
+    },
+}
+
+/// The update plan of a card (what changes, so that focus, the open body and unchanged nodes
+/// survive an update).
+pub fn card_plan(built: &Shape, old: &Item, new: &Item, shape: &Shape) -> CardPlan {
+    if built != shape {
+        return CardPlan::Rebuild;
+    }
+    CardPlan::InPlace { body: body_source(old) != body_source(new) }
+}
+
+/// What the body is made from: when none of it changed, neither did the body (cheaper to
+/// compare than the two bodies node by node).
+fn body_source(i: &Item) -> [Option<&str>; 4] {
+    [i.summary.as_deref(), i.content_text.as_deref(), i.content_html.as_deref(), i.signature.as_deref()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +267,19 @@ mod tests {
         let t = card_text(&Item::default());
         assert_eq!(t.lede, None);
         assert!(t.body.is_empty());
+    }
+
+    #[test]
+    fn a_card_is_rebuilt_only_when_its_parts_change() {
+        let old = Item { id: "a".into(), title: "T".into(), summary: Some("Lede.".into()), content_text: Some("Un.\n\nDeux.".into()), ..Item::default() };
+        let built = Shape::of(&old, &card_text(&old), Lang::Fr);
+        assert_eq!(built, Shape { kicker: false, lede: true, more: true, image: None });
+        let plan = |new: &Item| card_plan(&built, &old, new, &Shape::of(new, &card_text(new), Lang::Fr));
+        assert_eq!(plan(&Item { title: "Corrigé".into(), views: Some(3), ..old.clone() }), CardPlan::InPlace { body: false });
+        assert_eq!(plan(&Item { content_text: Some("Un.\n\nTrois.".into()), ..old.clone() }), CardPlan::InPlace { body: true });
+        assert_eq!(plan(&Item { urgency: 1, ..old.clone() }), CardPlan::Rebuild, "a kicker appears");
+        assert_eq!(plan(&Item { content_text: None, ..old.clone() }), CardPlan::Rebuild, "nothing more to read");
+        assert_eq!(plan(&Item { image: Some("https://example.org/i.jpg".into()), ..old.clone() }), CardPlan::Rebuild);
+        assert_eq!(plan(&Item { image: Some("javascript:alert(1)".into()), ..old.clone() }), CardPlan::InPlace { body: false }, "an unsafe image is no image");
     }
 }

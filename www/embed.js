@@ -26,13 +26,24 @@ function explain(error) {
   return 'the widget could not start: ' + text;
 }
 
-try {
-  await init({ module_or_path: new URL('pkg/depeche_bg.wasm', import.meta.url) });
-  if (script) {
-    start(script);
-  } else {
-    console.warn('depeche: the embed <script> tag was not found; load embed.js with <script type="module" src=…>');
+// One instance owns the page: a second copy of the script (under another URL, so another
+// module) would start a second wasm instance and a second refresh loop. The first renders
+// every mount of the page, later ones included.
+const owner = Symbol.for('depeche');
+if (globalThis[owner]) {
+  if (script && script.dataset.feed !== globalThis[owner]) {
+    console.warn('depeche: embed.js is already running on this page with data-feed="' + globalThis[owner] + '"; this copy is ignored');
   }
-} catch (error) {
-  console.warn('depeche: ' + explain(error));
+} else {
+  globalThis[owner] = script ? script.dataset.feed : '';
+  try {
+    await init({ module_or_path: new URL('pkg/depeche_bg.wasm', import.meta.url) });
+    if (script) {
+      start(script);
+    } else {
+      console.warn('depeche: the embed <script> tag was not found; load embed.js with <script type="module" src=…>');
+    }
+  } catch (error) {
+    console.warn('depeche: ' + explain(error));
+  }
 }

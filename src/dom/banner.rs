@@ -1,24 +1,25 @@
-//! The urgent-news banner: one item at a time from a queue of urgent items, with a live
-//! region that announces each new one once, and a rotation that respects the reader.
+//! The urgent-news banner's nodes and listeners. What it shows, when it rotates and what it
+//! announces is decided by [`crate::banner::Banner`]; this module only applies its effects.
 
-use crate::rfc3339::Millis;
+use crate::banner::{self as model, Content, Effects, Event, Live, TitleKind};
 use crate::dismissals;
 use crate::dom::card::Card;
 use crate::dom::el::{self, Refused};
 use crate::dom::listener::Listener;
-use crate::dom::{storage, timer};
+use crate::dom::timer::{self, now};
+use crate::dom::track::Watch;
+use crate::dom::storage;
 use crate::feed::Item;
 use crate::i18n::{self, Locale, Strings};
+use crate::rfc3339::Millis;
 use crate::url::safe_http_url;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
-use web_sys::{Document, Element, ShadowRoot};
+use web_sys::{Document, Element, MediaQueryList, ShadowRoot};
 
 /// How long the live region stays empty before a new item's text arrives: screen readers
 /// announce changes to a live region, not a region that arrives already filled.
 pub const ANNOUNCE_DELAY_MS: Millis = 50;
-/// How long each item shows when several rotate.
-pub const ROTATE_MS: Millis = 8000;
 
 /// The item ids the reader has closed, from localStorage.
 pub fn dismissed() -> Vec<String> {
@@ -27,6 +28,8 @@ pub fn dismissed() -> Vec<String> {
 
 /// Finds the card showing an item, for the banner's title to open it.
 pub type FindCard = Rc<dyn Fn(&str) -> Option<Rc<Card>>>;
+/// Starts watching the banner for views of an item (`None` when views are not counted).
+pub type WatchFor = Box<dyn Fn(&str) -> Option<Watch>>;
 
 /// A rendered banner.
 pub struct Banner {
@@ -39,10 +42,23 @@ struct Inner {
     strings: &'static Strings,
     locale: Locale,
     find_card: FindCard,
+    watch_for: WatchFor,
     parts: Parts,
-    state: RefCell<State>,
-    /// The title button's listener, replaced with the content.
-    title_listener: RefCell<Option<Listener>>,
+    // Never borrowed across a DOM call: removing the focused title fires `focusout`
+    // synchronously, which sends the banner an event, and a borrow held then would panic.
+    // `send` takes the effects out of the model and applies them after the borrow ends.
+    model: RefCell<model::Banner>,
+    /// The title's parts, replaced with the content.
+    title: RefCell<Option<Title>>,
+    /// The view watch of the item showing.
+    watch: RefCell<Option<Watch>>,
+}
+
+/// The content's parts that change in place, and the title button's listener.
+struct Title {
+    title: Element,
+    kicker: Option<Element>,
+    _open: Option<Listener>,
 }
 
 struct Parts {
@@ -55,23 +71,9 @@ struct Parts {
     pause: Element,
 }
 
-#[derive(Default)]
-struct State {
-    queue: Vec<Rc<Item>>,
-    index: usize,
-    /// Every item that was ever in the queue: an item not in it is news.
-    known: Vec<String>,
-    dismissed_here: Vec<String>,
-    paused: bool,
-    hovered: bool,
-    focused: bool,
-    /// Bumped on each change, so that older rotation timers know they are stale.
-    generation: u32,
-}
-
 impl Banner {
     /// Renders a banner for `queue` (most urgent first) into `root`.
-    pub fn render(doc: &Document, root: &ShadowRoot, queue: Vec<Rc<Item>>, locale: &Locale, find_card: FindCard) -> Result<Banner, Refused> {
+    pub fn render(doc: &Document, root: &ShadowRoot, queue: Vec<Rc<Item>>, locale: &Locale, find_card: FindCard, watch_for: WatchFor) -> Result<Banner, Refused> {
         let strings = locale.lang.strings();
         let aside = el::part(doc, "aside", "banner")?;
         el::attr(&aside, "lang", &locale.tag);
@@ -96,245 +98,212 @@ impl Banner {
         }
         el::append(root, &aside)?;
 
-        let parts = Parts { aside, announce, content, counter, previous, next, pause };
+        let motion = reduced_motion_query();
+        let reduced = motion.as_ref().is_some_and(MediaQueryList::matches);
         let inner = Rc::new(Inner {
             doc: doc.clone(),
             strings,
             locale: locale.clone(),
             find_card,
-            parts,
-            state: RefCell::new(State::default()),
-            title_listener: RefCell::new(None),
+            watch_for,
+            parts: Parts { aside, announce, content, counter, previous, next, pause },
+            model: RefCell::new(model::Banner::new(locale.lang, dismissed(), reduced)),
+            title: RefCell::new(None),
+            watch: RefCell::new(None),
         });
-        let on = |target: &Element, kind: &'static str, f: fn(&Rc<Inner>)| {
+        let on = |target: &web_sys::EventTarget, kind: &'static str, event: fn() -> Event| {
             let weak: Weak<Inner> = Rc::downgrade(&inner);
             Listener::new(target, kind, move |_| {
                 if let Some(i) = weak.upgrade() {
-                    f(&i);
+                    i.send(event());
                 }
             })
         };
         let p = &inner.parts;
-        let listeners = vec![
-            on(&close, "click", Inner::dismiss),
-            on(&p.previous, "click", |i| i.step(-1)),
-            on(&p.next, "click", |i| i.step(1)),
-            on(&p.pause, "click", Inner::toggle_pause),
-            on(&p.aside, "mouseenter", |i| i.hold(|s| s.hovered = true)),
-            on(&p.aside, "mouseleave", |i| i.hold(|s| s.hovered = false)),
-            on(&p.aside, "focusin", |i| i.hold(|s| s.focused = true)),
-            on(&p.aside, "focusout", |i| i.hold(|s| s.focused = false)),
+        let mut listeners = vec![
+            on(&close, "click", || Event::Dismiss),
+            on(&p.previous, "click", || Event::Step(-1)),
+            on(&p.next, "click", || Event::Step(1)),
+            on(&p.pause, "click", || Event::TogglePause),
+            on(&p.aside, "mouseenter", || Event::Hover(true)),
+            on(&p.aside, "mouseleave", || Event::Hover(false)),
+            on(&p.aside, "focusin", || Event::Focus(true)),
+            on(&p.aside, "focusout", || Event::Focus(false)),
         ];
-        let banner = Banner { inner, _listeners: listeners };
-        banner.update(queue);
-        Ok(banner)
+        if let Some(query) = motion {
+            let weak: Weak<Inner> = Rc::downgrade(&inner);
+            let q = query.clone();
+            listeners.push(Listener::new(&query, "change", move |_| {
+                if let Some(i) = weak.upgrade() {
+                    i.send(Event::ReducedMotion(q.matches()));
+                }
+            }));
+        }
+        inner.send(Event::Queue(queue));
+        Ok(Banner { inner, _listeners: listeners })
     }
 
     /// The id of the item showing now.
     pub fn current(&self) -> Option<String> {
-        let s = self.inner.state.borrow();
-        s.queue.get(s.index).map(|i| i.id.clone())
+        self.inner.model.borrow().shown().map(|i| i.id.clone())
     }
 
     /// Takes a newer queue: a new item takes the banner and is announced once; the item
     /// showing stays, updated in place, if it is still there.
     pub fn update(&self, queue: Vec<Rc<Item>>) {
-        let inner = &self.inner;
-        let (showing, fresh) = {
-            let mut s = inner.state.borrow_mut();
-            let mut queue = queue;
-            queue.retain(|i| !s.dismissed_here.contains(&i.id));
-            let current = s.queue.get(s.index).map(|i| i.id.clone());
-            let fresh = queue.iter().position(|i| !s.known.contains(&i.id));
-            s.index = match (fresh, &current) {
-                (Some(f), _) => f,
-                (None, Some(id)) => queue.iter().position(|i| i.id == *id).unwrap_or(0),
-                (None, None) => 0,
-            };
-            for item in &queue {
-                if !s.known.contains(&item.id) {
-                    s.known.push(item.id.clone());
-                }
-            }
-            let showing = queue.get(s.index).map(|i| i.id.clone());
-            let changed = showing != current;
-            s.queue = queue;
-            (changed, fresh.is_some())
-        };
-        inner.show(showing);
-        if fresh {
-            inner.announce();
+        self.inner.send(Event::Queue(queue));
+    }
+
+    /// The page became visible or hidden: the view clock of the item showing follows.
+    pub fn page_visibility(&self, visible: bool) {
+        if let Some(w) = self.inner.watch.borrow().as_ref() {
+            w.page_visibility(visible);
         }
-        inner.rearm();
     }
 }
 
 impl Inner {
-    /// Shows the current item; rebuilds the content only when the item changed.
-    fn show(&self, item_changed: bool) {
-        let s = self.state.borrow();
+    /// Steps the model, then applies its effects with no borrow of it held.
+    fn send(self: &Rc<Self>, event: Event) {
+        let find = &self.find_card;
+        let effects = self.model.borrow_mut().step(event, now(), |id| find(id).is_some());
+        self.apply(effects);
+    }
+
+    fn apply(self: &Rc<Self>, e: Effects) {
         let p = &self.parts;
-        // An empty banner is hidden, not removed, so that a later item can take it again.
-        el::set_hidden(&p.aside, s.queue.is_empty());
-        let Some(item) = s.queue.get(s.index) else { return };
-        if item_changed || !self.update_in_place(item) {
-            el::clear(&p.content);
-            let _ = self.fill(item);
+        el::set_hidden(&p.aside, e.hidden);
+        match e.content {
+            Content::Keep => {}
+            Content::Texts(item) => self.write_texts(&item),
+            Content::Clear => {
+                let old = self.title.borrow_mut().take();
+                drop(old);
+                el::clear(&p.content);
+            }
+            Content::Rebuild(item, kind) => {
+                // Taken out first: dropping the old listener and clearing the content are
+                // DOM calls, and the slot must not be borrowed during them.
+                let old = self.title.borrow_mut().take();
+                drop(old);
+                el::clear(&p.content);
+                if let Ok(parts) = self.fill(&item, kind) {
+                    *self.title.borrow_mut() = Some(parts);
+                }
+            }
         }
-        let several = s.queue.len() > 1;
+        if let Some(item) = e.watch {
+            let watch = item.as_deref().and_then(|id| (self.watch_for)(id));
+            let old = self.watch.replace(watch);
+            drop(old);
+        }
         for control in [&p.counter, &p.previous, &p.next] {
-            el::set_hidden(control, !several);
+            el::set_hidden(control, e.counter.is_none());
         }
-        el::set_hidden(&p.pause, !several || reduced_motion());
-        if several {
+        if let Some((at, of)) = e.counter {
             let mut text = String::new();
-            crate::text::push_u64(&mut text, s.index as u64 + 1);
+            crate::text::push_u64(&mut text, at as u64);
             text.push('/');
-            crate::text::push_u64(&mut text, s.queue.len() as u64);
+            crate::text::push_u64(&mut text, of as u64);
             el::set_text(&p.counter, &text);
         }
-    }
-
-    /// A new version of the same item: only its texts change.
-    fn update_in_place(&self, item: &Item) -> bool {
-        let title = self.parts.content.query_selector("[part~=title]").ok().flatten();
-        let kicker = self.parts.content.query_selector("[part~=kicker]").ok().flatten();
-        let wanted = i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref());
-        match (title, kicker, wanted) {
-            (Some(t), Some(k), Some(w)) => {
-                el::set_text(&t, &item.title);
-                el::set_text(&k, w);
-                true
-            }
-            (Some(t), None, None) => {
-                el::set_text(&t, &item.title);
-                true
-            }
-            _ => false,
+        el::set_hidden(&p.pause, e.pause.is_none());
+        if let Some(paused) = e.pause {
+            el::attr(&p.pause, "aria-pressed", if paused { "true" } else { "false" });
+            el::set_text(&p.pause, if paused { "▶" } else { "❚❚" });
+            el::attr(&p.pause, "aria-label", if paused { self.strings.resume_rotation } else { self.strings.pause_rotation });
         }
-    }
-
-    fn fill(&self, item: &Item) -> Result<(), Refused> {
-        let doc = &self.doc;
-        if let Some(k) = i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref()) {
-            let kicker = el::text(doc, "strong", "kicker", k)?;
-            el::append(&self.parts.content, &kicker)?;
-            el::append_text(doc, &self.parts.content, self.strings.kicker_separator)?;
+        match e.live {
+            Live::Keep => {}
+            Live::Clear => el::clear(&p.announce),
+            Live::Say { text, assertive } => self.announce(text, assertive),
         }
-        // A button when a card on the page shows the item, else a link to it, else text.
-        let title = if (self.find_card)(&item.id).is_some() {
-            let b = el::text(doc, "button", "title", &item.title)?;
-            el::attr(&b, "type", "button");
-            let (find, id) = (Rc::clone(&self.find_card), item.id.clone());
-            let open = Listener::new(&b, "click", move |_| {
-                if let Some(card) = find(&id) {
-                    card.reveal();
+        if let Some(id) = e.dismissed {
+            let mut list = dismissed();
+            // If storage is unavailable the banner still closes, for this page only.
+            storage::set(dismissals::STORAGE_KEY, &dismissals::add(&mut list, &id));
+        }
+        if let Some((ms, generation)) = e.rotate {
+            let weak = Rc::downgrade(self);
+            timer::after(ms, move || {
+                if let Some(inner) = weak.upgrade() {
+                    inner.send(Event::Rotate(generation));
                 }
             });
-            *self.title_listener.borrow_mut() = Some(open);
-            b
-        } else if let Some(url) = item.url.as_deref().and_then(safe_http_url) {
-            let a = el::text(doc, "a", "title", &item.title)?;
-            el::attr(&a, "href", &url);
-            a
-        } else {
-            el::text(doc, "span", "title", &item.title)?
-        };
-        el::append(&self.parts.content, &title)?;
-        el::attr(&self.parts.aside, "data-item", &item.id);
-        Ok(())
+        }
     }
 
-    /// Tells screen readers about the item now showing: politely, or at once for a flash.
-    fn announce(&self) {
-        let s = self.state.borrow();
-        let Some(item) = s.queue.get(s.index) else { return };
-        let announce = self.parts.announce.clone();
-        el::attr(&announce, "aria-live", if item.urgency <= 1 { "assertive" } else { "polite" });
-        el::clear(&announce);
-        let mut text = String::new();
+    /// A newer version of the item showing, same shape: only its texts change.
+    fn write_texts(&self, item: &Item) {
+        let parts = self.title.borrow().as_ref().map(|t| (t.title.clone(), t.kicker.clone()));
+        let Some((title, kicker)) = parts else { return };
+        el::set_text(&title, &item.title);
+        if let (Some(k), Some(text)) = (kicker, i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref())) {
+            el::set_text(&k, text);
+        }
+        if let Some(url) = item.url.as_deref().and_then(safe_http_url) {
+            if title.local_name() == "a" {
+                el::attr(&title, "href", &url);
+            }
+        }
+    }
+
+    /// Builds the content for `item`: kicker, then the title as `kind` says.
+    fn fill(&self, item: &Item, kind: TitleKind) -> Result<Title, Refused> {
+        let doc = &self.doc;
+        let content = &self.parts.content;
+        let mut kicker = None;
         if let Some(k) = i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref()) {
-            text.push_str(k);
-            text.push_str(self.strings.kicker_separator);
+            let k = el::text(doc, "strong", "kicker", k)?;
+            el::append(content, &k)?;
+            el::append_text(doc, content, self.strings.kicker_separator)?;
+            kicker = Some(k);
         }
-        text.push_str(&item.title);
-        timer::after(ANNOUNCE_DELAY_MS, move || el::set_text(&announce, &text));
-    }
-
-    fn dismiss(self: &Rc<Self>) {
-        let id = {
-            let mut s = self.state.borrow_mut();
-            let Some(id) = s.queue.get(s.index).map(|i| i.id.clone()) else { return };
-            let at = s.index;
-            s.queue.remove(at);
-            s.dismissed_here.push(id.clone());
-            if s.index >= s.queue.len() {
-                s.index = 0;
+        let mut listener = None;
+        let url = item.url.as_deref().and_then(safe_http_url);
+        let title = match (kind, url) {
+            (TitleKind::Button, _) => {
+                let b = el::text(doc, "button", "title", &item.title)?;
+                el::attr(&b, "type", "button");
+                let (find, id) = (Rc::clone(&self.find_card), item.id.clone());
+                listener = Some(Listener::new(&b, "click", move |_| {
+                    if let Some(card) = find(&id) {
+                        card.reveal();
+                    }
+                }));
+                b
             }
-            id
-        };
-        let mut list = dismissed();
-        // If storage is unavailable the banner still closes, for this page only.
-        storage::set(dismissals::STORAGE_KEY, &dismissals::add(&mut list, &id));
-        self.show(true);
-        self.rearm();
-    }
-
-    fn step(self: &Rc<Self>, by: isize) {
-        {
-            let mut s = self.state.borrow_mut();
-            let n = s.queue.len() as isize;
-            if n == 0 {
-                return;
+            (TitleKind::Link, Some(url)) => {
+                let a = el::text(doc, "a", "title", &item.title)?;
+                el::attr(&a, "href", &url);
+                a
             }
-            s.index = (s.index as isize + by).rem_euclid(n) as usize;
-        }
-        self.show(true);
-        self.rearm();
-    }
-
-    fn toggle_pause(self: &Rc<Self>) {
-        let paused = {
-            let mut s = self.state.borrow_mut();
-            s.paused = !s.paused;
-            s.paused
+            _ => el::text(doc, "span", "title", &item.title)?,
         };
-        el::attr(&self.parts.pause, "aria-pressed", if paused { "true" } else { "false" });
-        el::set_text(&self.parts.pause, if paused { "▶" } else { "❚❚" });
-        el::attr(&self.parts.pause, "aria-label", if paused { self.strings.resume_rotation } else { self.strings.pause_rotation });
-        self.rearm();
+        el::append(content, &title)?;
+        el::attr(&self.parts.aside, "data-item", &item.id);
+        Ok(Title { title, kicker, _open: listener })
     }
 
-    fn hold(self: &Rc<Self>, change: impl FnOnce(&mut State)) {
-        change(&mut self.state.borrow_mut());
-        self.rearm();
-    }
-
-    /// (Re)starts the rotation timer when several items show and nothing holds it.
-    fn rearm(self: &Rc<Self>) {
-        let generation = {
-            let mut s = self.state.borrow_mut();
-            s.generation = s.generation.wrapping_add(1);
-            let held = s.paused || s.hovered || s.focused || s.queue.len() < 2 || reduced_motion();
-            if held {
-                return;
-            }
-            s.generation
-        };
+    /// Empties the live region, then fills it a moment later if the model still says `text`
+    /// then (a withdrawal in between leaves it empty).
+    fn announce(self: &Rc<Self>, text: String, assertive: bool) {
+        let region = &self.parts.announce;
+        el::attr(region, "aria-live", if assertive { "assertive" } else { "polite" });
+        el::clear(region);
         let weak = Rc::downgrade(self);
-        timer::after(ROTATE_MS, move || {
-            if let Some(inner) = weak.upgrade() {
-                if inner.state.borrow().generation == generation {
-                    inner.step(1);
-                }
+        timer::after(ANNOUNCE_DELAY_MS, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let current = inner.model.borrow().live() == Some(text.as_str());
+            if current {
+                el::set_text(&inner.parts.announce, &text);
             }
         });
     }
 }
 
-/// Automatic rotation is off for readers who ask for less motion (WCAG 2.2.2).
-fn reduced_motion() -> bool {
-    el::window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
-        .is_some_and(|m| m.matches())
+/// The reduced-motion media query: automatic rotation is off for readers who ask for less
+/// motion (WCAG 2.2.2), and follows the preference if it changes.
+fn reduced_motion_query() -> Option<MediaQueryList> {
+    el::window().and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
 }

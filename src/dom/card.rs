@@ -7,8 +7,7 @@ use crate::dom::el::Refused;
 use crate::feed::Item;
 use crate::html::{Node as HtmlNode, Tag};
 use crate::i18n::{self, BylineParts, Locale, Strings};
-use crate::url::safe_http_url;
-use crate::view::{card_text, Body, CardText};
+use crate::view::{card_plan, card_text, Body, CardPlan, CardText, Shape};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{Document, Element, Node, ShadowRoot};
@@ -26,6 +25,8 @@ pub struct Card {
     lede: Option<Element>,
     /// What is shown now.
     item: RefCell<Rc<Item>>,
+    /// The parts it was built with.
+    shape: Shape,
     locale: Locale,
     fmt: Rc<Formatters>,
     /// The expand/collapse button and the part it reveals, when there is more to read.
@@ -89,18 +90,12 @@ impl Card {
     pub fn update(&self, doc: &Document, item: &Rc<Item>) -> bool {
         let old = self.item.borrow().clone();
         let text = card_text(item);
-        // The card's shape is the parts it was built with (the old item's text need not be
-        // worked out again); the new item must need the same ones.
-        let image = |i: &Item| i.image.as_deref().and_then(safe_http_url);
-        let has = (self.kicker.is_some(), self.lede.is_some(), self.expander.is_some(), image(&old));
-        let kicker = i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref());
-        let needs = (kicker.is_some(), text.lede.is_some(), has_more(&text, item), image(item));
-        if has != needs {
-            return false;
-        }
-        let fresh = self.fill(doc, item, &text, body_source(&old) != body_source(item)).is_ok();
+        let body = match card_plan(&self.shape, &old, item, &Shape::of(item, &text, self.locale.lang)) {
+            CardPlan::Rebuild => return false,
+            CardPlan::InPlace { body } => body,
+        };
         *self.item.borrow_mut() = item.clone();
-        fresh
+        self.fill(doc, item, &text, body).is_ok()
     }
 
     /// Writes `item`'s texts into the card's parts (a text that did not change is no DOM
@@ -138,13 +133,15 @@ pub fn render(
     on_expand: Rc<dyn Fn()>,
 ) -> Result<Card, Refused> {
     let strings = locale.lang.strings();
+    let text = card_text(item);
+    let shape = Shape::of(item, &text, locale.lang);
     let article = el::part(doc, "article", "card")?;
     el::attr(&article, "lang", content_lang);
     el::attr(&article, "aria-labelledby", "depeche-title");
 
     // The parts are made empty here; `Card::fill` writes their texts, as it does on updates.
     let mut kicker = None;
-    if i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()).is_some() {
+    if shape.kicker {
         let el = el::part(doc, "p", "kicker")?;
         el::attr(&el, "lang", &locale.tag);
         el::append(&article, &el)?;
@@ -158,18 +155,17 @@ pub fn render(
     el::attr(&byline, "lang", &locale.tag);
     el::append(&article, &byline)?;
 
-    if let Some(src) = item.image.as_deref().and_then(safe_http_url) {
+    if let Some(src) = &shape.image {
         let img = el::part(doc, "img", "image")?;
-        el::attr(&img, "src", &src);
+        el::attr(&img, "src", src);
         el::attr(&img, "alt", "");
         el::attr(&img, "loading", "lazy");
         el::attr(&img, "referrerpolicy", "no-referrer");
         el::append(&article, &img)?;
     }
 
-    let text = card_text(item);
     let mut lede = None;
-    if text.lede.is_some() {
+    if shape.lede {
         let p = el::part(doc, "p", "lede")?;
         el::append(&article, &p)?;
         lede = Some(p);
@@ -177,7 +173,7 @@ pub fn render(
 
     let mut listeners = Vec::new();
     let mut expander = None;
-    if has_more(&text, item) {
+    if shape.more {
         let body = el::part(doc, "div", "body")?;
         el::attr(&body, "id", "depeche-body");
         el::attr(&body, "hidden", "");
@@ -210,6 +206,7 @@ pub fn render(
         byline,
         lede,
         item: RefCell::new(item.clone()),
+        shape,
         locale: locale.clone(),
         fmt,
         expander,
@@ -219,17 +216,6 @@ pub fn render(
     card.fill(doc, item, &text, true)?;
     el::append(root, &article)?;
     Ok(card)
-}
-
-/// What the body is made from: when none of it changed, neither did the body (cheaper to
-/// compare than the two bodies node by node).
-fn body_source(i: &Item) -> [Option<&str>; 4] {
-    [i.summary.as_deref(), i.content_text.as_deref(), i.content_html.as_deref(), i.signature.as_deref()]
-}
-
-/// Whether the card has a body to expand to.
-fn has_more(text: &CardText, item: &Item) -> bool {
-    !text.body.is_empty() || item.signature.is_some()
 }
 
 /// The body's paragraphs (or sanitised HTML) and the signature.

@@ -4,7 +4,7 @@ use crate::beacon::Event;
 use crate::dom::banner::{self, Banner};
 use crate::dom::card;
 use crate::dom::fetch::{self, Failure, Fetched, Limits};
-use crate::dom::intl::Formatters;
+use crate::dom::intl::{self, Formatters};
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::page::{self, Counting, Mounted};
 use crate::dom::timer::{self, now};
@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::feed::{self, Feed, Item};
 use crate::feed_cache;
 use crate::i18n::{self, Locale};
-use crate::retry;
+use crate::refresh::{Next, Outcome, Policy};
 use crate::rfc3339::Millis;
 use crate::settings::{self, Settings};
 use crate::view;
@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 /// The refresh loop's next step, shared by whatever may start it first.
-type Next = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
+type Step = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
 
 thread_local! {
     /// What is shown now, to show again when an item expires between refreshes.
@@ -31,7 +31,7 @@ thread_local! {
     /// Bumped on each show, so that an older expiry timer knows it is stale.
     static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
     /// Ends the refresh loop's wait between two refreshes (not a backoff after a failure).
-    static WAKE: RefCell<Option<Next>> = const { RefCell::new(None) };
+    static WAKE: RefCell<Option<Step>> = const { RefCell::new(None) };
 }
 
 /// Refreshes the feed now rather than at the next interval, if the loop is waiting for it:
@@ -44,7 +44,7 @@ pub fn refresh_now() {
 }
 
 /// Runs the step in `next`, unless the timer or a wake-up already did.
-fn run_once(next: &Next) {
+fn run_once(next: &Step) {
     if let Some(step) = next.take() {
         step();
     }
@@ -52,7 +52,7 @@ fn run_once(next: &Next) {
 
 /// Runs `then` after `ms` (never, if `None`), or at `refresh_now` when `wakeable`.
 fn wait(ms: Option<Millis>, wakeable: bool, then: impl FnOnce() + 'static) {
-    let next: Next = Rc::new(Cell::new(Some(Box::new(then))));
+    let next: Step = Rc::new(Cell::new(Some(Box::new(then))));
     if let Some(ms) = ms {
         let at_time = Rc::clone(&next);
         timer::after(ms, move || run_once(&at_time));
@@ -74,25 +74,23 @@ pub fn start(script: Element) {
     }
 }
 
-/// The refresh loop: loads the feed, then refreshes it every `data-refresh` seconds while
-/// the page is visible, with conditional requests; failures are retried with backoff, and
-/// until a feed arrives the last good copy is shown.
+/// The refresh loop: loads the feed, then refreshes it as [`Policy`] says (every
+/// `data-refresh` seconds, with backoff after failures) while the page is visible, with
+/// conditional requests; until a feed arrives the last good copy is shown.
 struct Refresh {
     settings: Settings,
-    refresh_ms: Option<Millis>,
+    policy: Policy,
     /// Whether a feed is on the page (fetched, or the last good copy).
     shown: bool,
     etag: Option<String>,
     /// The last feed text read, so that the same text is not read twice.
     last: String,
-    /// Retries since the last success.
-    attempt: u32,
 }
 
 impl Refresh {
     fn new(settings: Settings) -> Refresh {
-        let refresh_ms = (settings.refresh_seconds > 0).then(|| Millis::from(settings.refresh_seconds) * 1000);
-        Refresh { settings, refresh_ms, shown: false, etag: None, last: String::new(), attempt: 0 }
+        let policy = Policy::new(settings.refresh_seconds, settings.beacon.is_some());
+        Refresh { settings, policy, shown: false, etag: None, last: String::new() }
     }
 
     fn fetch(self) {
@@ -103,35 +101,22 @@ impl Refresh {
 
     /// Shows what came, then waits for the next refresh (or retry).
     fn fetched(mut self, result: Result<Fetched, Failure>) {
-        let failure = match self.receive(result) {
-            Ok(failure) => failure,
-            Err(e) => return page::error(&e),
-        };
-        let (delay, wakeable) = match failure {
-            None => {
-                self.attempt = 0;
-                (self.refresh_ms, true)
-            }
-            Some(f) => {
+        let outcome = match self.receive(result) {
+            Ok(None) => Outcome::Read,
+            Ok(Some(f)) => {
                 page::error(&f.error);
                 if !self.shown {
                     self.shown = show_last_good_copy(&self.settings);
                 }
-                if f.error.is_transient() && self.attempt < retry::MAX_RETRIES {
-                    self.attempt += 1;
-                    (Some(retry::delay(self.attempt - 1, js_sys::Math::random(), f.retry_after)), false)
-                } else {
-                    self.attempt = 0;
-                    (self.refresh_ms, true)
-                }
+                Outcome::Failed { transient: f.error.is_transient(), retry_after: f.retry_after }
             }
+            Err(e) => return page::error(&e),
         };
-        // With refreshing off, only a counted view brings the loop back.
-        if delay.is_none() && self.settings.beacon.is_none() {
-            return;
+        match self.policy.after(outcome, js_sys::Math::random()) {
+            Next::Stop => {}
+            // A hidden page makes no requests; it refreshes once it is seen again.
+            Next::Wait { ms, wakeable } => wait(ms, wakeable, move || page::when_visible(move || self.fetch())),
         }
-        // A hidden page makes no requests; it refreshes once it is seen again.
-        wait(delay, wakeable, move || page::when_visible(move || self.fetch()));
     }
 
     /// Shows a new feed; the failure to retry, if any. An error ends the loop.
@@ -148,8 +133,9 @@ impl Refresh {
         match read_feed(&self.settings.feed, &text) {
             Ok(feed) => {
                 if let Some(feed) = feed {
-                    remember(&self.settings.feed, &text);
                     show(&self.settings, feed, self.shown)?;
+                    // Kept as the last good copy only once it has been shown.
+                    remember(&self.settings.feed, &text);
                     self.shown = true;
                 }
                 self.last = text;
@@ -221,7 +207,8 @@ fn schedule_expiry(settings: Settings, feed: Feed) {
 }
 
 /// Renders every unrendered mount of the page from `feed` as of `now`, and keeps what they
-/// need to stay interactive (and counted) until they leave the page.
+/// need to stay interactive (and counted) until they leave the page. A mount that fails is
+/// reported and kept, empty, to be filled by a later update.
 pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
     if let Some(beacon) = settings.beacon.clone() {
         page::start_counting(Counting { beacon, feed: settings.feed.clone() });
@@ -232,17 +219,17 @@ pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
     errors.iter().for_each(report);
     let mut mounted = Vec::new();
     for m in mounts.iter().filter(|m| m.kind == Kind::Card) {
-        mounted.push(ctx.new_card(m, feed, now)?);
+        mounted.push(ctx.new_card(m, feed, now));
     }
+    // Cards first, so that a banner's title can open a card of the page.
     page::adopt(mounted);
     let queue = ctx.banner_queue(feed, now);
     let mut mounted = Vec::new();
     for m in mounts.iter().filter(|m| m.kind == Kind::Banner) {
-        mounted.push(ctx.new_banner(m, queue.clone())?);
+        mounted.push(ctx.new_banner(m.host.clone(), queue.clone(), feed));
     }
     if mounted.is_empty() && !queue.is_empty() && !mount::has_banner(&ctx.doc) {
-        let m = Mount { host: mount::insert_banner(&ctx.doc)?, kind: Kind::Banner, article: None };
-        mounted.push(ctx.new_banner(&m, queue)?);
+        mounted.push(ctx.new_banner(mount::insert_banner(&ctx.doc)?, queue, feed));
     }
     page::adopt(mounted);
     Ok(())
@@ -252,30 +239,37 @@ pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
 /// what changed; mounts added to the page since are rendered too.
 pub fn update(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
     let ctx = Context::new(settings)?;
-    let previous = page::take_all();
-    let mut kept = Vec::new();
-    for mut m in previous {
-        let changed = match m.kind {
-            Kind::Card => ctx.update_card(&mut m, feed, now)?,
-            Kind::Banner => {
-                let queue = ctx.banner_queue(feed, now);
-                let before = m.banner.as_ref().and_then(Banner::current);
-                match &m.banner {
-                    Some(b) => b.update(queue),
-                    None if !queue.is_empty() => m = ctx.new_banner(&Mount { host: m.host.clone(), kind: Kind::Banner, article: None }, queue)?,
-                    None => {}
-                }
-                let after = m.banner.as_ref().and_then(Banner::current);
-                ctx.rewatch(&mut m, after.as_deref());
-                before != after
-            }
-        };
-        if changed {
+    // No `?` from here until every mount is adopted again: a mount dropped here would lose
+    // its listeners and observers while its shadow DOM stayed on the page. Cards go back
+    // first, so that a banner's title finds the card it opens.
+    let mut banners = Vec::new();
+    let mut cards = Vec::new();
+    for mut m in page::take_all() {
+        if m.kind == Kind::Banner {
+            banners.push(m);
+            continue;
+        }
+        match ctx.update_card(&mut m, feed, now) {
+            Ok(true) => page::dispatch(&m.host, "depeche:update", &[]),
+            Ok(false) => {}
+            Err(e) => page::error(&e),
+        }
+        cards.push(m);
+    }
+    page::adopt(cards);
+    let queue = ctx.banner_queue(feed, now);
+    for m in &mut banners {
+        let before = m.banner.as_ref().and_then(Banner::current);
+        match &m.banner {
+            Some(b) => b.update(queue.clone()),
+            None if !queue.is_empty() => *m = ctx.new_banner(m.host.clone(), queue.clone(), feed),
+            None => {}
+        }
+        if before != m.banner.as_ref().and_then(Banner::current) {
             page::dispatch(&m.host, "depeche:update", &[]);
         }
-        kept.push(m);
     }
-    page::adopt(kept);
+    page::adopt(banners);
     // Mount points the host added since the last render.
     render(settings, feed, now)
 }
@@ -285,39 +279,59 @@ struct Context<'a> {
     doc: Document,
     settings: &'a Settings,
     page_lang: Option<String>,
+    /// Formatters made in this pass, by locale tag: made once, not once per card.
+    formatters: RefCell<Vec<(String, Rc<Formatters>)>>,
 }
 
 impl<'a> Context<'a> {
     fn new(settings: &'a Settings) -> Result<Context<'a>, Error> {
         let doc = el::document()?;
         let page_lang = doc.document_element().and_then(|e| e.get_attribute("lang"));
-        Ok(Context { doc, settings, page_lang })
+        Ok(Context { doc, settings, page_lang, formatters: RefCell::new(Vec::new()) })
     }
 
-    /// `data-lang`, else the item's or feed's language, else the page's.
+    /// `data-lang`, else the item's or feed's language, else the page's; a tag the browser
+    /// refuses is said once and passed over.
     fn locale(&self, content_lang: Option<&str>) -> Locale {
-        i18n::resolve(&[self.settings.lang.as_deref(), content_lang, self.page_lang.as_deref()])
+        let (locale, refused) =
+            i18n::resolve(&[self.settings.lang.as_deref(), content_lang, self.page_lang.as_deref()], intl::canonical);
+        for tag in refused {
+            page::error(&Error::BadLanguage { tag: tag.to_owned() });
+        }
+        locale
+    }
+
+    /// The language of a text, as an HTML `lang` attribute: its own if valid, else `locale`'s.
+    fn text_lang(content_lang: Option<&str>, locale: &Locale) -> String {
+        content_lang.and_then(|t| intl::canonical(&i18n::clean_tag(t))).unwrap_or_else(|| locale.tag.clone())
     }
 
     /// Formatters for the locale; an unknown time zone is reported and the reader's own used.
-    fn formatters(&self, locale: &Locale) -> Result<Formatters, Error> {
-        match Formatters::new(locale, self.settings.time_zone.as_deref()) {
-            Ok(f) => Ok(f),
+    fn formatters(&self, locale: &Locale) -> Result<Rc<Formatters>, Error> {
+        let made = self.formatters.borrow().iter().find(|(tag, _)| *tag == locale.tag).map(|(_, f)| Rc::clone(f));
+        if let Some(f) = made {
+            return Ok(f);
+        }
+        let f = Rc::new(match Formatters::new(locale, self.settings.time_zone.as_deref()) {
+            Ok(f) => f,
             Err(e) => {
                 page::error(&e);
-                Formatters::new(locale, None)
+                Formatters::new(locale, None)?
             }
-        }
+        });
+        self.formatters.borrow_mut().push((locale.tag.clone(), Rc::clone(&f)));
+        Ok(f)
     }
 
     fn banner_queue(&self, feed: &Feed, now: Millis) -> Vec<Rc<Item>> {
         view::banner_queue(feed, now, self.settings.urgency, &banner::dismissed())
     }
 
-    /// A card mount seen for the first time; an empty mount if it has nothing to show.
+    /// A card mount seen for the first time; an empty mount if it has nothing to show (or
+    /// failed to, which is reported: a later update tries again).
     // Not inlined into its one caller: 0.1 KB gzip less (measured with scripts/size.sh).
     #[inline(never)]
-    fn new_card(&self, m: &Mount, feed: &Feed, now: Millis) -> Result<Mounted, Error> {
+    fn new_card(&self, m: &Mount, feed: &Feed, now: Millis) -> Mounted {
         let mut mounted = Mounted {
             host: m.host.clone(),
             kind: Kind::Card,
@@ -328,27 +342,27 @@ impl<'a> Context<'a> {
             watched: None,
         };
         match view::card_item(feed, now, m.article.as_deref()) {
-            Ok(item) => {
-                self.fill_card(&mut mounted, feed, item)?;
-                page::dispatch(&m.host, "depeche:render", &[("item", &item.id)]);
-            }
+            Ok(item) => match self.fill_card(&mut mounted, feed, item) {
+                Ok(()) => page::dispatch(&m.host, "depeche:render", &[("item", &item.id)]),
+                Err(e) => page::error(&e),
+            },
             Err(e) => page::error(&e.into()),
         }
-        Ok(mounted)
+        mounted
     }
 
     /// Builds the card for `item` in the mount's (emptied) shadow root.
     fn fill_card(&self, m: &mut Mounted, feed: &Feed, item: &Rc<Item>) -> Result<(), Error> {
         let content_lang = item.language.as_deref().or(feed.language.as_deref());
         let locale = self.locale(content_lang);
-        let fmt = Rc::new(self.formatters(&locale)?);
+        let fmt = self.formatters(&locale)?;
         let root = mount::root(&m.host)?;
         let id = item.id.clone();
         let on_expand = Rc::new(move || {
             page::report_event(&id, Event::Read);
         });
-        let lang = content_lang.unwrap_or(&locale.tag);
-        let card = card::render(&self.doc, &root, &m.host, item, lang, &locale, fmt, on_expand)?;
+        let lang = Self::text_lang(content_lang, &locale);
+        let card = card::render(&self.doc, &root, &m.host, item, &lang, &locale, fmt, on_expand)?;
         m.card = Some(Rc::new(card));
         self.rewatch(m, Some(&item.id));
         Ok(())
@@ -387,29 +401,27 @@ impl<'a> Context<'a> {
         Ok(true)
     }
 
-    /// A banner mount seen for the first time.
-    fn new_banner(&self, m: &Mount, queue: Vec<Rc<Item>>) -> Result<Mounted, Error> {
-        let first = queue.first();
-        let content_lang = first.and_then(|i| i.language.clone());
-        let locale = self.locale(content_lang.as_deref());
-        let root = mount::root(&m.host)?;
-        let banner = Banner::render(&self.doc, &root, queue, &locale, Rc::new(|id: &str| page::card_for(id)))?;
-        let current = banner.current();
-        let mut mounted = Mounted {
-            host: m.host.clone(),
-            kind: Kind::Banner,
-            article: None,
-            card: None,
-            banner: Some(banner),
-            watch: None,
-            watched: None,
-        };
-        self.rewatch(&mut mounted, current.as_deref());
-        page::dispatch(&m.host, "depeche:render", &[("item", current.as_deref().unwrap_or(""))]);
-        Ok(mounted)
+    /// A banner mount seen for the first time (or empty until now), in the language of its
+    /// first item, else the feed's. A banner that cannot be built is reported; the mount is
+    /// kept, empty, for a later update.
+    fn new_banner(&self, host: Element, queue: Vec<Rc<Item>>, feed: &Feed) -> Mounted {
+        let content_lang = queue.first().and_then(|i| i.language.as_deref()).or(feed.language.as_deref());
+        let locale = self.locale(content_lang);
+        let watched = host.clone();
+        let banner = mount::root(&host).and_then(|root| {
+            let find_card = Rc::new(|id: &str| page::card_for(id));
+            let watch_for = Box::new(move |id: &str| page::watch(&watched, id));
+            Ok(Banner::render(&self.doc, &root, queue, &locale, find_card, watch_for)?)
+        });
+        let banner = banner.map_err(|e| page::error(&e)).ok();
+        let current = banner.as_ref().and_then(Banner::current);
+        if banner.is_some() {
+            page::dispatch(&host, "depeche:render", &[("item", current.as_deref().unwrap_or(""))]);
+        }
+        Mounted { host, kind: Kind::Banner, article: None, card: None, banner, watch: None, watched: None }
     }
 
-    /// Watches the mount for views of `item`, replacing a watch for another item.
+    /// Watches a card mount for views of `item`, replacing a watch for another item.
     fn rewatch(&self, m: &mut Mounted, item: Option<&str>) {
         if m.watched.as_deref() == item {
             return;

@@ -30,6 +30,14 @@ extern "C" {
     fn new(locale: &str) -> Result<PluralRules, JsValue>;
     #[wasm_bindgen(method, js_class = "PluralRules")]
     fn select(this: &PluralRules, n: f64) -> String;
+
+    #[wasm_bindgen(js_namespace = Intl, js_name = getCanonicalLocales, catch)]
+    fn get_canonical_locales(tag: &str) -> Result<js_sys::Array, JsValue>;
+}
+
+/// `tag`'s canonical form (`EN-us` → `en-US`), or `None` if the browser refuses it.
+pub fn canonical(tag: &str) -> Option<String> {
+    get_canonical_locales(tag).ok()?.get(0).as_string()
 }
 
 /// Formatters for one locale and time zone.
@@ -52,22 +60,29 @@ fn options(pairs: &[(&str, &str)], time_zone: Option<&str>) -> Object {
 }
 
 impl Formatters {
-    /// Formatters for `locale`, in `time_zone` (the reader's own when `None`).
+    /// Formatters for `locale` (a canonical tag), in `time_zone` (the reader's own when `None`).
+    /// A refused time zone is said as one, not mistaken for a refused language.
     pub fn new(locale: &Locale, time_zone: Option<&str>) -> Result<Formatters, Error> {
         let date_opts = [("day", "numeric"), ("month", "long"), ("year", "numeric")];
         let time_opts = [("hour", locale.lang.hour_style()), ("minute", "2-digit")];
-        let locale = locale.tag.as_str();
-        let bad_zone = || Error::BadSetting {
-            name: "data-time-zone",
-            value: time_zone.unwrap_or_default().to_owned(),
-            expected: "an IANA time zone such as Africa/Bamako",
-        };
+        let tag = locale.tag.as_str();
         let unsupported = || Error::Unsupported("Intl for this language");
+        let date = match DateTimeFormat::new(tag, &options(&date_opts, time_zone)) {
+            Ok(f) => f,
+            Err(_) if time_zone.is_some() && DateTimeFormat::new(tag, &options(&date_opts, None)).is_ok() => {
+                return Err(Error::BadSetting {
+                    name: "data-time-zone",
+                    value: time_zone.unwrap_or_default().to_owned(),
+                    expected: "an IANA time zone such as Africa/Bamako",
+                })
+            }
+            Err(_) => return Err(unsupported()),
+        };
         Ok(Formatters {
-            date: DateTimeFormat::new(locale, &options(&date_opts, time_zone)).map_err(|_| bad_zone())?,
-            time: DateTimeFormat::new(locale, &options(&time_opts, time_zone)).map_err(|_| bad_zone())?,
-            number: NumberFormat::new(locale).map_err(|_| unsupported())?,
-            plural: PluralRules::new(locale).map_err(|_| unsupported())?,
+            date,
+            time: DateTimeFormat::new(tag, &options(&time_opts, time_zone)).map_err(|_| unsupported())?,
+            number: NumberFormat::new(tag).map_err(|_| unsupported())?,
+            plural: PluralRules::new(tag).map_err(|_| unsupported())?,
         })
     }
 

@@ -34,7 +34,8 @@ pub struct Mounted {
     pub card: Option<Rc<Card>>,
     /// The banner shown there, if any.
     pub banner: Option<Banner>,
-    /// Its viewability watch, when views are counted.
+    /// A card's viewability watch, when views are counted (a banner keeps its own, for the
+    /// item it shows).
     pub watch: Option<Watch>,
     /// The item the watch is for.
     pub watched: Option<String>,
@@ -102,7 +103,13 @@ pub fn start_counting(counting: Counting) {
         if !visible {
             outbox::flush();
         }
-        STATE.with(|s| s.borrow().mounts.iter().filter_map(|m| m.watch.as_ref()).for_each(|w| w.page_visibility(visible)));
+        // Watches only start timers here: nothing re-enters the page's state synchronously.
+        STATE.with(|s| {
+            for m in &s.borrow().mounts {
+                m.watch.iter().for_each(|w| w.page_visibility(visible));
+                m.banner.iter().for_each(|b| b.page_visibility(visible));
+            }
+        });
     });
     let pagehide = Listener::new(&window, "pagehide", |_| outbox::flush());
     STATE.with(|s| s.borrow_mut().listeners.extend([visibility, pagehide]));

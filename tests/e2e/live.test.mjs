@@ -145,6 +145,53 @@ describe('live alerts', () => {
     await context.close();
   });
 
+  it('data-min-height reserves the slot before the wasm has loaded', async () => {
+    const { context, page } = await openPage(browser);
+    // The wasm is held back: what shows meanwhile is the loader's reservation alone.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+    await page.goto(chaos.host('/demo', 'data-refresh="0"', 'data-min-height="6rem"', false));
+    const height = () => page.evaluate(() => document.querySelector('[data-depeche=banner]').getBoundingClientRect().height);
+    await page.waitForFunction(() => document.querySelector('[data-depeche=banner]').getBoundingClientRect().height > 0);
+    assert.equal(await height(), 96, '6rem at 16px, before any widget code ran');
+    assert.equal(await page.evaluate(() => document.querySelector('[data-depeche=banner]').shadowRoot), null);
+    release();
+    await page.locator('[data-depeche=banner] [part=title]').waitFor();
+    assert.ok((await height()) >= 96);
+    await context.close();
+  });
+
+  it('follows the dark colour scheme, with readable contrast in both', async () => {
+    const colours = {};
+    for (const scheme of ['light', 'dark']) {
+      const { context, page } = await openPage(browser, { colorScheme: scheme });
+      await page.goto(chaos.host('/demo', 'data-refresh="0"'));
+      await page.locator('[data-depeche=card] [part=title]').waitFor();
+      colours[scheme] = await page.evaluate(() => {
+        const style = (host, part) => getComputedStyle(document.querySelector(host).shadowRoot.querySelector(`[part~=${part}]`));
+        const banner = style('[data-depeche=banner]', 'banner');
+        const card = style('[data-depeche=card]', 'card');
+        const title = style('[data-depeche=card]', 'title');
+        return { bannerBg: banner.backgroundColor, bannerFg: banner.color, cardBg: card.backgroundColor, cardFg: title.color };
+      });
+      await context.close();
+    }
+    const rgb = (c) => c.match(/\d+/g).slice(0, 3).map(Number);
+    const luminance = (c) => {
+      const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a, b) => { const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    assert.notDeepEqual(colours.light, colours.dark, 'the dark scheme changes the colours');
+    for (const scheme of ['light', 'dark']) {
+      const c = colours[scheme];
+      assert.ok(contrast(c.bannerFg, c.bannerBg) >= 4.5, `${scheme} banner contrast ${contrast(c.bannerFg, c.bannerBg)}`);
+      assert.ok(contrast(c.cardFg, c.cardBg) >= 4.5, `${scheme} card contrast ${contrast(c.cardFg, c.cardBg)} (${c.cardFg} on ${c.cardBg})`);
+    }
+    assert.ok(luminance(colours.dark.cardBg) < luminance(colours.light.cardBg), 'a dark card in the dark scheme');
+  });
+
   for (const [reserved, expectShift] of [[true, false], [false, true]]) {
     it(`${reserved ? 'no' : 'some'} layout shift below ${reserved ? 'a reserved' : 'an unreserved (control)'} banner slot`, async () => {
       const { context, page } = await openPage(browser);

@@ -34,6 +34,7 @@ describe('failing networks and malformed feeds', () => {
       // The date form: 3 s ahead, which the whole seconds of an HTTP date make 2 to 3 s.
       '/retry-after-date': (req, res, hit) =>
         hit === 1 ? json('busy', 503, { 'Retry-After': new Date(Date.now() + 3000).toUTCString() })(req, res) : json(GOOD)(req, res),
+      '/down': json('down', 503),
       '/flaky': (req, res) =>
         state.flaky === 'good' ? json(GOOD)(req, res) :
         state.flaky === 'newer' ? json(GOOD.toString().replace(TITLE, `${TITLE} (mise à jour)`))(req, res) :
@@ -125,6 +126,19 @@ describe('failing networks and malformed feeds', () => {
     // Without it, the first retry would come within 1 s (full jitter under BASE_MS).
     assert.ok(second - first >= 1500, `waited ${second - first} ms after a Retry-After date 2 to 3 s ahead`);
     assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${path} answered HTTP 503`]);
+    assert.deepEqual(thrown, []);
+    await context.close();
+  });
+
+  it('retries a failing feed five times, then waits for the next refresh', async () => {
+    const path = '/down';
+    const { context, page, thrown } = await host(path, 'data-refresh="3600"');
+    // No jitter: every backoff is 0 ms, so the five retries come at once and the cap shows.
+    await page.addInitScript(() => { Math.random = () => 0; });
+    await page.reload();
+    const before = chaos.hits(path).length;
+    await page.waitForTimeout(2500);
+    assert.equal(chaos.hits(path).length - before, 6, 'the first request and five retries, then nothing');
     assert.deepEqual(thrown, []);
     await context.close();
   });

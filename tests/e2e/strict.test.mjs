@@ -41,8 +41,11 @@ describe('strict host pages', () => {
       window.addEventListener('error', (e) => window.__rejection(`error: ${e.message}`));
       window.addEventListener('unhandledrejection', (e) => window.__rejection(`rejection: ${e.reason}`));
     });
+    await page.addInitScript(recordViolations);
     await page.goto(`${env.server.origin}/strict-no-wasm.html`);
     await page.waitForTimeout(1000);
+    // The one violation is the refused wasm compilation itself: nothing else was attempted.
+    assert.deepEqual(await page.evaluate(() => window.__violations), ['script-src wasm-eval']);
     assert.deepEqual(widgetLines(record), [
       "warning: depeche: the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src",
     ]);

@@ -135,9 +135,14 @@ describe('the demo pages', () => {
 
   it('renders once when the script is loaded twice, with several cards', async () => {
     const { context, page, record } = await openPage(env.browser);
+    // One instance owns the page (issue 12): one wasm download, one refresh loop.
+    const requests = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
     await page.goto(`${env.server.origin}/two-cards.html`);
     await page.locator('[data-depeche=card] [part=title]').first().waitFor();
     await page.waitForTimeout(300);
+    assert.equal(requests.filter((p) => p.endsWith('.wasm')).length, 1, requests.join(' '));
+    assert.equal(requests.filter((p) => p === '/feed.json').length, 1, requests.join(' '));
     const counts = await page.evaluate(() => ({
       mounts: document.querySelectorAll('[data-depeche]').length,
       articles: [...document.querySelectorAll('[data-depeche=card]')].map((m) => m.shadowRoot.querySelectorAll('article').length),
