@@ -3,7 +3,7 @@
 //! Dates, times and numbers are formatted by the browser's `Intl` (see `dom::intl`); this
 //! module only decides the words around them, so it is tested natively.
 
-use crate::text::{concat, push_joined, split_byte};
+use crate::text::{concat, push_joined};
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +77,13 @@ pub fn resolve<'a>(candidates: &[Option<&'a str>], canonical: impl Fn(&str) -> O
 /// A language tag as some systems write it, made a BCP 47 candidate: POSIX locales carry a
 /// charset and a modifier (`fr_FR.UTF-8@euro`) and an underscore where BCP 47 has a hyphen.
 pub fn clean_tag(tag: &str) -> String {
-    let tag = tag.trim();
-    let end = tag.bytes().position(|b| b == b'.' || b == b'@').unwrap_or(tag.len());
     let mut clean = String::new();
-    for part in split_byte(tag.get(..end).unwrap_or(tag), b'_') {
-        push_joined(&mut clean, "-", part);
+    for c in tag.trim().chars() {
+        match c {
+            '.' | '@' => break,
+            '_' => clean.push('-'),
+            c => clean.push(c),
+        }
     }
     clean
 }

@@ -31,11 +31,9 @@ function explain(error) {
 // every mount of the page, later ones included.
 const owner = Symbol.for('depeche');
 if (globalThis[owner]) {
-  if (script && script.dataset.feed !== globalThis[owner]) {
-    console.warn('depeche: embed.js is already running on this page with data-feed="' + globalThis[owner] + '"; this copy is ignored');
-  }
+  console.warn('depeche: embed.js is already running on this page; this copy is ignored');
 } else {
-  globalThis[owner] = script ? script.dataset.feed : '';
+  globalThis[owner] = 1;
   try {
     await init({ module_or_path: new URL('pkg/depeche_bg.wasm', import.meta.url) });
     if (script) {

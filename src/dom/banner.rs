@@ -3,19 +3,18 @@
 
 use crate::banner::{self as model, Content, Effects, Event, Live, TitleKind};
 use crate::dismissals;
-use crate::dom::card::Card;
 use crate::dom::el::{self, Refused};
 use crate::dom::listener::Listener;
 use crate::dom::timer::{self, now};
 use crate::dom::track::Watch;
-use crate::dom::storage;
+use crate::dom::{page, storage};
 use crate::feed::Item;
 use crate::i18n::{self, Locale, Strings};
 use crate::rfc3339::Millis;
 use crate::url::safe_http_url;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
-use web_sys::{Document, Element, MediaQueryList, ShadowRoot};
+use web_sys::{Document, Element, ShadowRoot};
 
 /// How long the live region stays empty before a new item's text arrives: screen readers
 /// announce changes to a live region, not a region that arrives already filled.
@@ -25,11 +24,6 @@ pub const ANNOUNCE_DELAY_MS: Millis = 50;
 pub fn dismissed() -> Vec<String> {
     storage::get(dismissals::STORAGE_KEY).map(|s| dismissals::parse(&s)).unwrap_or_default()
 }
-
-/// Finds the card showing an item, for the banner's title to open it.
-pub type FindCard = Rc<dyn Fn(&str) -> Option<Rc<Card>>>;
-/// Starts watching the banner for views of an item (`None` when views are not counted).
-pub type WatchFor = Box<dyn Fn(&str) -> Option<Watch>>;
 
 /// A rendered banner.
 pub struct Banner {
@@ -41,24 +35,17 @@ struct Inner {
     doc: Document,
     strings: &'static Strings,
     locale: Locale,
-    find_card: FindCard,
-    watch_for: WatchFor,
+    /// The publisher's element, watched for views of the item showing.
+    host: Element,
     parts: Parts,
     // Never borrowed across a DOM call: removing the focused title fires `focusout`
     // synchronously, which sends the banner an event, and a borrow held then would panic.
     // `send` takes the effects out of the model and applies them after the borrow ends.
     model: RefCell<model::Banner>,
-    /// The title's parts, replaced with the content.
-    title: RefCell<Option<Title>>,
+    /// The title button's click listener, replaced with the content.
+    title: RefCell<Option<Listener>>,
     /// The view watch of the item showing.
     watch: RefCell<Option<Watch>>,
-}
-
-/// The content's parts that change in place, and the title button's listener.
-struct Title {
-    title: Element,
-    kicker: Option<Element>,
-    _open: Option<Listener>,
 }
 
 struct Parts {
@@ -72,8 +59,8 @@ struct Parts {
 }
 
 impl Banner {
-    /// Renders a banner for `queue` (most urgent first) into `root`.
-    pub fn render(doc: &Document, root: &ShadowRoot, queue: Vec<Rc<Item>>, locale: &Locale, find_card: FindCard, watch_for: WatchFor) -> Result<Banner, Refused> {
+    /// Renders a banner for `queue` (most urgent first) into `host`'s shadow `root`.
+    pub fn render(doc: &Document, host: &Element, root: &ShadowRoot, queue: Vec<Rc<Item>>, locale: &Locale) -> Result<Banner, Refused> {
         let strings = locale.lang.strings();
         let aside = el::part(doc, "aside", "banner")?;
         el::attr(&aside, "lang", &locale.tag);
@@ -98,16 +85,13 @@ impl Banner {
         }
         el::append(root, &aside)?;
 
-        let motion = reduced_motion_query();
-        let reduced = motion.as_ref().is_some_and(MediaQueryList::matches);
         let inner = Rc::new(Inner {
             doc: doc.clone(),
             strings,
             locale: locale.clone(),
-            find_card,
-            watch_for,
+            host: host.clone(),
             parts: Parts { aside, announce, content, counter, previous, next, pause },
-            model: RefCell::new(model::Banner::new(locale.lang, dismissed(), reduced)),
+            model: RefCell::new(model::Banner::new(locale.lang, dismissed())),
             title: RefCell::new(None),
             watch: RefCell::new(None),
         });
@@ -120,7 +104,7 @@ impl Banner {
             })
         };
         let p = &inner.parts;
-        let mut listeners = vec![
+        let listeners = vec![
             on(&close, "click", || Event::Dismiss),
             on(&p.previous, "click", || Event::Step(-1)),
             on(&p.next, "click", || Event::Step(1)),
@@ -130,15 +114,6 @@ impl Banner {
             on(&p.aside, "focusin", || Event::Focus(true)),
             on(&p.aside, "focusout", || Event::Focus(false)),
         ];
-        if let Some(query) = motion {
-            let weak: Weak<Inner> = Rc::downgrade(&inner);
-            let q = query.clone();
-            listeners.push(Listener::new(&query, "change", move |_| {
-                if let Some(i) = weak.upgrade() {
-                    i.send(Event::ReducedMotion(q.matches()));
-                }
-            }));
-        }
         inner.send(Event::Queue(queue));
         Ok(Banner { inner, _listeners: listeners })
     }
@@ -165,8 +140,8 @@ impl Banner {
 impl Inner {
     /// Steps the model, then applies its effects with no borrow of it held.
     fn send(self: &Rc<Self>, event: Event) {
-        let find = &self.find_card;
-        let effects = self.model.borrow_mut().step(event, now(), |id| find(id).is_some());
+        let reduced = reduced_motion();
+        let effects = self.model.borrow_mut().step(event, now(), reduced, |id| page::card_for(id).is_some());
         self.apply(effects);
     }
 
@@ -175,7 +150,6 @@ impl Inner {
         el::set_hidden(&p.aside, e.hidden);
         match e.content {
             Content::Keep => {}
-            Content::Texts(item) => self.write_texts(&item),
             Content::Clear => {
                 let old = self.title.borrow_mut().take();
                 drop(old);
@@ -187,13 +161,13 @@ impl Inner {
                 let old = self.title.borrow_mut().take();
                 drop(old);
                 el::clear(&p.content);
-                if let Ok(parts) = self.fill(&item, kind) {
-                    *self.title.borrow_mut() = Some(parts);
+                if let Ok(listener) = self.fill(&item, kind) {
+                    *self.title.borrow_mut() = listener;
                 }
             }
         }
         if let Some(item) = e.watch {
-            let watch = item.as_deref().and_then(|id| (self.watch_for)(id));
+            let watch = item.as_deref().and_then(|id| page::watch(&self.host, id));
             let old = self.watch.replace(watch);
             drop(old);
         }
@@ -233,31 +207,14 @@ impl Inner {
         }
     }
 
-    /// A newer version of the item showing, same shape: only its texts change.
-    fn write_texts(&self, item: &Item) {
-        let parts = self.title.borrow().as_ref().map(|t| (t.title.clone(), t.kicker.clone()));
-        let Some((title, kicker)) = parts else { return };
-        el::set_text(&title, &item.title);
-        if let (Some(k), Some(text)) = (kicker, i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref())) {
-            el::set_text(&k, text);
-        }
-        if let Some(url) = item.url.as_deref().and_then(safe_http_url) {
-            if title.local_name() == "a" {
-                el::attr(&title, "href", &url);
-            }
-        }
-    }
-
     /// Builds the content for `item`: kicker, then the title as `kind` says.
-    fn fill(&self, item: &Item, kind: TitleKind) -> Result<Title, Refused> {
+    fn fill(&self, item: &Item, kind: TitleKind) -> Result<Option<Listener>, Refused> {
         let doc = &self.doc;
         let content = &self.parts.content;
-        let mut kicker = None;
         if let Some(k) = i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref()) {
             let k = el::text(doc, "strong", "kicker", k)?;
             el::append(content, &k)?;
             el::append_text(doc, content, self.strings.kicker_separator)?;
-            kicker = Some(k);
         }
         let mut listener = None;
         let url = item.url.as_deref().and_then(safe_http_url);
@@ -265,9 +222,9 @@ impl Inner {
             (TitleKind::Button, _) => {
                 let b = el::text(doc, "button", "title", &item.title)?;
                 el::attr(&b, "type", "button");
-                let (find, id) = (Rc::clone(&self.find_card), item.id.clone());
+                let id = item.id.clone();
                 listener = Some(Listener::new(&b, "click", move |_| {
-                    if let Some(card) = find(&id) {
+                    if let Some(card) = page::card_for(&id) {
                         card.reveal();
                     }
                 }));
@@ -282,7 +239,7 @@ impl Inner {
         };
         el::append(content, &title)?;
         el::attr(&self.parts.aside, "data-item", &item.id);
-        Ok(Title { title, kicker, _open: listener })
+        Ok(listener)
     }
 
     /// Empties the live region, then fills it a moment later if the model still says `text`
@@ -294,7 +251,7 @@ impl Inner {
         let weak = Rc::downgrade(self);
         timer::after(ANNOUNCE_DELAY_MS, move || {
             let Some(inner) = weak.upgrade() else { return };
-            let current = inner.model.borrow().live() == Some(text.as_str());
+            let current = inner.model.borrow().live().as_deref() == Some(text.as_str());
             if current {
                 el::set_text(&inner.parts.announce, &text);
             }
@@ -302,8 +259,9 @@ impl Inner {
     }
 }
 
-/// The reduced-motion media query: automatic rotation is off for readers who ask for less
-/// motion (WCAG 2.2.2), and follows the preference if it changes.
-fn reduced_motion_query() -> Option<MediaQueryList> {
-    el::window().and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+/// Automatic rotation is off for readers who ask for less motion (WCAG 2.2.2).
+fn reduced_motion() -> bool {
+    el::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|m| m.matches())
 }

@@ -279,15 +279,13 @@ struct Context<'a> {
     doc: Document,
     settings: &'a Settings,
     page_lang: Option<String>,
-    /// Formatters made in this pass, by locale tag: made once, not once per card.
-    formatters: RefCell<Vec<(String, Rc<Formatters>)>>,
 }
 
 impl<'a> Context<'a> {
     fn new(settings: &'a Settings) -> Result<Context<'a>, Error> {
         let doc = el::document()?;
         let page_lang = doc.document_element().and_then(|e| e.get_attribute("lang"));
-        Ok(Context { doc, settings, page_lang, formatters: RefCell::new(Vec::new()) })
+        Ok(Context { doc, settings, page_lang })
     }
 
     /// `data-lang`, else the item's or feed's language, else the page's; a tag the browser
@@ -308,19 +306,13 @@ impl<'a> Context<'a> {
 
     /// Formatters for the locale; an unknown time zone is reported and the reader's own used.
     fn formatters(&self, locale: &Locale) -> Result<Rc<Formatters>, Error> {
-        let made = self.formatters.borrow().iter().find(|(tag, _)| *tag == locale.tag).map(|(_, f)| Rc::clone(f));
-        if let Some(f) = made {
-            return Ok(f);
-        }
-        let f = Rc::new(match Formatters::new(locale, self.settings.time_zone.as_deref()) {
+        Ok(Rc::new(match Formatters::new(locale, self.settings.time_zone.as_deref()) {
             Ok(f) => f,
             Err(e) => {
                 page::error(&e);
                 Formatters::new(locale, None)?
             }
-        });
-        self.formatters.borrow_mut().push((locale.tag.clone(), Rc::clone(&f)));
-        Ok(f)
+        }))
     }
 
     fn banner_queue(&self, feed: &Feed, now: Millis) -> Vec<Rc<Item>> {
@@ -407,12 +399,7 @@ impl<'a> Context<'a> {
     fn new_banner(&self, host: Element, queue: Vec<Rc<Item>>, feed: &Feed) -> Mounted {
         let content_lang = queue.first().and_then(|i| i.language.as_deref()).or(feed.language.as_deref());
         let locale = self.locale(content_lang);
-        let watched = host.clone();
-        let banner = mount::root(&host).and_then(|root| {
-            let find_card = Rc::new(|id: &str| page::card_for(id));
-            let watch_for = Box::new(move |id: &str| page::watch(&watched, id));
-            Ok(Banner::render(&self.doc, &root, queue, &locale, find_card, watch_for)?)
-        });
+        let banner = mount::root(&host).and_then(|root| Ok(Banner::render(&self.doc, &host, &root, queue, &locale)?));
         let banner = banner.map_err(|e| page::error(&e)).ok();
         let current = banner.as_ref().and_then(Banner::current);
         if banner.is_some() {

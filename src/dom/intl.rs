@@ -61,26 +61,20 @@ fn options(pairs: &[(&str, &str)], time_zone: Option<&str>) -> Object {
 
 impl Formatters {
     /// Formatters for `locale` (a canonical tag), in `time_zone` (the reader's own when `None`).
-    /// A refused time zone is said as one, not mistaken for a refused language.
     pub fn new(locale: &Locale, time_zone: Option<&str>) -> Result<Formatters, Error> {
         let date_opts = [("day", "numeric"), ("month", "long"), ("year", "numeric")];
         let time_opts = [("hour", locale.lang.hour_style()), ("minute", "2-digit")];
         let tag = locale.tag.as_str();
         let unsupported = || Error::Unsupported("Intl for this language");
-        let date = match DateTimeFormat::new(tag, &options(&date_opts, time_zone)) {
-            Ok(f) => f,
-            Err(_) if time_zone.is_some() && DateTimeFormat::new(tag, &options(&date_opts, None)).is_ok() => {
-                return Err(Error::BadSetting {
-                    name: "data-time-zone",
-                    value: time_zone.unwrap_or_default().to_owned(),
-                    expected: "an IANA time zone such as Africa/Bamako",
-                })
-            }
-            Err(_) => return Err(unsupported()),
+        // The tag is canonical (`intl::canonical`), so a refusal with a time zone given is
+        // the time zone's.
+        let bad_zone = || match time_zone {
+            Some(tz) => Error::BadSetting { name: "data-time-zone", value: tz.to_owned(), expected: "an IANA time zone such as Africa/Bamako" },
+            None => unsupported(),
         };
         Ok(Formatters {
-            date,
-            time: DateTimeFormat::new(tag, &options(&time_opts, time_zone)).map_err(|_| unsupported())?,
+            date: DateTimeFormat::new(tag, &options(&date_opts, time_zone)).map_err(|_| bad_zone())?,
+            time: DateTimeFormat::new(tag, &options(&time_opts, time_zone)).map_err(|_| bad_zone())?,
             number: NumberFormat::new(tag).map_err(|_| unsupported())?,
             plural: PluralRules::new(tag).map_err(|_| unsupported())?,
         })
