@@ -18,7 +18,7 @@ demo: build collector
 	@mkdir -p .demo
 	@echo "Publisher console token: $(PUBLISH_TOKEN)"
 	target/release/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
-	  --db .demo/depeche.db --www www --pkg pkg --publish-token $(PUBLISH_TOKEN) \
+	  --database sqlite:.demo/depeche.db --www www --pkg pkg --publish-token $(PUBLISH_TOKEN) \
 	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
 
 test: setup-test build collector

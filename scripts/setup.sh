@@ -2,7 +2,7 @@
 # Installs what the build, the demo and the tests need, skipping what is already there.
 #   scripts/setup.sh build   Rust wasm target, nightly with rust-src (the release build rebuilds
 #                            std for size), wasm-pack, wasm-bindgen-cli, binaryen, esbuild and terser (npm)
-#   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, playwright-core, cargo-fuzz
+#   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, PostgreSQL, playwright-core, cargo-fuzz
 #   scripts/setup.sh bench   the above build tools, plus wrk
 #   scripts/setup.sh size    the above build tools, plus twiggy
 set -euo pipefail
@@ -54,7 +54,8 @@ fi
 case "$what" in
   build) ;;
   test)
-    apt_install chromium chromium-driver
+    # PostgreSQL: the collector's store tests start throwaway clusters of their own.
+    apt_install chromium chromium-driver postgresql
     if ! command -v cargo-fuzz >/dev/null; then
       say "installing cargo-fuzz"
       cargo install cargo-fuzz --locked

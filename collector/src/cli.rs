@@ -15,9 +15,14 @@ pub struct Args {
     /// The source JSON Feed file; served at /feed.json with live view counts.
     #[arg(long, default_value = "www/feed.json")]
     pub feed: PathBuf,
-    /// SQLite database of the counts (created if missing).
-    #[arg(long, default_value = "depeche.db")]
-    pub db: PathBuf,
+    /// Where counts, published items, the dedupe set and the salt secret live:
+    /// `sqlite:PATH` (embedded, created if missing) or `postgres://USER@HOST/DB` (shared by
+    /// several instances). Migrations run at start.
+    #[arg(long, env = "DEPECHE_DATABASE", default_value = "sqlite:depeche.db")]
+    pub database: String,
+    /// The SQLite database file: the same as `--database sqlite:PATH` (kept for older scripts).
+    #[arg(long, hide = true)]
+    pub db: Option<PathBuf>,
     /// Folder of static pages served at / (the demo and embed.js).
     #[arg(long, default_value = "www")]
     pub www: PathBuf,

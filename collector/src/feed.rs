@@ -43,29 +43,37 @@ impl SourceFeed {
             .get("items")
             .and_then(Value::as_array)
             .ok_or_else(|| LoadError::Invalid("no items array".into()))?;
-        let ids = items.iter().filter_map(|i| i.get("id").and_then(Value::as_str)).map(str::to_owned).collect();
+        let ids = items.iter().filter_map(|i| i.get("id").and_then(id_of)).collect();
         Ok(SourceFeed { doc, ids })
     }
 
     /// Adds a published item, or replaces the item with the same id (a correction, or a
     /// withdrawal with `_depeche.status: "withdrawn"`). New items go first.
     pub fn upsert(&mut self, item: Value) -> Result<(), String> {
-        let id = match item.get("id") {
-            Some(Value::String(id)) if !id.trim().is_empty() => id.clone(),
-            _ => return Err("the item needs a non-empty string id".into()),
-        };
-        if !item.get("title").is_some_and(Value::is_string) {
-            return Err("the item needs a string title".into());
-        }
+        let id = SourceFeed::check_item(&item)?;
         let Some(items) = self.doc.get_mut("items").and_then(Value::as_array_mut) else {
             return Err("the feed has no items array".into());
         };
-        match items.iter_mut().find(|i| i.get("id").and_then(Value::as_str) == Some(id.as_str())) {
+        match items.iter_mut().find(|i| i.get("id").and_then(id_of).as_deref() == Some(id.as_str())) {
             Some(existing) => *existing = item,
             None => items.insert(0, item),
         }
         self.ids.insert(id);
         Ok(())
+    }
+
+    /// The id of a publishable item (a non-empty string, or a number as the widget reads it),
+    /// or why it is refused.
+    pub fn check_item(item: &Value) -> Result<String, String> {
+        if !item.is_object() {
+            return Err("the body must be one JSON Feed item (an object)".into());
+        }
+        let id = item.get("id").and_then(id_of).filter(|id| !id.trim().is_empty());
+        let Some(id) = id else { return Err("the item needs a non-empty id (a string or a number)".into()) };
+        if !item.get("title").is_some_and(Value::is_string) {
+            return Err("the item needs a string title".into());
+        }
+        Ok(id)
     }
 
     /// Whether the feed has an item with this id.
@@ -78,12 +86,13 @@ impl SourceFeed {
         let mut doc = self.doc.clone();
         if let Some(items) = doc.get_mut("items").and_then(Value::as_array_mut) {
             for item in items.iter_mut() {
-                let Some(id) = item.get("id").and_then(Value::as_str) else { continue };
-                let Some(&extra) = counted.get(id) else { continue };
+                let Some(id) = item.get("id").and_then(id_of) else { continue };
+                let Some(&extra) = counted.get(&id) else { continue };
                 let Some(obj) = item.as_object_mut() else { continue };
                 let ext = obj.entry("_depeche").or_insert_with(|| Value::Object(Default::default()));
                 if let Some(ext) = ext.as_object_mut() {
-                    let base = ext.get("views").and_then(Value::as_u64).unwrap_or(0);
+                    // The widget reads any non-negative number as a count (376.0 too).
+                    let base = ext.get("views").and_then(Value::as_f64).filter(|v| *v >= 0.0).map_or(0, |v| v as u64);
                     ext.insert("views".into(), Value::from(base.saturating_add(extra)));
                 }
             }
@@ -92,6 +101,17 @@ impl SourceFeed {
         let digest = Sha256::digest(&body);
         let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
         (body, etag)
+    }
+}
+
+/// An item id as the widget reads it: a string, or a number turned into its JSON text
+/// (`42`; JSON Feed says ids are strings, and the widget accepts numbers all the same).
+fn id_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        // As the widget: a whole number in the range doubles hold exactly (42 and 42.0 alike).
+        Value::Number(n) => n.as_f64().filter(|f| f.fract() == 0.0 && (0.0..9.007e15).contains(f)).map(|f| (f as u64).to_string()),
+        _ => None,
     }
 }
 
@@ -131,5 +151,20 @@ mod tests {
     fn refuses_files_that_are_not_feeds() {
         assert!(matches!(SourceFeed::from_json("{}"), Err(LoadError::Invalid(_))));
         assert!(matches!(SourceFeed::from_json("nope"), Err(LoadError::Invalid(_))));
+    }
+
+    #[test]
+    fn numeric_ids_and_float_counts_are_read_as_the_widget_reads_them() {
+        let mut f = SourceFeed::from_json(r#"{"items":[{"id":42,"title":"A","_depeche":{"views":376.0}}]}"#).unwrap();
+        assert!(f.has_item("42"));
+        let counted = HashMap::from([("42".to_owned(), 2u64)]);
+        let v: Value = serde_json::from_slice(&f.render(&counted).0).unwrap();
+        assert_eq!(v["items"][0]["_depeche"]["views"], 378);
+        f.upsert(serde_json::json!({"id": 42, "title": "A corrigé"})).unwrap();
+        let v: Value = serde_json::from_slice(&f.render(&counted).0).unwrap();
+        assert_eq!(v["items"].as_array().unwrap().len(), 1, "a correction of item 42, not a new item");
+        assert_eq!(SourceFeed::check_item(&serde_json::json!({"id": 7, "title": "T"})), Ok("7".into()));
+        assert_eq!(SourceFeed::check_item(&serde_json::json!({"id": 7.0, "title": "T"})), Ok("7".into()));
+        assert!(SourceFeed::check_item(&serde_json::json!({"id": 7.5, "title": "T"})).is_err());
     }
 }

@@ -4,7 +4,7 @@ use clap::Parser;
 use depeche_collector::cli::Args;
 use depeche_collector::feed::SourceFeed;
 use depeche_collector::routes::system_clock;
-use depeche_collector::store::Store;
+use depeche_collector::store;
 use depeche_collector::{app, partner_app, AppState, Config};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -23,7 +23,11 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let feed = SourceFeed::load(&args.feed).map_err(|e| format!("{}: {e}", args.feed.display()))?;
-    let store = Store::open(&args.db).map_err(|e| format!("{}: cannot open the database: {e}", args.db.display()))?;
+    let url = match &args.db {
+        Some(path) => format!("sqlite:{}", path.display()),
+        None => args.database.clone(),
+    };
+    let store = store::open(&url).await.map_err(|e| format!("cannot open the database ({}): {e}", redact(&url)))?;
     let config = Config {
         www: Some(args.www.clone()),
         pkg: Some(args.pkg.clone()),
@@ -31,7 +35,19 @@ async fn run(args: Args) -> Result<(), String> {
         rate_limit_per_minute: args.rate_limit,
         publish_token: args.publish_token.clone(),
     };
-    let router = app(AppState::new(store, feed, config, system_clock));
+    let state = AppState::open(store, feed, config, system_clock).await.map_err(|e| format!("cannot read the database: {e}"))?;
+    // The dedupe set's expired entries go once a minute (the window itself is 30 minutes).
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.store().expire(system_clock()).await {
+                eprintln!("depeche-collector: expiring old dedupe entries failed, will retry: {e}");
+            }
+        }
+    });
+    let router = app(state);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
     let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));
     println!("Dépêche demo (publisher): {origin}/");
@@ -53,4 +69,18 @@ async fn run(args: Args) -> Result<(), String> {
         })
         .await
         .map_err(|e| e.to_string())
+}
+
+/// The database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }

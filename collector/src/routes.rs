@@ -3,8 +3,8 @@
 use crate::beacon::{self, BeaconError, Event};
 use crate::feed::SourceFeed;
 use crate::limits::RateLimiter;
-use crate::store::Store;
-use crate::visitor::{is_bot, Dedupe, Salts};
+use crate::store::{self, Hit, Outcome, Store};
+use crate::visitor::{is_bot, Salts};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER, USER_AGENT};
@@ -44,10 +44,9 @@ pub struct AppState {
 }
 
 struct Inner {
-    store: Store,
+    store: Box<dyn Store>,
     feed: RwLock<SourceFeed>,
     salts: Salts,
-    dedupe: Dedupe,
     limiter: RateLimiter,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
     config: Config,
@@ -59,25 +58,32 @@ pub fn system_clock() -> u64 {
 }
 
 impl AppState {
-    /// State over a store and a feed; `clock` gives the time in ms (tests move it by hand).
-    pub fn new(store: Store, feed: SourceFeed, config: Config, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        let limiter = RateLimiter::new(config.rate_limit_per_minute);
-        AppState {
-            inner: Arc::new(Inner {
-                store,
-                feed: RwLock::new(feed),
-                salts: Salts::default(),
-                dedupe: Dedupe::default(),
-                limiter,
-                clock: Box::new(clock),
-                config,
-            }),
+    /// State over a store and the source feed, with the items published before (kept in the
+    /// store) applied to it; `clock` gives the time in ms (tests move it by hand).
+    pub async fn open(
+        store: Box<dyn Store>,
+        mut feed: SourceFeed,
+        config: Config,
+        clock: impl Fn() -> u64 + Send + Sync + 'static,
+    ) -> Result<Self, store::Error> {
+        for item in store.published().await? {
+            // Each was checked when it was published; one the feed refuses now is skipped.
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&item) {
+                if let Err(why) = feed.upsert(value) {
+                    eprintln!("depeche-collector: a published item was not restored: {why}");
+                }
+            }
         }
+        let salts = Salts::new(store.secret().await?);
+        let limiter = RateLimiter::new(config.rate_limit_per_minute);
+        Ok(AppState {
+            inner: Arc::new(Inner { store, feed: RwLock::new(feed), salts, limiter, clock: Box::new(clock), config }),
+        })
     }
 
     /// The store, for checks after a run.
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
     }
 }
 
@@ -189,9 +195,7 @@ pub fn partner_app(dir: PathBuf, publisher_origin: String) -> Router {
 }
 
 async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let store = s.clone();
-    let counts = tokio::task::spawn_blocking(move || store.inner.store.counts(Event::View.as_str())).await;
-    let Ok(Ok(counts)) = counts else {
+    let Ok(counts) = s.inner.store.counts(Event::View.as_str()).await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "cannot read the counts").into_response();
     };
     let (body, etag) = s.inner.feed.read().unwrap_or_else(|p| p.into_inner()).render(&counts);
@@ -227,7 +231,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 /// `POST /publish` with `Authorization: Bearer TOKEN` and a JSON Feed item: the item is
-/// added to the served feed (or replaces the one with its id), in memory.
+/// stored (it survives a restart) and added to the served feed, or replaces the one with its
+/// id.
 async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(token) = &s.inner.config.publish_token else {
         return (StatusCode::NOT_FOUND, "publishing is off (start with --publish-token)").into_response();
@@ -240,8 +245,16 @@ async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
         Ok(v @ serde_json::Value::Object(_)) => v,
         _ => return (StatusCode::BAD_REQUEST, "the body must be one JSON Feed item (an object)").into_response(),
     };
-    let result = s.inner.feed.write().unwrap_or_else(|p| p.into_inner()).upsert(item);
-    match result {
+    let id = match SourceFeed::check_item(&item) {
+        Ok(id) => id,
+        Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
+    };
+    // Stored first: an item the store did not keep is not served either.
+    if let Err(e) = s.inner.store.publish(&id, &item.to_string(), (s.inner.clock)()).await {
+        eprintln!("depeche-collector: could not store the published item {id:?}: {e}");
+        return (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "1")], "could not store the item; retry").into_response();
+    }
+    match s.inner.feed.write().unwrap_or_else(|p| p.into_inner()).upsert(item) {
         Ok(()) => (StatusCode::CREATED, "published").into_response(),
         Err(why) => (StatusCode::BAD_REQUEST, why).into_response(),
     }
@@ -283,13 +296,16 @@ async fn beacon(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: Head
     if prefetch {
         return outcome(false, "prefetch");
     }
-    let ids = s.inner.salts.ids(now, ip, ua);
-    let key = [b.item.as_str(), b.event.as_str()].join("\n");
-    if !s.inner.dedupe.first_in_window(now, ids, &key) {
-        return outcome(false, "duplicate");
-    }
-    match s.inner.store.add(&b.item, b.event.as_str()).await {
-        Ok(_) => outcome(true, "counted"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "could not store the beacon; retry later").into_response(),
+    let hit = Hit { visitor: s.inner.salts.ids(now, ip, ua), item: b.item, event: b.event.as_str(), now_ms: now };
+    match s.inner.store.count(hit).await {
+        Ok(Outcome::Counted) => outcome(true, "counted"),
+        Ok(Outcome::Duplicate) => outcome(false, "duplicate"),
+        Err(store::Error::Busy) => {
+            (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "1")], "the collector is behind; retry later").into_response()
+        }
+        Err(e) => {
+            eprintln!("depeche-collector: a beacon could not be stored: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], "could not store the beacon; retry later").into_response()
+        }
     }
 }

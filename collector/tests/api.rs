@@ -6,7 +6,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
 use depeche_collector::feed::SourceFeed;
-use depeche_collector::store::Store;
+use depeche_collector::store;
 use depeche_collector::{app, AppState, Config};
 use http_body_util::BodyExt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -27,13 +27,13 @@ struct Harness {
     _dir: tempfile::TempDir,
 }
 
-fn harness(rate_limit: u32) -> Harness {
-    harness_with(rate_limit, None)
+async fn harness(rate_limit: u32) -> Harness {
+    harness_with(rate_limit, None).await
 }
 
-fn harness_with(rate_limit: u32, publish_token: Option<&str>) -> Harness {
+async fn harness_with(rate_limit: u32, publish_token: Option<&str>) -> Harness {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
     let clock = Arc::new(AtomicU64::new(T0));
     let c = Arc::clone(&clock);
     let config = Config {
@@ -42,7 +42,7 @@ fn harness_with(rate_limit: u32, publish_token: Option<&str>) -> Harness {
         publish_token: publish_token.map(str::to_owned),
         ..Config::default()
     };
-    let state = AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, move || c.load(Ordering::SeqCst));
+    let state = AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, move || c.load(Ordering::SeqCst)).await.unwrap();
     Harness { router: app(state.clone()), clock, state, _dir: dir }
 }
 
@@ -83,7 +83,7 @@ async fn views(h: &Harness, id: &str) -> u64 {
 
 #[tokio::test]
 async fn a_view_raises_the_feed_count_by_one() {
-    let h = harness(120);
+    let h = harness(120).await;
     assert_eq!(views(&h, "kangaba").await, 376);
     assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 1], CHROME)).await));
     assert_eq!(views(&h, "kangaba").await, 377);
@@ -92,7 +92,7 @@ async fn a_view_raises_the_feed_count_by_one() {
 
 #[tokio::test]
 async fn one_view_per_visitor_and_item_per_thirty_minutes() {
-    let h = harness(120);
+    let h = harness(120).await;
     let ip = [192, 0, 2, 2];
     assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), ip, CHROME)).await));
     h.clock.fetch_add(29 * 60 * 1000, Ordering::SeqCst);
@@ -108,16 +108,16 @@ async fn one_view_per_visitor_and_item_per_thirty_minutes() {
 
 #[tokio::test]
 async fn reads_are_counted_apart_from_views() {
-    let h = harness(120);
+    let h = harness(120).await;
     assert!(counted(&send(&h, post(beacon_body("kangaba", "read"), [192, 0, 2, 3], CHROME)).await));
     assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 3], CHROME)).await));
     assert_eq!(views(&h, "kangaba").await, 377);
-    assert_eq!(h.state.store().counts("read").unwrap().get("kangaba"), Some(&1));
+    assert_eq!(h.state.store().counts("read").await.unwrap().get("kangaba"), Some(&1));
 }
 
 #[tokio::test]
 async fn bots_and_prefetches_are_not_counted() {
-    let h = harness(120);
+    let h = harness(120).await;
     for ua in ["Mozilla/5.0 (compatible; Googlebot/2.1)", "Mozilla/5.0 HeadlessChrome/156.0", ""] {
         let r = send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 4], ua)).await;
         assert!(!counted(&r), "{ua}");
@@ -131,7 +131,7 @@ async fn bots_and_prefetches_are_not_counted() {
 
 #[tokio::test]
 async fn bad_input_never_changes_a_count() {
-    let h = harness(1000);
+    let h = harness(1000).await;
     let ip = [192, 0, 2, 6];
     let cases: Vec<(String, StatusCode, &str)> = vec![
         ("x".repeat(2000), StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded"),
@@ -154,12 +154,12 @@ async fn bad_input_never_changes_a_count() {
     invalid_utf8.headers_mut().remove(header::CONTENT_TYPE);
     assert_eq!(send(&h, invalid_utf8).await.status(), StatusCode::BAD_REQUEST);
     assert_eq!(views(&h, "kangaba").await, 376);
-    assert!(h.state.store().counts("view").unwrap().is_empty());
+    assert!(h.state.store().counts("view").await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn each_address_is_rate_limited() {
-    let h = harness(5);
+    let h = harness(5).await;
     for i in 0..5 {
         let ua = format!("{CHROME} #{i}");
         assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 7], &ua)).await));
@@ -174,7 +174,7 @@ async fn each_address_is_rate_limited() {
 
 #[tokio::test]
 async fn the_feed_revalidates_with_its_etag() {
-    let h = harness(120);
+    let h = harness(120).await;
     let r = send(&h, Request::get("/feed.json").body(Body::empty()).unwrap()).await;
     assert_eq!(r.headers().get(header::CONTENT_TYPE).unwrap(), "application/feed+json; charset=utf-8");
     assert!(r.headers().get(header::CACHE_CONTROL).unwrap().to_str().unwrap().contains("max-age=5"));
@@ -189,7 +189,7 @@ async fn the_feed_revalidates_with_its_etag() {
 
 #[tokio::test]
 async fn cors_answers_only_the_allowed_origins() {
-    let h = harness(120);
+    let h = harness(120).await;
     let get = |origin: &str| Request::get("/feed.json").header(header::ORIGIN, origin).body(Body::empty()).unwrap();
     let r = send(&h, get("http://partner.test")).await;
     assert_eq!(r.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "http://partner.test");
@@ -208,7 +208,7 @@ async fn cors_answers_only_the_allowed_origins() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_beacons_from_distinct_visitors_add_exactly_a_thousand() {
-    let h = harness(120);
+    let h = harness(120).await;
     let tasks: Vec<_> = (0..1000u32)
         .map(|i| {
             let router = h.router.clone();
@@ -236,10 +236,10 @@ fn publish_request(token: Option<&str>, body: &str) -> Request<Body> {
 
 #[tokio::test]
 async fn publishing_needs_the_token_and_puts_the_item_first() {
-    let off = harness(120);
+    let off = harness(120).await;
     assert_eq!(send(&off, publish_request(Some("x"), "{}")).await.status(), StatusCode::NOT_FOUND);
 
-    let h = harness_with(120, Some("s3cret"));
+    let h = harness_with(120, Some("s3cret")).await;
     let item = r#"{"id":"new-flash","title":"Nouvelle alerte","_depeche":{"urgency":1}}"#;
     assert_eq!(send(&h, publish_request(None, item)).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(send(&h, publish_request(Some("s3cre"), item)).await.status(), StatusCode::UNAUTHORIZED);
@@ -265,7 +265,7 @@ async fn publishing_needs_the_token_and_puts_the_item_first() {
 }
 
 /// The app serving `pkg` (and `www`, if given) from `dir`, with the files written first.
-fn static_app(dir: &std::path::Path, www: Option<&[(&str, &str)]>, pkg: &[(&str, &str)]) -> Router {
+async fn static_app(dir: &std::path::Path, www: Option<&[(&str, &str)]>, pkg: &[(&str, &str)]) -> Router {
     let write = |folder: &str, files: &[(&str, &str)]| {
         let path = dir.join(folder);
         std::fs::create_dir_all(&path).unwrap();
@@ -275,8 +275,8 @@ fn static_app(dir: &std::path::Path, www: Option<&[(&str, &str)]>, pkg: &[(&str,
         path
     };
     let config = Config { www: www.map(|f| write("www", f)), pkg: Some(write("pkg", pkg)), ..Config::default() };
-    let store = Store::open(&dir.join("t.db")).unwrap();
-    app(AppState::new(store, SourceFeed::from_json(FEED).unwrap(), config, || T0))
+    let store = store::open(&format!("sqlite:{}", dir.join("t.db").display())).await.unwrap();
+    app(AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, || T0).await.unwrap())
 }
 
 /// GETs `path` with `Accept-Encoding: accept`; the content encoding and the body.
@@ -300,17 +300,17 @@ async fn the_built_loader_is_served_in_place_of_the_readable_one() {
     let dir = tempfile::tempdir().unwrap();
     let www: &[(&str, &str)] = &[("embed.js", "// readable loader\n")];
     // Before a build: the readable loader from www/.
-    let router = static_app(dir.path(), Some(www), &[]);
+    let router = static_app(dir.path(), Some(www), &[]).await;
     assert_eq!(get_encoded(&router, "/embed.js", None).await.1, "// readable loader\n");
     // After one: the minified copy from pkg/.
-    let router = static_app(dir.path(), Some(www), &[("embed.js", "/*min*/")]);
+    let router = static_app(dir.path(), Some(www), &[("embed.js", "/*min*/")]).await;
     assert_eq!(get_encoded(&router, "/embed.js", None).await.1, "/*min*/");
 }
 
 #[tokio::test]
 async fn built_files_are_served_precompressed_to_clients_that_accept_it() {
     let dir = tempfile::tempdir().unwrap();
-    let router = static_app(dir.path(), None, &[("depeche.js", "plain"), ("depeche.js.gz", "gz"), ("depeche.js.br", "br")]);
+    let router = static_app(dir.path(), None, &[("depeche.js", "plain"), ("depeche.js.gz", "gz"), ("depeche.js.br", "br")]).await;
     for (accept, encoding, body) in [(None, None, "plain"), (Some("gzip"), Some("gzip"), "gz"), (Some("gzip, deflate, br"), Some("br"), "br")] {
         assert_eq!(get_encoded(&router, "/pkg/depeche.js", accept).await, (encoding.map(str::to_owned), body.to_owned()), "{accept:?}");
     }
@@ -319,9 +319,9 @@ async fn built_files_are_served_precompressed_to_clients_that_accept_it() {
 #[tokio::test]
 async fn a_precompressed_copy_older_than_its_file_is_never_served() {
     let dir = tempfile::tempdir().unwrap();
-    let _made_by_an_earlier_build = static_app(dir.path(), None, &[("depeche.js.br", "old br")]);
+    let _made_by_an_earlier_build = static_app(dir.path(), None, &[("depeche.js.br", "old br")]).await;
     std::thread::sleep(std::time::Duration::from_millis(20));
     // Rebuilt after its copy was made, as by running wasm-pack by hand.
-    let router = static_app(dir.path(), None, &[("depeche.js", "new")]);
+    let router = static_app(dir.path(), None, &[("depeche.js", "new")]).await;
     assert_eq!(get_encoded(&router, "/pkg/depeche.js", Some("br")).await, (None, "new".to_owned()));
 }

@@ -1,6 +1,7 @@
 //! kill -9 under load: no acknowledged beacon is lost, and the database stays sound.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use depeche_collector::store::sqlite::SqliteStore;
 use depeche_collector::store::Store;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -45,8 +46,8 @@ fn kill_9_under_load_loses_no_acknowledged_beacon() {
         .args(["--listen", &format!("127.0.0.1:{port}"), "--rate-limit", "0", "--www", "/nonexistent", "--pkg", "/nonexistent"])
         .arg("--feed")
         .arg(&feed)
-        .arg("--db")
-        .arg(&db)
+        .arg("--database")
+        .arg(format!("sqlite:{}", db.display()))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -83,9 +84,10 @@ fn kill_9_under_load_loses_no_acknowledged_beacon() {
     workers.into_iter().for_each(|w| w.join().unwrap());
 
     let acknowledged = acknowledged.load(Ordering::SeqCst);
-    let store = Store::open(&db).unwrap();
+    let store = SqliteStore::open(&db).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
-    let stored = store.counts("view").unwrap().get("kangaba").copied().unwrap_or(0);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let stored = runtime.block_on(store.counts("view")).unwrap().get("kangaba").copied().unwrap_or(0);
     println!("kill -9 after 1.5 s of load: {acknowledged} acknowledged, {stored} stored");
     assert!(acknowledged > 100, "the load ran ({acknowledged} acknowledged)");
     assert!(stored >= acknowledged, "lost acknowledged beacons: {acknowledged} acknowledged, {stored} stored");

@@ -35,7 +35,7 @@ export async function startCollector(extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'depeche-e2e-'));
   const bin = join(root, 'target/release/depeche-collector');
   const args = [
-    '--listen', `127.0.0.1:${port}`, '--feed', join(root, 'www/feed.json'), '--db', join(dir, 'e2e.db'),
+    '--listen', `127.0.0.1:${port}`, '--feed', join(root, 'www/feed.json'), '--database', `sqlite:${join(dir, 'e2e.db')}`,
     '--www', join(root, 'www'), '--pkg', join(root, 'pkg'), '--partner-dir', join(root, 'www/partner'),
     '--partner-listen', `127.0.0.1:${partnerPort}`, '--allow-origin', `http://127.0.0.1:${partnerPort}`,
     ...extraArgs,

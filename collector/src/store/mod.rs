@@ -1,0 +1,140 @@
+//! Everything the collector keeps: counts, the dedupe set, published items and the secret
+//! behind the daily salts. One [`Store`] trait, one implementation per backend (SQLite,
+//! embedded, the default; PostgreSQL, shared by several instances), and the same tests run
+//! against both (`tests/store.rs`).
+//!
+//! A beacon is acknowledged only once its transaction is committed, on either backend: both
+//! batch what has queued up into one transaction, aggregated by (item, event), so that a
+//! story read by everyone at once is one row updated per batch, not one lock per beacon.
+
+pub mod postgres;
+pub mod sqlite;
+
+use crate::visitor::VisitorId;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Events committed together at most.
+pub const MAX_BATCH: usize = 512;
+/// Beacons waiting for the writer at most; beyond, the collector answers 503.
+pub const MAX_QUEUE: usize = 8192;
+/// A view counts at most once per visitor, item and event in this window.
+pub const DEDUPE_WINDOW_MS: u64 = 30 * 60 * 1000;
+
+/// A future returned by the store.
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The writer's queue is full: the store is falling behind. Retry later.
+    Busy,
+    /// The database refused or could not be reached; the text says why.
+    Database(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Error::Busy => write!(f, "the store's writer is behind (queue full)"),
+            Error::Database(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+/// One reader event to count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The visitor under today's salt, and under yesterday's (a visitor seen before midnight
+    /// is the same one after it).
+    pub visitor: (VisitorId, Option<VisitorId>),
+    /// The item's feed id.
+    pub item: String,
+    /// `view` or `read`.
+    pub event: &'static str,
+    /// When, in ms since the Unix epoch.
+    pub now_ms: u64,
+}
+
+/// What became of a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Counted, and committed.
+    Counted,
+    /// The visitor had this event for this item within the window: not counted, and the
+    /// window is not extended.
+    Duplicate,
+}
+
+/// The collector's storage.
+pub trait Store: Send + Sync {
+    /// Counts `hit` unless it is a duplicate; answers once the decision is committed. The
+    /// dedupe entry is written in the same transaction as the count, never without it.
+    fn count(&self, hit: Hit) -> Fut<'_, Outcome>;
+    /// Every item's count of `event`.
+    fn counts(&self, event: &'static str) -> Fut<'_, HashMap<String, u64>>;
+    /// Stores a published item (a JSON Feed item as JSON text), or replaces the one with its
+    /// id; an item keeps the time it was first published, which orders the feed.
+    fn publish(&self, id: &str, item_json: &str, now_ms: u64) -> Fut<'_, ()>;
+    /// Every published item as JSON text, first published first.
+    fn published(&self) -> Fut<'_, Vec<String>>;
+    /// The secret the daily salts are derived from: made once, then the same for every
+    /// instance sharing the database.
+    fn secret(&self) -> Fut<'_, [u8; 32]>;
+    /// Deletes dedupe entries expired at `now_ms`; returns how many.
+    fn expire(&self, now_ms: u64) -> Fut<'_, u64>;
+    /// The schema version the database is at.
+    fn schema_version(&self) -> Fut<'_, i64>;
+}
+
+/// The schema, one migration per version, applied in order at start (each backend has its
+/// own text for them).
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Opens the store named by `url`: `sqlite:PATH` or `postgres://…` (also `postgresql://`,
+/// and tokio-postgres's `host=… dbname=…` form after `postgres:`).
+pub async fn open(url: &str) -> Result<Box<dyn Store>, Error> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = std::path::PathBuf::from(path);
+        let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path))
+            .await
+            .map_err(|e| Error::Database(e.to_string()))??;
+        return Ok(Box::new(store));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Box::new(postgres::PgStore::open(url).await?));
+    }
+    if let Some(conninfo) = url.strip_prefix("postgres:") {
+        return Ok(Box::new(postgres::PgStore::open(conninfo).await?));
+    }
+    Err(Error::Database(format!("{url}: the database URL must start with sqlite: or postgres://")))
+}
+
+/// A random secret for a new database.
+pub fn new_secret() -> [u8; 32] {
+    use rand::RngCore;
+    let mut s = [0u8; 32];
+    rand::rng().fill_bytes(&mut s);
+    s
+}
+
+/// Hits grouped for one transaction: the order in which rows are locked is the same in every
+/// instance (sorted by key), so that two instances' batches never deadlock.
+pub fn lock_order(batch: &[Hit]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&batch[a], &batch[b]);
+        (&x.visitor.0, &x.item, x.event).cmp(&(&y.visitor.0, &y.item, y.event)).then(a.cmp(&b))
+    });
+    order
+}
+
+/// The counts to add, one per (item, event), in a stable order.
+pub fn aggregate<'a>(counted: impl Iterator<Item = &'a Hit>) -> Vec<((&'a str, &'static str), i64)> {
+    let mut sums = std::collections::BTreeMap::new();
+    for hit in counted {
+        *sums.entry((hit.item.as_str(), hit.event)).or_insert(0) += 1;
+    }
+    sums.into_iter().collect()
+}

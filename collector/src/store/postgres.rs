@@ -1,0 +1,253 @@
+//! The store in PostgreSQL, shared by every collector instance: what makes them stateless.
+//!
+//! Hits queue (bounded) to one writer task per instance, which commits a batch in one
+//! transaction: the dedupe statements pipelined on one connection in a fixed lock order,
+//! then one upsert per (item, event). The dedupe set is an UNLOGGED table (it is worth
+//! keeping across a collector restart, not across a database crash), expired periodically.
+
+use super::{aggregate, lock_order, new_secret, Error, Fut, Hit, Outcome, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::collections::HashMap;
+use std::str::FromStr;
+use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::types::ToSql;
+
+/// The migrations, in order: migration N brings the schema from version N to N + 1.
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    "CREATE TABLE counts (
+        item TEXT NOT NULL,
+        event TEXT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (item, event)
+    );",
+    "CREATE UNLOGGED TABLE dedupe (
+        visitor BYTEA NOT NULL,
+        item TEXT NOT NULL,
+        event TEXT NOT NULL,
+        expires BIGINT NOT NULL,
+        PRIMARY KEY (visitor, item, event)
+    );
+    CREATE INDEX dedupe_expires ON dedupe (expires);
+    CREATE TABLE published (
+        id TEXT PRIMARY KEY,
+        item TEXT NOT NULL,
+        first_published BIGINT NOT NULL,
+        seq BIGSERIAL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);",
+];
+
+/// An arbitrary key for the advisory lock that serialises migrations across instances.
+const MIGRATION_LOCK: i64 = 0x0064_6570_6563_6865;
+
+struct Job {
+    hit: Hit,
+    done: oneshot::Sender<Result<Outcome, Error>>,
+}
+
+/// The PostgreSQL store.
+pub struct PgStore {
+    pool: Pool,
+    writer: mpsc::Sender<Job>,
+}
+
+fn db_error(e: impl std::fmt::Display) -> Error {
+    Error::Database(e.to_string())
+}
+
+impl PgStore {
+    /// Connects to `url` (a `postgres://` URL or a `host=… dbname=…` string), migrates the
+    /// schema, and starts the writer task.
+    pub async fn open(url: &str) -> Result<PgStore, Error> {
+        let config = tokio_postgres::Config::from_str(url).map_err(|e| Error::Database(format!("the database URL: {e}")))?;
+        let manager = Manager::from_config(config, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager).max_size(8).build().map_err(db_error)?;
+        migrate(&pool).await?;
+        let (tx, rx) = mpsc::channel::<Job>(MAX_QUEUE);
+        tokio::spawn(write_loop(pool.clone(), rx));
+        Ok(PgStore { pool, writer: tx })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, Error> {
+        self.pool.get().await.map_err(db_error)
+    }
+}
+
+/// Brings the schema up to date under an advisory lock: instances starting together wait
+/// for the first, then find nothing left to do.
+async fn migrate(pool: &Pool) -> Result<(), Error> {
+    let mut client = pool.get().await.map_err(db_error)?;
+    let tx = client.transaction().await.map_err(db_error)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(db_error)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").await.map_err(db_error)?;
+    let version: i64 = match tx.query_opt("SELECT version FROM schema_version", &[]).await.map_err(db_error)? {
+        Some(row) => row.get(0),
+        None => {
+            tx.execute("INSERT INTO schema_version (version) VALUES (0)", &[]).await.map_err(db_error)?;
+            0
+        }
+    };
+    if version > SCHEMA_VERSION {
+        return Err(Error::Database(format!("the database is at schema version {version}, newer than this collector's {SCHEMA_VERSION}")));
+    }
+    for migration in &MIGRATIONS[version as usize..] {
+        tx.batch_execute(migration).await.map_err(db_error)?;
+    }
+    tx.execute("UPDATE schema_version SET version = $1", &[&SCHEMA_VERSION]).await.map_err(db_error)?;
+    tx.commit().await.map_err(db_error)
+}
+
+impl Store for PgStore {
+    fn count(&self, hit: Hit) -> Fut<'_, Outcome> {
+        let (done, answer) = oneshot::channel();
+        let sent = self.writer.try_send(Job { hit, done });
+        Box::pin(async move {
+            match sent {
+                Ok(()) => answer.await.map_err(|_| Error::Database("the store's writer has stopped".into()))?,
+                Err(mpsc::error::TrySendError::Full(_)) => Err(Error::Busy),
+                Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Database("the store's writer has stopped".into())),
+            }
+        })
+    }
+
+    fn counts(&self, event: &'static str) -> Fut<'_, HashMap<String, u64>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let rows = client.query("SELECT item, n FROM counts WHERE event = $1", &[&event]).await.map_err(db_error)?;
+            Ok(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1).max(0) as u64)).collect())
+        })
+    }
+
+    fn publish(&self, id: &str, item_json: &str, now_ms: u64) -> Fut<'_, ()> {
+        let (id, item) = (id.to_owned(), item_json.to_owned());
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO published (id, item, first_published) VALUES ($1, $2, $3)
+                     ON CONFLICT (id) DO UPDATE SET item = EXCLUDED.item",
+                    &[&id, &item, &(now_ms as i64)],
+                )
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+    }
+
+    fn published(&self) -> Fut<'_, Vec<String>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let rows = client.query("SELECT item FROM published ORDER BY first_published, seq", &[]).await.map_err(db_error)?;
+            Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+        })
+    }
+
+    fn secret(&self) -> Fut<'_, [u8; 32]> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let fresh = new_secret().to_vec();
+            // Whoever inserts first wins; every instance then reads the same secret.
+            client
+                .execute("INSERT INTO meta (key, value) VALUES ('salt-secret', $1) ON CONFLICT (key) DO NOTHING", &[&fresh])
+                .await
+                .map_err(db_error)?;
+            let row = client.query_one("SELECT value FROM meta WHERE key = 'salt-secret'", &[]).await.map_err(db_error)?;
+            let value: Vec<u8> = row.get(0);
+            let mut secret = [0u8; 32];
+            let n = value.len().min(32);
+            secret[..n].copy_from_slice(&value[..n]);
+            Ok(secret)
+        })
+    }
+
+    fn expire(&self, now_ms: u64) -> Fut<'_, u64> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client.execute("DELETE FROM dedupe WHERE expires <= $1", &[&(now_ms as i64)]).await.map_err(db_error)
+        })
+    }
+
+    fn schema_version(&self) -> Fut<'_, i64> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row = client.query_one("SELECT version FROM schema_version", &[]).await.map_err(db_error)?;
+            Ok(row.get(0))
+        })
+    }
+}
+
+async fn write_loop(pool: Pool, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let hits: Vec<Hit> = batch.iter().map(|j: &Job| j.hit.clone()).collect();
+        let result = commit(&pool, &hits).await;
+        for (i, job) in batch.drain(..).enumerate() {
+            let _ = job.done.send(result.as_ref().map(|o| o[i]).map_err(Clone::clone));
+        }
+    }
+}
+
+/// A hit as the dedupe statement's parameters.
+struct Entry<'a> {
+    visitor: &'a [u8],
+    item: &'a str,
+    event: &'a str,
+    expires: i64,
+    /// Yesterday's id, or today's again when there is none (it then matches nothing new).
+    yesterday: &'a [u8],
+    now: i64,
+}
+
+impl<'a> Entry<'a> {
+    fn of(h: &'a Hit) -> Entry<'a> {
+        Entry {
+            visitor: &h.visitor.0,
+            item: &h.item,
+            event: h.event,
+            expires: (h.now_ms + DEDUPE_WINDOW_MS) as i64,
+            yesterday: h.visitor.1.as_ref().map_or(&h.visitor.0[..], |y| &y[..]),
+            now: h.now_ms as i64,
+        }
+    }
+}
+
+/// One transaction: each hit checked against the dedupe set and entered in it (one
+/// statement each, pipelined), then one upsert per (item, event) counted.
+async fn commit(pool: &Pool, batch: &[Hit]) -> Result<Vec<Outcome>, Error> {
+    let mut client = pool.get().await.map_err(db_error)?;
+    let tx = client.transaction().await.map_err(db_error)?;
+    // Counted when no unexpired entry exists under yesterday's id and the entry under
+    // today's id is new or had expired; concurrent instances serialise on its key.
+    let enter = tx
+        .prepare(
+            "INSERT INTO dedupe (visitor, item, event, expires)
+             SELECT $1, $2, $3, $4
+             WHERE NOT EXISTS (SELECT 1 FROM dedupe WHERE visitor = $5 AND item = $2 AND event = $3 AND expires > $6)
+             ON CONFLICT (visitor, item, event) DO UPDATE SET expires = EXCLUDED.expires WHERE dedupe.expires <= $6
+             RETURNING 1",
+        )
+        .await
+        .map_err(db_error)?;
+    let order = lock_order(batch);
+    let entries: Vec<Entry> = order.iter().map(|&i| Entry::of(&batch[i])).collect();
+    let args: Vec<[&(dyn ToSql + Sync); 6]> =
+        entries.iter().map(|e| [&e.visitor as &(dyn ToSql + Sync), &e.item, &e.event, &e.expires, &e.yesterday, &e.now]).collect();
+    // Sent together: tokio-postgres pipelines the statements of one connection.
+    let entered = futures_util::future::try_join_all(args.iter().map(|a| tx.query_opt(&enter, &a[..]))).await.map_err(db_error)?;
+    let mut outcomes = vec![Outcome::Duplicate; batch.len()];
+    for (&i, row) in order.iter().zip(&entered) {
+        if row.is_some() {
+            outcomes[i] = Outcome::Counted;
+        }
+    }
+    let upsert = tx
+        .prepare("INSERT INTO counts (item, event, n) VALUES ($1, $2, $3) ON CONFLICT (item, event) DO UPDATE SET n = counts.n + EXCLUDED.n")
+        .await
+        .map_err(db_error)?;
+    let counted = batch.iter().zip(&outcomes).filter(|(_, o)| **o == Outcome::Counted).map(|(h, _)| h);
+    let sums = aggregate(counted);
+    let args: Vec<[&(dyn ToSql + Sync); 3]> = sums.iter().map(|((item, event), n)| [item as &(dyn ToSql + Sync), event, n]).collect();
+    futures_util::future::try_join_all(args.iter().map(|a| tx.execute(&upsert, &a[..]))).await.map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(outcomes)
+}

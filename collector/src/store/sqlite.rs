@@ -1,0 +1,274 @@
+//! The store in SQLite, embedded: the default, and what `make demo` uses.
+//!
+//! Writes go through one writer thread that commits whatever has queued up since its last
+//! commit in a single transaction (group commit), and answers each hit only once its
+//! transaction is committed. Reads use their own connection; WAL lets them run beside the
+//! writer.
+
+use super::{aggregate, lock_order, new_secret, Error, Fut, Hit, Outcome, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// The migrations, in order: migration N brings the schema from version N to N + 1.
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    "CREATE TABLE IF NOT EXISTS counts (
+        item TEXT NOT NULL,
+        event TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (item, event)
+    ) WITHOUT ROWID;",
+    "CREATE TABLE dedupe (
+        visitor BLOB NOT NULL,
+        item TEXT NOT NULL,
+        event TEXT NOT NULL,
+        expires INTEGER NOT NULL,
+        PRIMARY KEY (visitor, item, event)
+    ) WITHOUT ROWID;
+    CREATE INDEX dedupe_expires ON dedupe (expires);
+    CREATE TABLE published (
+        id TEXT PRIMARY KEY,
+        item TEXT NOT NULL,
+        first_published INTEGER NOT NULL,
+        seq INTEGER NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);",
+];
+
+struct Job {
+    hit: Hit,
+    done: oneshot::Sender<Result<Outcome, Error>>,
+}
+
+/// The SQLite store.
+pub struct SqliteStore {
+    reader: Arc<Mutex<Connection>>,
+    writer: mpsc::SyncSender<Job>,
+    /// The checkpoint thread runs while this lives.
+    _alive: Arc<()>,
+}
+
+fn db_error(e: impl std::fmt::Display) -> Error {
+    Error::Database(e.to_string())
+}
+
+fn open_connection(path: &Path) -> Result<Connection, Error> {
+    let conn = Connection::open(path).map_err(db_error)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(db_error)?;
+    // NORMAL keeps every commit across a process crash (the WAL is written before the
+    // reply); only an OS crash or power loss can lose the last ones. FULL measured nine
+    // times slower here (shared/notes/measured-facts.md).
+    conn.pragma_update(None, "synchronous", "NORMAL").map_err(db_error)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_error)?;
+    Ok(conn)
+}
+
+/// Brings the schema up to date, in one immediate transaction: a second process starting
+/// at the same time waits for it, then finds nothing left to do.
+fn migrate(conn: &mut Connection) -> Result<(), Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
+    let mut version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_error)?;
+    if version == 0 {
+        // A database of the first release has `counts` but no version: that is version 1.
+        let has_counts: bool = tx
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'counts'", [], |r| r.get::<_, i64>(0))
+            .map_err(db_error)?
+            > 0;
+        if has_counts {
+            version = 1;
+        }
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::Database(format!("the database is at schema version {version}, newer than this collector's {SCHEMA_VERSION}")));
+    }
+    for migration in &MIGRATIONS[version as usize..] {
+        tx.execute_batch(migration).map_err(db_error)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(db_error)?;
+    tx.commit().map_err(db_error)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, migrates it, and starts its
+    /// writer and checkpoint threads.
+    pub fn open(path: &Path) -> Result<SqliteStore, Error> {
+        let mut writer_conn = open_connection(path)?;
+        migrate(&mut writer_conn)?;
+        // Checkpoints run beside the writer, not in it: an automatic checkpoint inside a
+        // commit stalled every beacon queued behind it (p99 110 ms under load, 4 ms without).
+        writer_conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(db_error)?;
+        let checkpointer = open_connection(path)?;
+        let alive = Arc::new(());
+        let store_alive = Arc::downgrade(&alive);
+        std::thread::Builder::new()
+            .name("depeche-store-checkpoint".into())
+            .spawn(move || {
+                while store_alive.upgrade().is_some() {
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    // A failed checkpoint (a reader holding the WAL, a full disk) is said
+                    // and tried again next time: it never ends checkpointing.
+                    if let Err(e) = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                        eprintln!("depeche-collector: WAL checkpoint failed, will retry: {e}");
+                    }
+                }
+            })
+            .map_err(db_error)?;
+        let reader = open_connection(path)?;
+        let (tx, rx) = mpsc::sync_channel::<Job>(MAX_QUEUE);
+        std::thread::Builder::new()
+            .name("depeche-store-writer".into())
+            .spawn(move || write_loop(writer_conn, rx))
+            .map_err(db_error)?;
+        Ok(SqliteStore { reader: Arc::new(Mutex::new(reader)), writer: tx, _alive: alive })
+    }
+
+    /// `PRAGMA integrity_check`'s verdict (`ok` when sound).
+    pub fn integrity_check(&self) -> Result<String, Error> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).map_err(db_error)
+    }
+
+    /// Runs `f` on the reader connection on the blocking pool.
+    fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static) -> Fut<'_, T> {
+        let reader = Arc::clone(&self.reader);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
+                f(&conn).map_err(db_error)
+            })
+            .await
+            .map_err(db_error)?
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn count(&self, hit: Hit) -> Fut<'_, Outcome> {
+        let (done, answer) = oneshot::channel();
+        let sent = self.writer.try_send(Job { hit, done });
+        Box::pin(async move {
+            match sent {
+                Ok(()) => answer.await.map_err(|_| Error::Database("the store's writer has stopped".into()))?,
+                Err(mpsc::TrySendError::Full(_)) => Err(Error::Busy),
+                Err(mpsc::TrySendError::Disconnected(_)) => Err(Error::Database("the store's writer has stopped".into())),
+            }
+        })
+    }
+
+    fn counts(&self, event: &'static str) -> Fut<'_, HashMap<String, u64>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT item, n FROM counts WHERE event = ?1")?;
+            let rows = stmt.query_map(params![event], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+            rows.map(|r| r.map(|(item, n)| (item, n.max(0) as u64))).collect()
+        })
+    }
+
+    fn publish(&self, id: &str, item_json: &str, now_ms: u64) -> Fut<'_, ()> {
+        let (id, item) = (id.to_owned(), item_json.to_owned());
+        self.read(move |conn| {
+            conn.execute(
+                "INSERT INTO published (id, item, first_published, seq)
+                 VALUES (?1, ?2, ?3, (SELECT coalesce(max(seq), 0) + 1 FROM published))
+                 ON CONFLICT (id) DO UPDATE SET item = excluded.item",
+                params![id, item, now_ms as i64],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn published(&self) -> Fut<'_, Vec<String>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT item FROM published ORDER BY first_published, seq")?;
+            let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+            rows.collect()
+        })
+    }
+
+    fn secret(&self) -> Fut<'_, [u8; 32]> {
+        let fresh = new_secret();
+        self.read(move |conn| {
+            conn.execute("INSERT INTO meta (key, value) VALUES ('salt-secret', ?1) ON CONFLICT (key) DO NOTHING", params![fresh.to_vec()])?;
+            let value: Vec<u8> = conn.query_row("SELECT value FROM meta WHERE key = 'salt-secret'", [], |r| r.get(0))?;
+            let mut secret = [0u8; 32];
+            let n = value.len().min(32);
+            secret[..n].copy_from_slice(&value[..n]);
+            Ok(secret)
+        })
+    }
+
+    fn expire(&self, now_ms: u64) -> Fut<'_, u64> {
+        self.read(move |conn| Ok(conn.execute("DELETE FROM dedupe WHERE expires <= ?1", params![now_ms as i64])? as u64))
+    }
+
+    fn schema_version(&self) -> Fut<'_, i64> {
+        self.read(|conn| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
+    }
+}
+
+fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let hits: Vec<Hit> = batch.iter().map(|j| j.hit.clone()).collect();
+        match commit(&mut conn, &hits) {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = job.done.send(Ok(outcome));
+                }
+            }
+            Err(e) => {
+                for job in batch {
+                    let _ = job.done.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction: each hit checked against the dedupe set (and entered in it), then one
+/// upsert per (item, event) counted. All or nothing.
+fn commit(conn: &mut Connection, batch: &[Hit]) -> Result<Vec<Outcome>, Error> {
+    let tx = conn.transaction().map_err(db_error)?;
+    let mut outcomes = vec![Outcome::Duplicate; batch.len()];
+    {
+        let mut seen = tx
+            .prepare_cached("SELECT 1 FROM dedupe WHERE visitor IN (?1, ?2) AND item = ?3 AND event = ?4 AND expires > ?5")
+            .map_err(db_error)?;
+        let mut enter = tx
+            .prepare_cached(
+                "INSERT INTO dedupe (visitor, item, event, expires) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (visitor, item, event) DO UPDATE SET expires = excluded.expires",
+            )
+            .map_err(db_error)?;
+        for i in lock_order(batch) {
+            let hit = &batch[i];
+            let (today, yesterday) = (&hit.visitor.0[..], hit.visitor.1.as_ref().map_or(&hit.visitor.0[..], |y| &y[..]));
+            let now = hit.now_ms as i64;
+            let duplicate = seen.query_row(params![today, yesterday, hit.item, hit.event, now], |_| Ok(())).optional().map_err(db_error)?;
+            if duplicate.is_none() {
+                enter.execute(params![today, hit.item, hit.event, now + DEDUPE_WINDOW_MS as i64]).map_err(db_error)?;
+                outcomes[i] = Outcome::Counted;
+            }
+        }
+        let mut upsert = tx
+            .prepare_cached(
+                "INSERT INTO counts (item, event, n) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (item, event) DO UPDATE SET n = n + excluded.n",
+            )
+            .map_err(db_error)?;
+        let counted = batch.iter().zip(&outcomes).filter(|(_, o)| **o == Outcome::Counted).map(|(h, _)| h);
+        for ((item, event), n) in aggregate(counted) {
+            upsert.execute(params![item, event, n]).map_err(db_error)?;
+        }
+    }
+    tx.commit().map_err(db_error)?;
+    Ok(outcomes)
+}

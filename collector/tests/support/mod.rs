@@ -1,0 +1,95 @@
+//! A throwaway PostgreSQL cluster for the tests: initdb and pg_ctl on a Unix socket in a
+//! temporary folder, as the `postgres` user when the tests run as root (PostgreSQL refuses
+//! root), stopped and deleted when dropped. A machine without PostgreSQL fails the tests
+//! that need it: they are never skipped.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A running cluster.
+pub struct PgCluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+}
+
+fn bin_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("PG_BIN") {
+        return PathBuf::from(dir);
+    }
+    let out = Command::new("pg_config").arg("--bindir").output();
+    if let Ok(out) = out {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if dir.join("initdb").exists() {
+            return dir;
+        }
+    }
+    let debian = PathBuf::from("/usr/lib/postgresql/15/bin");
+    assert!(debian.join("initdb").exists(), "PostgreSQL is needed for these tests: no initdb in PG_BIN, pg_config --bindir or {}", debian.display());
+    debian
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// Runs a PostgreSQL program, as `postgres` when we are root.
+fn run(bin: &Path, program: &str, args: &[&str]) -> std::process::Output {
+    let path = bin.join(program);
+    let mut cmd = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(&path);
+        c
+    } else {
+        Command::new(&path)
+    };
+    cmd.args(args).stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl PgCluster {
+    /// Starts a new cluster.
+    pub fn start() -> PgCluster {
+        let bin = bin_dir();
+        let dir = tempfile::Builder::new().prefix("depeche-pg-").tempdir().unwrap().keep();
+        if is_root() {
+            let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().unwrap().success();
+            assert!(ok, "chown of {} to postgres failed", dir.display());
+        }
+        let data = dir.join("data");
+        let d = data.to_str().unwrap();
+        let out = run(&bin, "initdb", &["-D", d, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        let port = free_port();
+        let options = format!("-p {port} -k {} -c listen_addresses='' -c fsync=off -c max_connections=200", dir.display());
+        let log = dir.join("log").to_str().unwrap().to_owned();
+        let out = run(&bin, "pg_ctl", &["-D", d, "-o", &options, "-l", &log, "-w", "start"]);
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(dir.join("log")).unwrap_or_default()
+        );
+        PgCluster { dir, bin, port }
+    }
+
+    /// A connection string for database `db` (created if needed).
+    pub fn database(&self, db: &str) -> String {
+        let out = run(&self.bin, "createdb", &["-h", self.dir.to_str().unwrap(), "-p", &self.port.to_string(), "-U", "postgres", db]);
+        let exists = String::from_utf8_lossy(&out.stderr).contains("already exists");
+        assert!(out.status.success() || exists, "createdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        format!("postgres:host={} port={} user=postgres dbname={db}", self.dir.display(), self.port)
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = run(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap_or_default(), "-m", "immediate", "-w", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
