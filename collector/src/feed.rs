@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The feed file as loaded, and the ids it knows.
+#[derive(Clone)]
 pub struct SourceFeed {
     doc: Value,
     ids: HashSet<String>,

@@ -16,6 +16,7 @@ use axum::Router;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -45,7 +46,12 @@ pub struct AppState {
 
 struct Inner {
     store: Box<dyn Store>,
-    feed: RwLock<SourceFeed>,
+    /// The feed file, before published items.
+    base: SourceFeed,
+    /// What `GET /feed.json` serves now; replaced, never changed in place.
+    view: RwLock<Arc<FeedView>>,
+    /// One refresh at a time: the others wait for it and serve what it made.
+    refreshing: tokio::sync::Mutex<()>,
     salts: Salts,
     limiter: RateLimiter,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
@@ -57,28 +63,107 @@ pub fn system_clock() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
+/// Counts served are at most this old: each instance reads them again, and renders the feed
+/// again if anything changed, at most once a second, however many readers ask.
+pub const COUNTS_MAX_AGE_MS: u64 = 1000;
+/// Each instance reads the feed's version (one row) again at most this often, so that an
+/// item published on another instance is served here within this much, plus a request.
+pub const VERSION_MAX_AGE_MS: u64 = 250;
+/// A beacon for an item this instance does not know yet (published on another instance a
+/// moment ago) reads the version again if it is older than this.
+const UNKNOWN_ITEM_MAX_AGE_MS: u64 = 50;
+
+/// The feed as served: the file with the published items, its version, the counts it shows,
+/// and its bytes and ETag, made once per change. Every instance sharing a database makes the
+/// same bytes for the same version and counts (serde_json writes keys in order).
+struct FeedView {
+    feed: Arc<SourceFeed>,
+    version: i64,
+    counts: HashMap<String, u64>,
+    body: Bytes,
+    etag: String,
+    /// When the version was read (the instance's clock).
+    version_at: u64,
+    /// When the counts were read.
+    counts_at: u64,
+}
+
 impl AppState {
     /// State over a store and the source feed, with the items published before (kept in the
     /// store) applied to it; `clock` gives the time in ms (tests move it by hand).
     pub async fn open(
         store: Box<dyn Store>,
-        mut feed: SourceFeed,
+        base: SourceFeed,
         config: Config,
         clock: impl Fn() -> u64 + Send + Sync + 'static,
     ) -> Result<Self, store::Error> {
-        for item in store.published().await? {
+        let salts = Salts::new(store.secret().await?);
+        let limiter = RateLimiter::new(config.rate_limit_per_minute);
+        let empty = FeedView { feed: Arc::new(base.clone()), version: -1, counts: HashMap::new(), body: Bytes::new(), etag: String::new(), version_at: 0, counts_at: 0 };
+        let state = AppState {
+            inner: Arc::new(Inner {
+                store,
+                base,
+                view: RwLock::new(Arc::new(empty)),
+                refreshing: tokio::sync::Mutex::new(()),
+                salts,
+                limiter,
+                clock: Box::new(clock),
+                config,
+            }),
+        };
+        state.view(0).await?;
+        Ok(state)
+    }
+
+    /// The feed as served: its version read again if that is `version_max_age` ms old or
+    /// older (0: always, after a publish here), its counts if they are a second old, and the
+    /// feed rendered again only if either changed.
+    async fn view(&self, version_max_age: u64) -> Result<Arc<FeedView>, store::Error> {
+        let s = &self.inner;
+        let fresh = |v: &FeedView| {
+            let now = (s.clock)();
+            v.version >= 0 && now.saturating_sub(v.version_at) < version_max_age && now.saturating_sub(v.counts_at) < COUNTS_MAX_AGE_MS
+        };
+        let current = Arc::clone(&s.view.read().unwrap_or_else(|p| p.into_inner()));
+        if fresh(&current) {
+            return Ok(current);
+        }
+        let _one_at_a_time = s.refreshing.lock().await;
+        let current = Arc::clone(&s.view.read().unwrap_or_else(|p| p.into_inner()));
+        if fresh(&current) {
+            return Ok(current);
+        }
+        let now = (s.clock)();
+        let version = s.store.feed_version().await?;
+        let changed = version != current.version;
+        let feed = if changed { Arc::new(self.with_published().await?) } else { Arc::clone(&current.feed) };
+        let stale = changed || version_max_age == 0 || now.saturating_sub(current.counts_at) >= COUNTS_MAX_AGE_MS;
+        let (counts, counts_at) =
+            if stale { (s.store.counts(Event::View.as_str()).await?, now) } else { (current.counts.clone(), current.counts_at) };
+        let (body, etag) = if version == current.version && counts == current.counts {
+            (current.body.clone(), current.etag.clone())
+        } else {
+            let (body, etag) = feed.render(&counts);
+            (Bytes::from(body), etag)
+        };
+        let view = Arc::new(FeedView { feed, version, counts, body, etag, version_at: now, counts_at });
+        *s.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&view);
+        Ok(view)
+    }
+
+    /// The feed file with every published item (kept in the store) applied, in order.
+    async fn with_published(&self) -> Result<SourceFeed, store::Error> {
+        let mut feed = self.inner.base.clone();
+        for item in self.inner.store.published().await? {
             // Each was checked when it was published; one the feed refuses now is skipped.
             if let Ok(value) = serde_json::from_str::<serde_json::Value>(&item) {
                 if let Err(why) = feed.upsert(value) {
-                    eprintln!("depeche-collector: a published item was not restored: {why}");
+                    eprintln!("depeche-collector: a published item was not applied: {why}");
                 }
             }
         }
-        let salts = Salts::new(store.secret().await?);
-        let limiter = RateLimiter::new(config.rate_limit_per_minute);
-        Ok(AppState {
-            inner: Arc::new(Inner { store, feed: RwLock::new(feed), salts, limiter, clock: Box::new(clock), config }),
-        })
+        Ok(feed)
     }
 
     /// The store, for checks after a run.
@@ -195,10 +280,14 @@ pub fn partner_app(dir: PathBuf, publisher_origin: String) -> Router {
 }
 
 async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let Ok(counts) = s.inner.store.counts(Event::View.as_str()).await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "cannot read the counts").into_response();
+    let view = match s.view(VERSION_MAX_AGE_MS).await {
+        Ok(view) => view,
+        Err(e) => {
+            eprintln!("depeche-collector: cannot read the feed's version or counts: {e}");
+            return (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], "cannot read the counts").into_response();
+        }
     };
-    let (body, etag) = s.inner.feed.read().unwrap_or_else(|p| p.into_inner()).render(&counts);
+    let (body, etag) = (view.body.clone(), view.etag.clone());
     let cache = [(CACHE_CONTROL, "public, max-age=5, must-revalidate")];
     let matches = headers
         .get(IF_NONE_MATCH)
@@ -254,10 +343,11 @@ async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
         eprintln!("depeche-collector: could not store the published item {id:?}: {e}");
         return (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "1")], "could not store the item; retry").into_response();
     }
-    match s.inner.feed.write().unwrap_or_else(|p| p.into_inner()).upsert(item) {
-        Ok(()) => (StatusCode::CREATED, "published").into_response(),
-        Err(why) => (StatusCode::BAD_REQUEST, why).into_response(),
+    // Served at once here; the other instances see the new version within a second.
+    if let Err(e) = s.view(0).await {
+        eprintln!("depeche-collector: published {id:?}, but could not read the feed again: {e}");
     }
+    (StatusCode::CREATED, "published").into_response()
 }
 
 /// Compares secrets without an early exit that would tell how much of a guess was right.
@@ -283,7 +373,15 @@ async fn beacon(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: Head
             return (status, e.message()).into_response();
         }
     };
-    if !s.inner.feed.read().unwrap_or_else(|p| p.into_inner()).has_item(&b.item) {
+    let known = |v: &FeedView| v.feed.has_item(&b.item);
+    let view = s.view(VERSION_MAX_AGE_MS).await;
+    // An item published on another instance a moment ago: read the feed's version again.
+    let known = match view {
+        Ok(v) if known(&v) => true,
+        Ok(_) => s.view(UNKNOWN_ITEM_MAX_AGE_MS).await.is_ok_and(|v| known(&v)),
+        Err(_) => false,
+    };
+    if !known {
         return (StatusCode::NOT_FOUND, "unknown item id").into_response();
     }
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");

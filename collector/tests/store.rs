@@ -104,6 +104,7 @@ async fn published_items_survive_a_restart_and_corrections_replace(b: Backend) {
     }
     let s = b.open().await;
     assert_eq!(s.published().await.unwrap(), [r#"{"id":"a","title":"A corrigé"}"#, r#"{"id":"b","title":"B"}"#]);
+    assert_eq!(s.feed_version().await.unwrap(), 3, "each publish raised the feed's version");
 }
 
 async fn the_secret_is_made_once_and_shared(b: Backend) {

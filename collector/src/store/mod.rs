@@ -75,10 +75,14 @@ pub trait Store: Send + Sync {
     /// Every item's count of `event`.
     fn counts(&self, event: &'static str) -> Fut<'_, HashMap<String, u64>>;
     /// Stores a published item (a JSON Feed item as JSON text), or replaces the one with its
-    /// id; an item keeps the time it was first published, which orders the feed.
+    /// id, and raises the feed's version in the same transaction; an item keeps the time it
+    /// was first published, which orders the feed.
     fn publish(&self, id: &str, item_json: &str, now_ms: u64) -> Fut<'_, ()>;
     /// Every published item as JSON text, first published first.
     fn published(&self) -> Fut<'_, Vec<String>>;
+    /// The feed's version: raised by every publish, so that each instance knows when to
+    /// read the published items again.
+    fn feed_version(&self) -> Fut<'_, i64>;
     /// The secret the daily salts are derived from: made once, then the same for every
     /// instance sharing the database.
     fn secret(&self) -> Fut<'_, [u8; 32]>;

@@ -34,7 +34,9 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         first_published BIGINT NOT NULL,
         seq BIGSERIAL
     );
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);",
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
+    CREATE TABLE feed_version (version BIGINT NOT NULL);
+    INSERT INTO feed_version (version) VALUES (0);",
 ];
 
 /// An arbitrary key for the advisory lock that serialises migrations across instances.
@@ -121,16 +123,17 @@ impl Store for PgStore {
     fn publish(&self, id: &str, item_json: &str, now_ms: u64) -> Fut<'_, ()> {
         let (id, item) = (id.to_owned(), item_json.to_owned());
         Box::pin(async move {
-            let client = self.client().await?;
-            client
-                .execute(
-                    "INSERT INTO published (id, item, first_published) VALUES ($1, $2, $3)
-                     ON CONFLICT (id) DO UPDATE SET item = EXCLUDED.item",
-                    &[&id, &item, &(now_ms as i64)],
-                )
-                .await
-                .map_err(db_error)?;
-            Ok(())
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(db_error)?;
+            tx.execute(
+                "INSERT INTO published (id, item, first_published) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET item = EXCLUDED.item",
+                &[&id, &item, &(now_ms as i64)],
+            )
+            .await
+            .map_err(db_error)?;
+            tx.execute("UPDATE feed_version SET version = version + 1", &[]).await.map_err(db_error)?;
+            tx.commit().await.map_err(db_error)
         })
     }
 
@@ -139,6 +142,14 @@ impl Store for PgStore {
             let client = self.client().await?;
             let rows = client.query("SELECT item FROM published ORDER BY first_published, seq", &[]).await.map_err(db_error)?;
             Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+        })
+    }
+
+    fn feed_version(&self) -> Fut<'_, i64> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row = client.query_one("SELECT version FROM feed_version", &[]).await.map_err(db_error)?;
+            Ok(row.get(0))
         })
     }
 

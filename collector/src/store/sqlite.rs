@@ -35,7 +35,9 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         first_published INTEGER NOT NULL,
         seq INTEGER NOT NULL
     );
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);",
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+    CREATE TABLE feed_version (version INTEGER NOT NULL);
+    INSERT INTO feed_version (version) VALUES (0);",
 ];
 
 struct Job {
@@ -169,13 +171,15 @@ impl Store for SqliteStore {
     fn publish(&self, id: &str, item_json: &str, now_ms: u64) -> Fut<'_, ()> {
         let (id, item) = (id.to_owned(), item_json.to_owned());
         self.read(move |conn| {
-            conn.execute(
+            let tx = conn.unchecked_transaction()?;
+            tx.execute(
                 "INSERT INTO published (id, item, first_published, seq)
                  VALUES (?1, ?2, ?3, (SELECT coalesce(max(seq), 0) + 1 FROM published))
                  ON CONFLICT (id) DO UPDATE SET item = excluded.item",
                 params![id, item, now_ms as i64],
             )?;
-            Ok(())
+            tx.execute("UPDATE feed_version SET version = version + 1", [])?;
+            tx.commit()
         })
     }
 
@@ -185,6 +189,10 @@ impl Store for SqliteStore {
             let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
             rows.collect()
         })
+    }
+
+    fn feed_version(&self) -> Fut<'_, i64> {
+        self.read(|conn| conn.query_row("SELECT version FROM feed_version", [], |r| r.get(0)))
     }
 
     fn secret(&self) -> Fut<'_, [u8; 32]> {
