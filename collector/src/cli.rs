@@ -35,6 +35,11 @@ pub struct Args {
     /// Turn on `POST /publish` (add or replace a feed item, in memory) for this bearer token.
     #[arg(long, env = "DEPECHE_PUBLISH_TOKEN")]
     pub publish_token: Option<String>,
+    /// A proxy or load balancer in front of the collector (an address or a range such as
+    /// 10.0.0.0/8; repeatable): the client is then the right-most address of `Forwarded` or
+    /// `X-Forwarded-For` that is not one of these.
+    #[arg(long = "trust-proxy", value_name = "CIDR")]
+    pub trust_proxy: Vec<crate::client::Cidr>,
     /// Beacons a minute allowed from one IP address (0: no limit).
     #[arg(long, default_value_t = 120)]
     pub rate_limit: u32,

@@ -3,6 +3,7 @@
 
 pub mod beacon;
 pub mod cli;
+pub mod client;
 pub mod feed;
 pub mod limits;
 pub mod routes;

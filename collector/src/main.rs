@@ -34,6 +34,7 @@ async fn run(args: Args) -> Result<(), String> {
         allowed_origins: args.allow_origins.clone(),
         rate_limit_per_minute: args.rate_limit,
         publish_token: args.publish_token.clone(),
+        trusted_proxies: args.trust_proxy.clone(),
     };
     let state = AppState::open(store, feed, config, system_clock).await.map_err(|e| format!("cannot read the database: {e}"))?;
     // The dedupe set's expired entries go once a minute (the window itself is 30 minutes).

@@ -1,6 +1,7 @@
 //! The HTTP surface: feed, beacon, and the demo's static files.
 
 use crate::beacon::{self, BeaconError, Event};
+use crate::client::{client_ip, rate_key, Cidr};
 use crate::feed::SourceFeed;
 use crate::limits::RateLimiter;
 use crate::store::{self, Hit, Outcome, Store};
@@ -36,6 +37,8 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Bearer token of `POST /publish`; without one, publishing is off.
     pub publish_token: Option<String>,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` say who the client is.
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 /// Shared state of the handlers.
@@ -350,6 +353,28 @@ async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     (StatusCode::CREATED, "published").into_response()
 }
 
+/// Whether a beacon comes from a page the publisher allows: its `Origin` (else the origin of
+/// its `Referer`) is one of `allowed`, or the collector's own (the `Host` it was sent to).
+fn admitted(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let origin = match text(axum::http::header::ORIGIN).filter(|o| *o != "null") {
+        Some(o) => o.to_owned(),
+        None => match text(axum::http::header::REFERER).and_then(origin_of) {
+            Some(o) => o,
+            None => return false,
+        },
+    };
+    let same_host = origin.split_once("://").map(|(_, authority)| authority) == text(axum::http::header::HOST);
+    same_host || allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+}
+
+/// `https://example.org:8443` of `https://example.org:8443/path?q`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
+}
+
 /// Compares secrets without an early exit that would tell how much of a guess was right.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -360,9 +385,10 @@ fn outcome(counted: bool, why: &'static str) -> Response {
         .into_response()
 }
 
-async fn beacon(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, body: Bytes) -> Response {
+async fn beacon(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, body: Bytes) -> Response {
     let now = (s.inner.clock)();
-    if !s.inner.limiter.allow(ip, now) {
+    let ip = client_ip(peer, &headers, &s.inner.config.trusted_proxies);
+    if !s.inner.limiter.allow(rate_key(ip), now) {
         return (StatusCode::TOO_MANY_REQUESTS, [(RETRY_AFTER, "60")], "too many beacons from this address")
             .into_response();
     }
@@ -393,6 +419,9 @@ async fn beacon(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: Head
         .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("prefetch") || v.contains("preview")));
     if prefetch {
         return outcome(false, "prefetch");
+    }
+    if !s.inner.config.allowed_origins.is_empty() && !admitted(&headers, &s.inner.config.allowed_origins) {
+        return outcome(false, "origin");
     }
     let hit = Hit { visitor: s.inner.salts.ids(now, ip, ua), item: b.item, event: b.event.as_str(), now_ms: now };
     match s.inner.store.count(hit).await {

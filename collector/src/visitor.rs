@@ -73,9 +73,15 @@ fn hash(salt: &[u8; 32], ip: IpAddr, user_agent: &str) -> VisitorId {
 
 /// Whether a User-Agent belongs to a bot, crawler, link previewer or scripted client.
 pub fn is_bot(user_agent: &str) -> bool {
-    const MARKERS: [&str; 16] = [
+    // Crawlers and link previewers name themselves (bot, crawl, spider, preview…); scripted
+    // clients and test drivers are named by their library.
+    const MARKERS: [&str; 40] = [
         "bot", "crawl", "spider", "slurp", "headless", "preview", "curl", "wget", "python", "httpclient",
         "facebookexternalhit", "lighthouse", "phantomjs", "monitor", "scrapy", "go-http-client",
+        "whatsapp", "embedly", "mediapartners", "googleother", "google-inspectiontool", "bingpreview",
+        "axios", "node-fetch", "undici", "okhttp", "java/", "libwww-perl", "httpie", "postman", "insomnia",
+        "aiohttp", "guzzlehttp", "puppeteer", "playwright", "selenium", "webdriver", "pingdom", "statuscake",
+        "datadog",
     ];
     let ua = user_agent.to_ascii_lowercase();
     ua.trim().is_empty() || MARKERS.iter().any(|m| ua.contains(m))
@@ -121,7 +127,10 @@ mod tests {
     #[test]
     fn recognises_bots() {
         assert!(!is_bot(CHROME));
-        for ua in ["Googlebot/2.1", "Mozilla/5.0 HeadlessChrome/156.0", "curl/8.0", "", "Slackbot-LinkExpanding", "python-requests/2"] {
+        for ua in [
+            "Googlebot/2.1", "Mozilla/5.0 HeadlessChrome/156.0", "curl/8.0", "", "Slackbot-LinkExpanding", "python-requests/2",
+            "WhatsApp/2.23", "axios/1.6", "node-fetch/1.0", "okhttp/4.12", "Java/17", "TelegramBot (like TwitterBot)",
+        ] {
             assert!(is_bot(ua), "{ua}");
         }
     }

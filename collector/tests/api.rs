@@ -51,13 +51,22 @@ fn beacon_body(item: &str, event: &str) -> String {
     format!(r#"{{"v":1,"item":"{item}","event":"{event}","feed":"http://localhost:8080/feed.json"}}"#)
 }
 
+/// A beacon from a publisher page of the collector's own origin.
 fn post(body: impl Into<Body>, ip: [u8; 4], ua: &str) -> Request<Body> {
+    post_from(body, IpAddr::V4(Ipv4Addr::from(ip)), ua, &[(header::ORIGIN, "http://collector.test")])
+}
+
+fn post_from(body: impl Into<Body>, ip: IpAddr, ua: &str, extra: &[(header::HeaderName, &str)]) -> Request<Body> {
     let mut r = Request::post("/beacon")
+        .header(header::HOST, "collector.test")
         .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
         .header(header::USER_AGENT, ua)
         .body(body.into())
         .unwrap();
-    r.extensions_mut().insert(ConnectInfo(SocketAddr::new(IpAddr::V4(Ipv4Addr::from(ip)), 40000)));
+    for (name, value) in extra {
+        r.headers_mut().insert(name.clone(), value.parse().unwrap());
+    }
+    r.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 40000)));
     r
 }
 
@@ -330,4 +339,59 @@ async fn a_precompressed_copy_older_than_its_file_is_never_served() {
     // Rebuilt after its copy was made, as by running wasm-pack by hand.
     let router = static_app(dir.path(), None, &[("depeche.js", "new")]).await;
     assert_eq!(get_encoded(&router, "/pkg/depeche.js", Some("br")).await, (None, "new".to_owned()));
+}
+
+#[tokio::test]
+async fn beacons_from_pages_the_publisher_does_not_allow_are_not_counted() {
+    let h = harness(120).await;
+    let ip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 30));
+    let from = |ua: &str, extra: &[(header::HeaderName, &str)]| post_from(beacon_body("kangaba", "view"), ip, &format!("{CHROME} {ua}"), extra);
+    let r = send(&h, from("a", &[(header::ORIGIN, "https://evil.test")])).await;
+    assert_eq!((counted(&r), r.headers().get("depeche-reason").unwrap().to_str().unwrap()), (false, "origin"));
+    assert!(!counted(&send(&h, from("b", &[])).await), "no Origin and no Referer");
+    assert!(counted(&send(&h, from("c", &[(header::ORIGIN, "http://partner.test")])).await), "an allowed partner");
+    assert!(counted(&send(&h, from("d", &[(header::REFERER, "http://partner.test/article?x=1")])).await), "a Referer from it");
+    assert!(counted(&send(&h, from("e", &[(header::ORIGIN, "http://collector.test")])).await), "the collector's own pages");
+    assert_eq!(views(&h, "kangaba").await, 379);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_reader_is_told_apart_and_ipv6_is_limited_per_64() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
+    let config = Config { rate_limit_per_minute: 2, trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()], ..Config::default() };
+    let state = AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, || T0).await.unwrap();
+    let router = app(state);
+    let via_proxy = |client: &str| {
+        post_from(beacon_body("kangaba", "view"), IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), CHROME, &[(header::HeaderName::from_static("x-forwarded-for"), client)])
+    };
+    let status = |r: Response<Body>| r.status();
+    // Two readers behind the same proxy, same browser: two visitors, each with its own limit.
+    for client in ["203.0.113.1", "203.0.113.2"] {
+        let r = router.clone().oneshot(via_proxy(client)).await.unwrap();
+        assert!(counted(&r), "{client}");
+    }
+    // A limit of two a minute: the first reader's second beacon passes, the third does not.
+    assert_eq!(status(router.clone().oneshot(via_proxy("203.0.113.1")).await.unwrap()), StatusCode::NO_CONTENT);
+    assert_eq!(status(router.clone().oneshot(via_proxy("203.0.113.1")).await.unwrap()), StatusCode::TOO_MANY_REQUESTS);
+    // IPv6: any address of one /64 shares its limit.
+    let v6 = |a: &str| post_from(beacon_body("kangaba", "view"), a.parse().unwrap(), CHROME, &[]);
+    assert_eq!(status(router.clone().oneshot(v6("2001:db8:1:2::1")).await.unwrap()), StatusCode::NO_CONTENT);
+    assert_eq!(status(router.clone().oneshot(v6("2001:db8:1:2::2")).await.unwrap()), StatusCode::NO_CONTENT);
+    assert_eq!(status(router.clone().oneshot(v6("2001:db8:1:2:ffff::3")).await.unwrap()), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(status(router.clone().oneshot(v6("2001:db8:1:3::1")).await.unwrap()), StatusCode::NO_CONTENT, "another /64");
+}
+
+#[tokio::test]
+async fn a_published_item_is_served_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let config = || Config { publish_token: Some("s3cret".into()), ..Config::default() };
+    let first = app(AppState::open(store::open(&url).await.unwrap(), SourceFeed::from_json(FEED).unwrap(), config(), || T0).await.unwrap());
+    let item = r#"{"id":"new-flash","title":"Nouvelle alerte","_depeche":{"urgency":1}}"#;
+    assert_eq!(first.oneshot(publish_request(Some("s3cret"), item)).await.unwrap().status(), StatusCode::CREATED);
+    let again = app(AppState::open(store::open(&url).await.unwrap(), SourceFeed::from_json(FEED).unwrap(), config(), || T0).await.unwrap());
+    let r = again.oneshot(Request::get("/feed.json").body(Body::empty()).unwrap()).await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
+    assert_eq!(v["items"][0]["id"], "new-flash");
 }
