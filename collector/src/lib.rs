@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod feed;
 pub mod limits;
+pub mod metrics;
 pub mod routes;
 pub mod store;
 pub mod visitor;

@@ -150,6 +150,7 @@ impl AppState {
             let (body, etag) = feed.render(&counts);
             (Bytes::from(body), etag)
         };
+        s.store.metrics().feed_version.store(version, std::sync::atomic::Ordering::Relaxed);
         let view = Arc::new(FeedView { feed, version, counts, body, etag, version_at: now, counts_at });
         *s.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&view);
         Ok(view)
@@ -190,7 +191,8 @@ pub fn app(state: AppState) -> Router {
         .route("/feed.json", get(feed))
         .route("/beacon", post(beacon).layer(DefaultBodyLimit::max(beacon::MAX_BODY)))
         .route("/publish", post(publish).layer(DefaultBodyLimit::max(64 * 1024)))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics));
     if let Some(pkg) = &config.pkg {
         // The build writes each file precompressed beside it (Brotli .br, Zopfli .gz);
         // a browser gets the best one it accepts, unless a copy is older than its file.
@@ -296,6 +298,7 @@ async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+    s.inner.store.metrics().feed(matches);
     if matches {
         return (StatusCode::NOT_MODIFIED, [(ETAG, etag)], cache).into_response();
     }
@@ -305,6 +308,11 @@ async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
         body,
     )
         .into_response()
+}
+
+/// `GET /metrics`: the Prometheus text exposition.
+async fn metrics(State(s): State<AppState>) -> Response {
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.inner.store.metrics().render()).into_response()
 }
 
 /// The client's address, from the connection (the demo runs without a proxy).
@@ -386,17 +394,24 @@ fn outcome(counted: bool, why: &'static str) -> Response {
 }
 
 async fn beacon(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, body: Bytes) -> Response {
+    let (why, response) = admit_and_count(&s, peer, &headers, &body).await;
+    s.inner.store.metrics().beacon(why);
+    response
+}
+
+/// What becomes of a beacon: the reason (a metric's label) and the answer.
+async fn admit_and_count(s: &AppState, peer: IpAddr, headers: &HeaderMap, body: &[u8]) -> (&'static str, Response) {
     let now = (s.inner.clock)();
-    let ip = client_ip(peer, &headers, &s.inner.config.trusted_proxies);
+    let ip = client_ip(peer, headers, &s.inner.config.trusted_proxies);
     if !s.inner.limiter.allow(rate_key(ip), now) {
-        return (StatusCode::TOO_MANY_REQUESTS, [(RETRY_AFTER, "60")], "too many beacons from this address")
-            .into_response();
+        let r = (StatusCode::TOO_MANY_REQUESTS, [(RETRY_AFTER, "60")], "too many beacons from this address");
+        return ("rate_limited", r.into_response());
     }
-    let b = match beacon::parse(&body) {
+    let b = match beacon::parse(body) {
         Ok(b) => b,
         Err(e) => {
             let status = if e == BeaconError::TooLarge { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
-            return (status, e.message()).into_response();
+            return ("bad_request", (status, e.message()).into_response());
         }
     };
     let known = |v: &FeedView| v.feed.has_item(&b.item);
@@ -408,31 +423,33 @@ async fn beacon(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: He
         Err(_) => false,
     };
     if !known {
-        return (StatusCode::NOT_FOUND, "unknown item id").into_response();
+        return ("unknown_item", (StatusCode::NOT_FOUND, "unknown item id").into_response());
     }
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     if is_bot(ua) {
-        return outcome(false, "bot");
+        return ("bot", outcome(false, "bot"));
     }
     let prefetch = ["sec-purpose", "purpose", "x-moz", "x-purpose"]
         .iter()
         .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("prefetch") || v.contains("preview")));
     if prefetch {
-        return outcome(false, "prefetch");
+        return ("prefetch", outcome(false, "prefetch"));
     }
-    if !s.inner.config.allowed_origins.is_empty() && !admitted(&headers, &s.inner.config.allowed_origins) {
-        return outcome(false, "origin");
+    if !s.inner.config.allowed_origins.is_empty() && !admitted(headers, &s.inner.config.allowed_origins) {
+        return ("origin", outcome(false, "origin"));
     }
     let hit = Hit { visitor: s.inner.salts.ids(now, ip, ua), item: b.item, event: b.event.as_str(), now_ms: now };
     match s.inner.store.count(hit).await {
-        Ok(Outcome::Counted) => outcome(true, "counted"),
-        Ok(Outcome::Duplicate) => outcome(false, "duplicate"),
+        Ok(Outcome::Counted) => ("counted", outcome(true, "counted")),
+        Ok(Outcome::Duplicate) => ("duplicate", outcome(false, "duplicate")),
         Err(store::Error::Busy) => {
-            (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "1")], "the collector is behind; retry later").into_response()
+            let r = (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "1")], "the collector is behind; retry later");
+            ("busy", r.into_response())
         }
         Err(e) => {
             eprintln!("depeche-collector: a beacon could not be stored: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], "could not store the beacon; retry later").into_response()
+            let r = (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], "could not store the beacon; retry later");
+            ("store_error", r.into_response())
         }
     }
 }

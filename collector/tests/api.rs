@@ -395,3 +395,26 @@ async fn a_published_item_is_served_after_a_restart() {
     let v: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
     assert_eq!(v["items"][0]["id"], "new-flash");
 }
+
+#[tokio::test]
+async fn metrics_count_beacons_by_outcome_and_commits() {
+    let h = harness(120).await;
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 40], CHROME)).await));
+    assert!(!counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 40], CHROME)).await));
+    assert!(!counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 40], "curl/8.0")).await));
+    assert_eq!(send(&h, post(beacon_body("nope", "view"), [192, 0, 2, 40], CHROME)).await.status(), StatusCode::NOT_FOUND);
+    let r = send(&h, Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    assert!(r.headers().get(header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let m = text(r).await;
+    for line in [
+        "depeche_beacons_total{outcome=\"counted\"} 1",
+        "depeche_beacons_total{outcome=\"duplicate\"} 1",
+        "depeche_beacons_total{outcome=\"bot\"} 1",
+        "depeche_beacons_total{outcome=\"unknown_item\"} 1",
+        "depeche_store_commit_seconds_count 2",
+        "depeche_store_queue_depth 0",
+        "depeche_feed_version 0",
+    ] {
+        assert!(m.lines().any(|l| l == line), "no {line:?} in\n{m}");
+    }
+}

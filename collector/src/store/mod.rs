@@ -10,7 +10,9 @@
 pub mod postgres;
 pub mod sqlite;
 
+use crate::metrics::Metrics;
 use crate::visitor::VisitorId;
+use std::sync::Arc;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -90,6 +92,9 @@ pub trait Store: Send + Sync {
     fn expire(&self, now_ms: u64) -> Fut<'_, u64>;
     /// The schema version the database is at.
     fn schema_version(&self) -> Fut<'_, i64>;
+    /// The collector's metrics, which the store's writer keeps its queue depth and commit
+    /// times in.
+    fn metrics(&self) -> &Arc<Metrics>;
 }
 
 /// The schema, one migration per version, applied in order at start (each backend has its

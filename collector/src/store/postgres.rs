@@ -5,9 +5,11 @@
 //! then one upsert per (item, event). The dedupe set is an UNLOGGED table (it is worth
 //! keeping across a collector restart, not across a database crash), expired periodically.
 
+use crate::metrics::Metrics;
 use super::{aggregate, lock_order, new_secret, Error, Fut, Hit, Outcome, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::str::FromStr;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::types::ToSql;
@@ -51,6 +53,7 @@ struct Job {
 pub struct PgStore {
     pool: Pool,
     writer: mpsc::Sender<Job>,
+    metrics: Arc<Metrics>,
 }
 
 fn db_error(e: impl std::fmt::Display) -> Error {
@@ -66,8 +69,9 @@ impl PgStore {
         let pool = Pool::builder(manager).max_size(8).build().map_err(db_error)?;
         migrate(&pool).await?;
         let (tx, rx) = mpsc::channel::<Job>(MAX_QUEUE);
-        tokio::spawn(write_loop(pool.clone(), rx));
-        Ok(PgStore { pool, writer: tx })
+        let metrics = Arc::new(Metrics::default());
+        tokio::spawn(write_loop(pool.clone(), rx, Arc::clone(&metrics)));
+        Ok(PgStore { pool, writer: tx, metrics })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, Error> {
@@ -103,6 +107,9 @@ impl Store for PgStore {
     fn count(&self, hit: Hit) -> Fut<'_, Outcome> {
         let (done, answer) = oneshot::channel();
         let sent = self.writer.try_send(Job { hit, done });
+        if sent.is_ok() {
+            self.metrics.queue_depth.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         Box::pin(async move {
             match sent {
                 Ok(()) => answer.await.map_err(|_| Error::Database("the store's writer has stopped".into()))?,
@@ -185,13 +192,23 @@ impl Store for PgStore {
             Ok(row.get(0))
         })
     }
+
+    fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
 }
 
-async fn write_loop(pool: Pool, mut jobs: mpsc::Receiver<Job>) {
+async fn write_loop(pool: Pool, mut jobs: mpsc::Receiver<Job>, metrics: Arc<Metrics>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        metrics.queue_depth.fetch_sub(batch.len() as i64, std::sync::atomic::Ordering::Relaxed);
         let hits: Vec<Hit> = batch.iter().map(|j: &Job| j.hit.clone()).collect();
+        let started = std::time::Instant::now();
         let result = commit(&pool, &hits).await;
+        metrics.commit(started.elapsed());
+        if let Err(e) = &result {
+            eprintln!("depeche-collector: a batch of {} beacons could not be committed (answered 503): {e}", hits.len());
+        }
         for (i, job) in batch.drain(..).enumerate() {
             let _ = job.done.send(result.as_ref().map(|o| o[i]).map_err(Clone::clone));
         }

@@ -5,6 +5,7 @@
 //! transaction is committed. Reads use their own connection; WAL lets them run beside the
 //! writer.
 
+use crate::metrics::Metrics;
 use super::{aggregate, lock_order, new_secret, Error, Fut, Hit, Outcome, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
@@ -49,6 +50,7 @@ struct Job {
 pub struct SqliteStore {
     reader: Arc<Mutex<Connection>>,
     writer: mpsc::SyncSender<Job>,
+    metrics: Arc<Metrics>,
     /// The checkpoint thread runs while this lives.
     _alive: Arc<()>,
 }
@@ -120,11 +122,13 @@ impl SqliteStore {
             .map_err(db_error)?;
         let reader = open_connection(path)?;
         let (tx, rx) = mpsc::sync_channel::<Job>(MAX_QUEUE);
+        let metrics = Arc::new(Metrics::default());
+        let m = Arc::clone(&metrics);
         std::thread::Builder::new()
             .name("depeche-store-writer".into())
-            .spawn(move || write_loop(writer_conn, rx))
+            .spawn(move || write_loop(writer_conn, rx, &m))
             .map_err(db_error)?;
-        Ok(SqliteStore { reader: Arc::new(Mutex::new(reader)), writer: tx, _alive: alive })
+        Ok(SqliteStore { reader: Arc::new(Mutex::new(reader)), writer: tx, metrics, _alive: alive })
     }
 
     /// `PRAGMA integrity_check`'s verdict (`ok` when sound).
@@ -151,6 +155,9 @@ impl Store for SqliteStore {
     fn count(&self, hit: Hit) -> Fut<'_, Outcome> {
         let (done, answer) = oneshot::channel();
         let sent = self.writer.try_send(Job { hit, done });
+        if sent.is_ok() {
+            self.metrics.queue_depth.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         Box::pin(async move {
             match sent {
                 Ok(()) => answer.await.map_err(|_| Error::Database("the store's writer has stopped".into()))?,
@@ -214,9 +221,13 @@ impl Store for SqliteStore {
     fn schema_version(&self) -> Fut<'_, i64> {
         self.read(|conn| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
     }
+
+    fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
 }
 
-fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, metrics: &Metrics) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -225,8 +236,12 @@ fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        metrics.queue_depth.fetch_sub(batch.len() as i64, std::sync::atomic::Ordering::Relaxed);
         let hits: Vec<Hit> = batch.iter().map(|j| j.hit.clone()).collect();
-        match commit(&mut conn, &hits) {
+        let started = std::time::Instant::now();
+        let result = commit(&mut conn, &hits);
+        metrics.commit(started.elapsed());
+        match result {
             Ok(outcomes) => {
                 for (job, outcome) in batch.into_iter().zip(outcomes) {
                     let _ = job.done.send(Ok(outcome));
