@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# Loads the collector on loopback with wrk: distinct visitors sending view beacons.
-# Prints beacons/s and latency percentiles. A measurement, not a test: it asserts nothing.
-#   DURATION=10s CONNECTIONS=32 THREADS=2 scripts/bench.sh
+# Loads the collector on loopback with wrk: distinct visitors sending view beacons, every one
+# of which is counted. Side by side in one run: SQLite (one instance), PostgreSQL with one
+# instance, PostgreSQL with three instances sharing the database (one wrk per instance).
+# Prints beacons/s, latency percentiles, and stored against acknowledged. A measurement, not
+# a test: it asserts nothing. Bounded: each run lasts DURATION, then everything it started
+# is stopped.
+#   DURATION=10s CONNECTIONS=32 scripts/bench.sh
+#   PG_OPTIONS="-c synchronous_commit=off" scripts/bench.sh   (to see what the disk costs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-32}
-threads=${THREADS:-2}
+pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 dir=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-target/release/depeche-collector --listen "127.0.0.1:$port" --feed www/feed.json --db "$dir/bench.db" \
-  --rate-limit 0 --www "$dir" --pkg "$dir" >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -d "$dir/pg" ]; then as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 cat > "$dir/beacon.lua" <<'LUA'
 -- Every request is a new visitor (its own User-Agent), so every beacon is counted.
@@ -28,19 +37,83 @@ request = function()
   n = n + 1
   local headers = {
     ["Content-Type"] = "text/plain;charset=UTF-8",
-    ["User-Agent"] = "Mozilla/5.0 Chrome/156.0 bench-" .. tostring(id) .. "-" .. tostring(n),
+    ["User-Agent"] = "Mozilla/5.0 Chrome/156.0 bench-" .. tostring(wrk.port) .. "-" .. tostring(id) .. "-" .. tostring(n),
   }
   return wrk.format("POST", "/beacon", headers, body)
 end
 done = function(summary, latency, requests)
-  io.write(string.format("beacons/s: %.0f\n", summary.requests / (summary.duration / 1e6)))
-  for _, p in ipairs({50, 90, 99}) do
-    io.write(string.format("p%d latency: %.2f ms\n", p, latency:percentile(p) / 1000))
-  end
-  io.write(string.format("non-2xx or errors: %d\n", summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %d %f %f %f %d\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
 end
 LUA
-echo "wrk -t$threads -c$connections -d$duration against the collector (SQLite WAL, synchronous=NORMAL)"
-wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$dir/beacon.lua" "http://127.0.0.1:$port/beacon"
-stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select coalesce(sum(n),0) from counts where event='view'\").fetchone()[0])" "$dir/bench.db")
-echo "views stored: $stored (every request was a new visitor, so this should equal the requests)"
+
+# start_instances N DATABASE: starts N collectors on DATABASE; their ports in $ports.
+start_instances() {
+  ports=()
+  for _ in $(seq "$1"); do
+    local port
+    port=$(free_port)
+    target/release/depeche-collector --listen "127.0.0.1:$port" --feed www/feed.json --database "$2" \
+      --rate-limit 0 --www "$dir" --pkg "$dir" >/dev/null 2>"$dir/collector-$port.log" &
+    pids+=($!)
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+    ports+=("$port")
+  done
+}
+
+stop_instances() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
+
+# run NAME STORED_COMMAND: one wrk per instance in $ports, connections shared out; one row.
+run() {
+  local name=$1 stored_cmd=$2 n=${#ports[@]}
+  local per=$(( (connections + n - 1) / n ))
+  local outs=() wrks=()
+  for port in "${ports[@]}"; do
+    wrk -t1 -c"$per" -d"$duration" --latency -s "$dir/beacon.lua" "http://127.0.0.1:$port/beacon" >"$dir/wrk-$port.out" 2>&1 &
+    wrks+=($!)
+    outs+=("$dir/wrk-$port.out")
+  done
+  for w in "${wrks[@]}"; do wait "$w" || true; done
+  local stored
+  stored=$(eval "$stored_cmd")
+  cat "${outs[@]}" | awk -v name="$name" -v stored="$stored" '
+    /^RESULT/ { req += $2; dur = ($3 > dur ? $3 : dur); p50 = ($4 > p50 ? $4 : p50); p99 = ($5 > p99 ? $5 : p99); err += $6 }
+    END {
+      printf "| %-28s | %10.0f | %7.2f | %7.2f | %12d | %10d | %s |\n", name, req / dur, p50, p99, req - err, stored,
+        (stored >= req - err ? "yes" : "NO")
+    }'
+}
+
+echo "wrk, $connections connections in all, $duration per run, on $(nproc) cores (one collector and wrk share them)"
+echo
+echo "| store | beacons/s | p50 ms | p99 ms | acknowledged | stored | nothing acknowledged lost |"
+echo "|---|---:|---:|---:|---:|---:|---|"
+
+start_instances 1 "sqlite:$dir/bench.db"
+run "SQLite, 1 instance" "python3 -c \"import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\\\"select coalesce(sum(n),0) from counts where event='view'\\\").fetchone()[0])\" $dir/bench.db"
+stop_instances
+
+mkdir -p "$dir/pg"
+if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir" "$dir/pg"; chmod 755 "$dir"; fi
+as_postgres "$pg_bin/initdb" -D "$dir/pg/data" -A trust -U postgres --no-sync -E UTF8 >/dev/null
+pg_port=$(free_port)
+as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -o "-p $pg_port -k $dir/pg -c listen_addresses='' -c max_connections=200 ${PG_OPTIONS:-}" \
+  -l "$dir/pg/log" -w start >/dev/null
+psql_at() { psql -h "$dir/pg" -p "$pg_port" -U postgres -Atc "$2" "$1"; }
+for db in bench1 bench3; do psql_at postgres "CREATE DATABASE $db" >/dev/null; done
+
+start_instances 1 "postgres:host=$dir/pg port=$pg_port user=postgres dbname=bench1"
+run "PostgreSQL, 1 instance" "psql_at bench1 \"select coalesce(sum(n),0) from counts where event='view'\""
+stop_instances
+
+start_instances 3 "postgres:host=$dir/pg port=$pg_port user=postgres dbname=bench3"
+run "PostgreSQL, 3 instances" "psql_at bench3 \"select coalesce(sum(n),0) from counts where event='view'\""
+stop_instances
+echo
+echo "(PostgreSQL 15 with its default synchronous_commit=on, as a throwaway cluster on a Unix socket."
+echo " Stored can exceed acknowledged by the beacons committed whose answers were in flight when wrk stopped.)"

@@ -3,7 +3,7 @@
 #   scripts/setup.sh build   Rust wasm target, nightly with rust-src (the release build rebuilds
 #                            std for size), wasm-pack, wasm-bindgen-cli, binaryen, esbuild and terser (npm)
 #   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, PostgreSQL, playwright-core, cargo-fuzz
-#   scripts/setup.sh bench   the above build tools, plus wrk
+#   scripts/setup.sh bench   the above build tools, plus wrk and PostgreSQL
 #   scripts/setup.sh size    the above build tools, plus twiggy
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,7 +61,7 @@ case "$what" in
       cargo install cargo-fuzz --locked
     fi
     ;;
-  bench) apt_install wrk ;;
+  bench) apt_install wrk postgresql ;;
   size)
     if ! command -v twiggy >/dev/null; then
       say "installing twiggy (size breakdown)"

@@ -12,16 +12,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::str::FromStr;
 use tokio::sync::{mpsc, oneshot};
-use tokio_postgres::types::ToSql;
 
 /// The migrations, in order: migration N brings the schema from version N to N + 1.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    // A count is split over shards, one per writer (summed when read): a story read by
+    // everyone at once would otherwise be one row that every instance's transaction locks
+    // until its commit reaches the disk.
     "CREATE TABLE counts (
         item TEXT NOT NULL,
         event TEXT NOT NULL,
+        shard SMALLINT NOT NULL,
         n BIGINT NOT NULL,
-        PRIMARY KEY (item, event)
+        PRIMARY KEY (item, event, shard)
     );",
+    // No index on `expires`: every hit would pay to keep it; the minutely sweep scans.
     "CREATE UNLOGGED TABLE dedupe (
         visitor BYTEA NOT NULL,
         item TEXT NOT NULL,
@@ -29,7 +33,6 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         expires BIGINT NOT NULL,
         PRIMARY KEY (visitor, item, event)
     );
-    CREATE INDEX dedupe_expires ON dedupe (expires);
     CREATE TABLE published (
         id TEXT PRIMARY KEY,
         item TEXT NOT NULL,
@@ -40,6 +43,11 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     CREATE TABLE feed_version (version BIGINT NOT NULL);
     INSERT INTO feed_version (version) VALUES (0);",
 ];
+
+/// Transactions of beacons in flight at once, per instance.
+const WRITERS: usize = 4;
+/// Shards of each count.
+const SHARDS: u16 = 64;
 
 /// An arbitrary key for the advisory lock that serialises migrations across instances.
 const MIGRATION_LOCK: i64 = 0x0064_6570_6563_6865;
@@ -70,7 +78,17 @@ impl PgStore {
         migrate(&pool).await?;
         let (tx, rx) = mpsc::channel::<Job>(MAX_QUEUE);
         let metrics = Arc::new(Metrics::default());
-        tokio::spawn(write_loop(pool.clone(), rx, Arc::clone(&metrics)));
+        // Several writers, each with its own transaction in flight: while one waits for its
+        // commit to reach the disk, the next batch is already being written (PostgreSQL
+        // flushes concurrent commits together).
+        let jobs = Arc::new(tokio::sync::Mutex::new(rx));
+        // Each writer adds to a shard of its own; instances start at a random offset, so that
+        // two of them rarely share one.
+        let offset = rand::random::<u16>() % SHARDS;
+        for w in 0..WRITERS as u16 {
+            let shard = ((offset + w) % SHARDS) as i16;
+            tokio::spawn(write_loop(pool.clone(), Arc::clone(&jobs), Arc::clone(&metrics), shard));
+        }
         Ok(PgStore { pool, writer: tx, metrics })
     }
 
@@ -122,7 +140,7 @@ impl Store for PgStore {
     fn counts(&self, event: &'static str) -> Fut<'_, HashMap<String, u64>> {
         Box::pin(async move {
             let client = self.client().await?;
-            let rows = client.query("SELECT item, n FROM counts WHERE event = $1", &[&event]).await.map_err(db_error)?;
+            let rows = client.query("SELECT item, sum(n)::BIGINT FROM counts WHERE event = $1 GROUP BY item", &[&event]).await.map_err(db_error)?;
             Ok(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1).max(0) as u64)).collect())
         })
     }
@@ -198,13 +216,14 @@ impl Store for PgStore {
     }
 }
 
-async fn write_loop(pool: Pool, mut jobs: mpsc::Receiver<Job>, metrics: Arc<Metrics>) {
+async fn write_loop(pool: Pool, jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>, metrics: Arc<Metrics>, shard: i16) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    // The queue is held only while taking a batch, not while committing it.
+    while jobs.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
         metrics.queue_depth.fetch_sub(batch.len() as i64, std::sync::atomic::Ordering::Relaxed);
         let hits: Vec<Hit> = batch.iter().map(|j: &Job| j.hit.clone()).collect();
         let started = std::time::Instant::now();
-        let result = commit(&pool, &hits).await;
+        let result = commit(&pool, &hits, shard).await;
         metrics.commit(started.elapsed());
         if let Err(e) = &result {
             eprintln!("depeche-collector: a batch of {} beacons could not be committed (answered 503): {e}", hits.len());
@@ -215,67 +234,73 @@ async fn write_loop(pool: Pool, mut jobs: mpsc::Receiver<Job>, metrics: Arc<Metr
     }
 }
 
-/// A hit as the dedupe statement's parameters.
-struct Entry<'a> {
-    visitor: &'a [u8],
-    item: &'a str,
-    event: &'a str,
-    expires: i64,
-    /// Yesterday's id, or today's again when there is none (it then matches nothing new).
-    yesterday: &'a [u8],
-    now: i64,
-}
-
-impl<'a> Entry<'a> {
-    fn of(h: &'a Hit) -> Entry<'a> {
-        Entry {
-            visitor: &h.visitor.0,
-            item: &h.item,
-            event: h.event,
-            expires: (h.now_ms + DEDUPE_WINDOW_MS) as i64,
-            yesterday: h.visitor.1.as_ref().map_or(&h.visitor.0[..], |y| &y[..]),
-            now: h.now_ms as i64,
+/// One transaction, two statements whatever the batch's size: every hit is checked against
+/// the dedupe set and entered in it by one `INSERT … SELECT FROM unnest(…)`, then one upsert
+/// of every (item, event) counted.
+async fn commit(pool: &Pool, batch: &[Hit], shard: i16) -> Result<Vec<Outcome>, Error> {
+    let mut outcomes = vec![Outcome::Duplicate; batch.len()];
+    // A statement cannot touch one row twice: within the batch, a hit whose key (under
+    // today's or yesterday's id) an earlier hit already has is a duplicate here and now.
+    let mut first: Vec<usize> = Vec::with_capacity(batch.len());
+    for i in lock_order(batch) {
+        let h = &batch[i];
+        let seen = first.iter().any(|&j| {
+            let e = &batch[j];
+            e.item == h.item && e.event == h.event && (e.visitor.0 == h.visitor.0 || Some(e.visitor.0) == h.visitor.1)
+        });
+        if !seen {
+            first.push(i);
         }
     }
-}
+    let visitors: Vec<&[u8]> = first.iter().map(|&i| &batch[i].visitor.0[..]).collect();
+    // Yesterday's id, or today's again when there is none (it then only finds this hit's own
+    // unexpired entry, which the conflict clause would refuse anyway).
+    let yesterdays: Vec<&[u8]> = first.iter().map(|&i| batch[i].visitor.1.as_ref().map_or(&batch[i].visitor.0[..], |y| &y[..])).collect();
+    let items: Vec<&str> = first.iter().map(|&i| batch[i].item.as_str()).collect();
+    let events: Vec<&str> = first.iter().map(|&i| batch[i].event).collect();
+    let nows: Vec<i64> = first.iter().map(|&i| batch[i].now_ms as i64).collect();
+    let window = DEDUPE_WINDOW_MS as i64;
 
-/// One transaction: each hit checked against the dedupe set and entered in it (one
-/// statement each, pipelined), then one upsert per (item, event) counted.
-async fn commit(pool: &Pool, batch: &[Hit]) -> Result<Vec<Outcome>, Error> {
     let mut client = pool.get().await.map_err(db_error)?;
     let tx = client.transaction().await.map_err(db_error)?;
     // Counted when no unexpired entry exists under yesterday's id and the entry under
-    // today's id is new or had expired; concurrent instances serialise on its key.
-    let enter = tx
-        .prepare(
+    // today's id is new or had expired; rows are locked in key order (as in every instance),
+    // and concurrent instances serialise on each key.
+    let entered = tx
+        .query(
             "INSERT INTO dedupe (visitor, item, event, expires)
-             SELECT $1, $2, $3, $4
-             WHERE NOT EXISTS (SELECT 1 FROM dedupe WHERE visitor = $5 AND item = $2 AND event = $3 AND expires > $6)
-             ON CONFLICT (visitor, item, event) DO UPDATE SET expires = EXCLUDED.expires WHERE dedupe.expires <= $6
-             RETURNING 1",
+             SELECT h.v, h.i, h.e, h.n + $6
+             FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::text[], $5::bigint[]) AS h(v, y, i, e, n)
+             WHERE NOT EXISTS (SELECT 1 FROM dedupe d WHERE d.visitor = h.y AND d.item = h.i AND d.event = h.e AND d.expires > h.n)
+             ORDER BY h.v, h.i, h.e
+             ON CONFLICT (visitor, item, event) DO UPDATE SET expires = EXCLUDED.expires
+             WHERE dedupe.expires <= EXCLUDED.expires - $6
+             RETURNING visitor, item, event",
+            &[&visitors, &yesterdays, &items, &events, &nows, &window],
         )
         .await
         .map_err(db_error)?;
-    let order = lock_order(batch);
-    let entries: Vec<Entry> = order.iter().map(|&i| Entry::of(&batch[i])).collect();
-    let args: Vec<[&(dyn ToSql + Sync); 6]> =
-        entries.iter().map(|e| [&e.visitor as &(dyn ToSql + Sync), &e.item, &e.event, &e.expires, &e.yesterday, &e.now]).collect();
-    // Sent together: tokio-postgres pipelines the statements of one connection.
-    let entered = futures_util::future::try_join_all(args.iter().map(|a| tx.query_opt(&enter, &a[..]))).await.map_err(db_error)?;
-    let mut outcomes = vec![Outcome::Duplicate; batch.len()];
-    for (&i, row) in order.iter().zip(&entered) {
-        if row.is_some() {
+    for row in &entered {
+        let (v, item, event): (&[u8], &str, &str) = (row.get(0), row.get(1), row.get(2));
+        let hit = first.iter().copied().find(|&i| batch[i].visitor.0[..] == *v && batch[i].item == item && batch[i].event == event);
+        if let Some(i) = hit {
             outcomes[i] = Outcome::Counted;
         }
     }
-    let upsert = tx
-        .prepare("INSERT INTO counts (item, event, n) VALUES ($1, $2, $3) ON CONFLICT (item, event) DO UPDATE SET n = counts.n + EXCLUDED.n")
-        .await
-        .map_err(db_error)?;
     let counted = batch.iter().zip(&outcomes).filter(|(_, o)| **o == Outcome::Counted).map(|(h, _)| h);
     let sums = aggregate(counted);
-    let args: Vec<[&(dyn ToSql + Sync); 3]> = sums.iter().map(|((item, event), n)| [item as &(dyn ToSql + Sync), event, n]).collect();
-    futures_util::future::try_join_all(args.iter().map(|a| tx.execute(&upsert, &a[..]))).await.map_err(db_error)?;
+    if !sums.is_empty() {
+        let items: Vec<&str> = sums.iter().map(|((item, _), _)| *item).collect();
+        let events: Vec<&str> = sums.iter().map(|((_, event), _)| *event).collect();
+        let ns: Vec<i64> = sums.iter().map(|(_, n)| *n).collect();
+        tx.execute(
+            "INSERT INTO counts (item, event, shard, n) SELECT h.i, h.e, $4, h.n FROM unnest($1::text[], $2::text[], $3::bigint[]) AS h(i, e, n)
+             ON CONFLICT (item, event, shard) DO UPDATE SET n = counts.n + EXCLUDED.n",
+            &[&items, &events, &ns, &shard],
+        )
+        .await
+        .map_err(db_error)?;
+    }
     tx.commit().await.map_err(db_error)?;
     Ok(outcomes)
 }
