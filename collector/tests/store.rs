@@ -176,3 +176,33 @@ async fn an_unknown_database_url_is_refused_with_a_reason() {
     let e = store::open("mysql://x").await.err().unwrap();
     assert!(e.to_string().contains("sqlite: or postgres://"), "{e}");
 }
+
+/// The writer's queue is bounded: beacons beyond it are refused at once (`Busy`, answered 503
+/// with `Retry-After`) instead of growing memory. On a one-thread runtime the PostgreSQL
+/// writers cannot run while the hits are queued, so the bound is reached exactly.
+#[test]
+fn a_full_writer_queue_refuses_beacons_instead_of_growing() {
+    let backend = Backend::postgres();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let s = backend.open().await;
+        let pending: Vec<_> = (0..store::MAX_QUEUE as u32 + 5)
+            .map(|i| {
+                let mut v = [0u8; 16];
+                v[..4].copy_from_slice(&i.to_be_bytes());
+                s.count(hit((v, None), "a", "view", T0))
+            })
+            .collect();
+        let mut refused = 0;
+        let mut counted = 0;
+        for p in pending {
+            match p.await {
+                Err(store::Error::Busy) => refused += 1,
+                Ok(Outcome::Counted) => counted += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!((counted, refused), (store::MAX_QUEUE, 5));
+        assert_eq!(s.counts("view").await.unwrap().get("a"), Some(&(store::MAX_QUEUE as u64)));
+    });
+}
