@@ -55,6 +55,8 @@ struct Inner {
     view: RwLock<Arc<FeedView>>,
     /// One refresh at a time: the others wait for it and serve what it made.
     refreshing: tokio::sync::Mutex<()>,
+    /// This instance counted a beacon since the counts were last read.
+    counted_since: std::sync::atomic::AtomicBool,
     salts: Salts,
     limiter: RateLimiter,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
@@ -72,6 +74,9 @@ pub const COUNTS_MAX_AGE_MS: u64 = 1000;
 /// Each instance reads the feed's version (one row) again at most this often, so that an
 /// item published on another instance is served here within this much, plus a request.
 pub const VERSION_MAX_AGE_MS: u64 = 250;
+/// After this instance counted a beacon, its counts are read again once they are this old, so
+/// that a reader's own view shows in the refresh that follows it (the widget asks 1.5 s after).
+const COUNTED_MAX_AGE_MS: u64 = 100;
 /// A beacon for an item this instance does not know yet (published on another instance a
 /// moment ago) reads the version again if it is older than this.
 const UNKNOWN_ITEM_MAX_AGE_MS: u64 = 50;
@@ -109,6 +114,7 @@ impl AppState {
                 base,
                 view: RwLock::new(Arc::new(empty)),
                 refreshing: tokio::sync::Mutex::new(()),
+                counted_since: std::sync::atomic::AtomicBool::new(false),
                 salts,
                 limiter,
                 clock: Box::new(clock),
@@ -126,7 +132,9 @@ impl AppState {
         let s = &self.inner;
         let fresh = |v: &FeedView| {
             let now = (s.clock)();
-            v.version >= 0 && now.saturating_sub(v.version_at) < version_max_age && now.saturating_sub(v.counts_at) < COUNTS_MAX_AGE_MS
+            let counts_max_age =
+                if s.counted_since.load(std::sync::atomic::Ordering::Relaxed) { COUNTED_MAX_AGE_MS } else { COUNTS_MAX_AGE_MS };
+            v.version >= 0 && now.saturating_sub(v.version_at) < version_max_age && now.saturating_sub(v.counts_at) < counts_max_age
         };
         let current = Arc::clone(&s.view.read().unwrap_or_else(|p| p.into_inner()));
         if fresh(&current) {
@@ -141,7 +149,13 @@ impl AppState {
         let version = s.store.feed_version().await?;
         let changed = version != current.version;
         let feed = if changed { Arc::new(self.with_published().await?) } else { Arc::clone(&current.feed) };
-        let stale = changed || version_max_age == 0 || now.saturating_sub(current.counts_at) >= COUNTS_MAX_AGE_MS;
+        let counted = s.counted_since.load(std::sync::atomic::Ordering::Relaxed);
+        let age = now.saturating_sub(current.counts_at);
+        let stale = changed || version_max_age == 0 || age >= COUNTS_MAX_AGE_MS || (counted && age >= COUNTED_MAX_AGE_MS);
+        if stale {
+            // Cleared before reading: a beacon counted during the read marks them again.
+            s.counted_since.store(false, std::sync::atomic::Ordering::Relaxed);
+        }
         let (counts, counts_at) =
             if stale { (s.store.counts(Event::View.as_str()).await?, now) } else { (current.counts.clone(), current.counts_at) };
         let (body, etag) = if version == current.version && counts == current.counts {
@@ -440,7 +454,10 @@ async fn admit_and_count(s: &AppState, peer: IpAddr, headers: &HeaderMap, body: 
     }
     let hit = Hit { visitor: s.inner.salts.ids(now, ip, ua), item: b.item, event: b.event.as_str(), now_ms: now };
     match s.inner.store.count(hit).await {
-        Ok(Outcome::Counted) => ("counted", outcome(true, "counted")),
+        Ok(Outcome::Counted) => {
+            s.inner.counted_since.store(true, std::sync::atomic::Ordering::Relaxed);
+            ("counted", outcome(true, "counted"))
+        }
         Ok(Outcome::Duplicate) => ("duplicate", outcome(false, "duplicate")),
         Err(store::Error::Busy) => {
             let r = (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "1")], "the collector is behind; retry later");

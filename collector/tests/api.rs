@@ -197,7 +197,7 @@ async fn the_feed_revalidates_with_its_etag() {
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
     assert!(text(r).await.is_empty());
     assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 9], CHROME)).await));
-    assert_eq!(send(&h, conditional()).await.status(), StatusCode::NOT_MODIFIED, "counts are read again at most once a second");
+    assert_eq!(send(&h, conditional()).await.status(), StatusCode::NOT_MODIFIED, "counts are not read again at once after a beacon (at most every 100 ms)");
     h.clock.fetch_add(COUNTS_MAX_AGE_MS, Ordering::SeqCst);
     assert_eq!(send(&h, conditional()).await.status(), StatusCode::OK, "a new count is a new version");
 }
