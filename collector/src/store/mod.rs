@@ -120,6 +120,39 @@ pub async fn open(url: &str) -> Result<Box<dyn Store>, Error> {
     Err(Error::Database(format!("{url}: the database URL must start with sqlite: or postgres://")))
 }
 
+/// A hit waiting for a writer, and where its outcome goes.
+pub(crate) struct Job {
+    pub hit: Hit,
+    pub done: tokio::sync::oneshot::Sender<Result<Outcome, Error>>,
+}
+
+/// Whether a job got into a writer's queue.
+pub(crate) enum Queued {
+    Yes,
+    /// The queue is at its bound.
+    Full,
+    /// The writer has stopped.
+    Closed,
+}
+
+/// Queues `hit` through `send` (each backend's channel) and answers once its writer has
+/// committed it; a full queue answers `Busy` at once.
+pub(crate) fn enqueue<'a>(hit: Hit, metrics: &Metrics, send: impl FnOnce(Job) -> Queued) -> Fut<'a, Outcome> {
+    let (done, answer) = tokio::sync::oneshot::channel();
+    let queued = send(Job { hit, done });
+    if matches!(queued, Queued::Yes) {
+        metrics.queue_depth.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    let stopped = || Error::Database("the store's writer has stopped".into());
+    Box::pin(async move {
+        match queued {
+            Queued::Yes => answer.await.map_err(|_| stopped())?,
+            Queued::Full => Err(Error::Busy),
+            Queued::Closed => Err(stopped()),
+        }
+    })
+}
+
 /// A random secret for a new database.
 pub fn new_secret() -> [u8; 32] {
     use rand::RngCore;

@@ -6,12 +6,12 @@
 //! keeping across a collector restart, not across a database crash), expired periodically.
 
 use crate::metrics::Metrics;
-use super::{aggregate, lock_order, new_secret, Error, Fut, Hit, Outcome, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
+use super::{aggregate, enqueue, lock_order, new_secret, Error, Fut, Hit, Job, Outcome, Queued, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::str::FromStr;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// The migrations, in order: migration N brings the schema from version N to N + 1.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -51,11 +51,6 @@ const SHARDS: u16 = 64;
 
 /// An arbitrary key for the advisory lock that serialises migrations across instances.
 const MIGRATION_LOCK: i64 = 0x0064_6570_6563_6865;
-
-struct Job {
-    hit: Hit,
-    done: oneshot::Sender<Result<Outcome, Error>>,
-}
 
 /// The PostgreSQL store.
 pub struct PgStore {
@@ -123,17 +118,10 @@ async fn migrate(pool: &Pool) -> Result<(), Error> {
 
 impl Store for PgStore {
     fn count(&self, hit: Hit) -> Fut<'_, Outcome> {
-        let (done, answer) = oneshot::channel();
-        let sent = self.writer.try_send(Job { hit, done });
-        if sent.is_ok() {
-            self.metrics.queue_depth.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        Box::pin(async move {
-            match sent {
-                Ok(()) => answer.await.map_err(|_| Error::Database("the store's writer has stopped".into()))?,
-                Err(mpsc::error::TrySendError::Full(_)) => Err(Error::Busy),
-                Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Database("the store's writer has stopped".into())),
-            }
+        enqueue(hit, &self.metrics, |job| match self.writer.try_send(job) {
+            Ok(()) => Queued::Yes,
+            Err(mpsc::error::TrySendError::Full(_)) => Queued::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => Queued::Closed,
         })
     }
 

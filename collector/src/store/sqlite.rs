@@ -6,13 +6,12 @@
 //! writer.
 
 use crate::metrics::Metrics;
-use super::{aggregate, lock_order, new_secret, Error, Fut, Hit, Outcome, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
+use super::{aggregate, enqueue, lock_order, new_secret, Error, Fut, Hit, Job, Outcome, Queued, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use tokio::sync::oneshot;
 
 /// The migrations, in order: migration N brings the schema from version N to N + 1.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -40,11 +39,6 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     CREATE TABLE feed_version (version INTEGER NOT NULL);
     INSERT INTO feed_version (version) VALUES (0);",
 ];
-
-struct Job {
-    hit: Hit,
-    done: oneshot::Sender<Result<Outcome, Error>>,
-}
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -153,17 +147,10 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn count(&self, hit: Hit) -> Fut<'_, Outcome> {
-        let (done, answer) = oneshot::channel();
-        let sent = self.writer.try_send(Job { hit, done });
-        if sent.is_ok() {
-            self.metrics.queue_depth.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        Box::pin(async move {
-            match sent {
-                Ok(()) => answer.await.map_err(|_| Error::Database("the store's writer has stopped".into()))?,
-                Err(mpsc::TrySendError::Full(_)) => Err(Error::Busy),
-                Err(mpsc::TrySendError::Disconnected(_)) => Err(Error::Database("the store's writer has stopped".into())),
-            }
+        enqueue(hit, &self.metrics, |job| match self.writer.try_send(job) {
+            Ok(()) => Queued::Yes,
+            Err(mpsc::TrySendError::Full(_)) => Queued::Full,
+            Err(mpsc::TrySendError::Disconnected(_)) => Queued::Closed,
         })
     }
 
