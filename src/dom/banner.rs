@@ -124,7 +124,7 @@ impl Banner {
     }
 
     /// Takes a newer queue: a new item takes the banner and is announced once; the item
-    /// showing stays, updated in place, if it is still there.
+    /// showing stays if it is still there (drawn anew only if its words changed).
     pub fn update(&self, queue: Vec<Rc<Item>>) {
         self.inner.send(Event::Queue(queue));
     }
@@ -150,19 +150,16 @@ impl Inner {
         el::set_hidden(&p.aside, e.hidden);
         match e.content {
             Content::Keep => {}
-            Content::Clear => {
-                let old = self.title.borrow_mut().take();
-                drop(old);
-                el::clear(&p.content);
-            }
-            Content::Rebuild(item, kind) => {
+            Content::Clear | Content::Rebuild(..) => {
                 // Taken out first: dropping the old listener and clearing the content are
                 // DOM calls, and the slot must not be borrowed during them.
                 let old = self.title.borrow_mut().take();
                 drop(old);
                 el::clear(&p.content);
-                if let Ok(listener) = self.fill(&item, kind) {
-                    *self.title.borrow_mut() = listener;
+                if let Content::Rebuild(item, kind) = e.content {
+                    if let Ok(listener) = self.fill(&item, kind) {
+                        *self.title.borrow_mut() = listener;
+                    }
                 }
             }
         }
