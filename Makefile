@@ -14,11 +14,13 @@ ifndef PUBLISH_TOKEN
 PUBLISH_TOKEN := $(shell head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 endif
 
+# The token reaches the collector through the environment: on its command line `ps` would
+# show it to every user of the machine.
 demo: build collector
 	@mkdir -p .demo
 	@echo "Publisher console token: $(PUBLISH_TOKEN)"
-	target/release/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
-	  --database sqlite:.demo/depeche.db --www www --pkg pkg --publish-token $(PUBLISH_TOKEN) \
+	DEPECHE_PUBLISH_TOKEN=$(PUBLISH_TOKEN) target/release/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
+	  --database sqlite:.demo/depeche.db --www www --pkg pkg \
 	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
 
 test: setup-test build collector
