@@ -40,6 +40,9 @@ pub struct Args {
     /// `X-Forwarded-For` that is not one of these.
     #[arg(long = "trust-proxy", value_name = "CIDR")]
     pub trust_proxy: Vec<crate::client::Cidr>,
+    /// Event streams (`GET /events`) open at once at most; beyond, 503 with Retry-After.
+    #[arg(long, default_value_t = 1000)]
+    pub max_streams: usize,
     /// Beacons a minute allowed from one IP address (0: no limit).
     #[arg(long, default_value_t = 120)]
     pub rate_limit: u32,

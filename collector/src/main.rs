@@ -35,6 +35,7 @@ async fn run(args: Args) -> Result<(), String> {
         rate_limit_per_minute: args.rate_limit,
         publish_token: args.publish_token.clone(),
         trusted_proxies: args.trust_proxy.clone(),
+        max_streams: args.max_streams,
     };
     let state = AppState::open(store, feed, config, system_clock).await.map_err(|e| format!("cannot read the database: {e}"))?;
     // The dedupe set's expired entries go once a minute (the window itself is 30 minutes).
@@ -48,6 +49,7 @@ async fn run(args: Args) -> Result<(), String> {
             }
         }
     });
+    tokio::spawn(state.clone().watch_versions());
     let router = app(state);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
     let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));

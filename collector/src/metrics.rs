@@ -21,6 +21,10 @@ pub struct Metrics {
     pub feed_version: AtomicI64,
     /// Hits waiting for the store's writer.
     pub queue_depth: AtomicI64,
+    /// Event streams open now.
+    pub open_streams: AtomicI64,
+    /// Event streams refused (over `--max-streams`).
+    pub streams_refused: AtomicU64,
     commits: [AtomicU64; BUCKETS.len() + 1],
     commit_micros: AtomicU64,
 }
@@ -61,6 +65,10 @@ impl Metrics {
         let _ = writeln!(out, "depeche_feed_version {}", self.feed_version.load(Ordering::Relaxed));
         out.push_str("# HELP depeche_store_queue_depth Beacons waiting for the store's writer.\n# TYPE depeche_store_queue_depth gauge\n");
         let _ = writeln!(out, "depeche_store_queue_depth {}", self.queue_depth.load(Ordering::Relaxed).max(0));
+        out.push_str("# HELP depeche_open_streams Event streams open now.\n# TYPE depeche_open_streams gauge\n");
+        let _ = writeln!(out, "depeche_open_streams {}", self.open_streams.load(Ordering::Relaxed).max(0));
+        out.push_str("# HELP depeche_streams_refused_total Event streams refused over --max-streams.\n# TYPE depeche_streams_refused_total counter\n");
+        let _ = writeln!(out, "depeche_streams_refused_total {}", get(&self.streams_refused));
         out.push_str("# HELP depeche_store_commit_seconds Time to commit one batch of beacons.\n# TYPE depeche_store_commit_seconds histogram\n");
         let mut cumulative = 0;
         for (i, bound) in BUCKETS.iter().enumerate() {

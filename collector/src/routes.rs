@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -39,6 +40,8 @@ pub struct Config {
     pub publish_token: Option<String>,
     /// Proxies whose `Forwarded` / `X-Forwarded-For` say who the client is.
     pub trusted_proxies: Vec<Cidr>,
+    /// Event streams (`GET /events`) open at once at most; beyond, 503 (0: the default, 1000).
+    pub max_streams: usize,
 }
 
 /// Shared state of the handlers.
@@ -57,6 +60,10 @@ struct Inner {
     refreshing: tokio::sync::Mutex<()>,
     /// This instance counted a beacon since the counts were last read.
     counted_since: std::sync::atomic::AtomicBool,
+    /// The feed version served, for the event streams.
+    versions: tokio::sync::watch::Sender<i64>,
+    /// Permits for open event streams.
+    streams: Arc<tokio::sync::Semaphore>,
     salts: Salts,
     limiter: RateLimiter,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
@@ -115,6 +122,8 @@ impl AppState {
                 view: RwLock::new(Arc::new(empty)),
                 refreshing: tokio::sync::Mutex::new(()),
                 counted_since: std::sync::atomic::AtomicBool::new(false),
+                versions: tokio::sync::watch::Sender::new(-1),
+                streams: Arc::new(tokio::sync::Semaphore::new(if config.max_streams == 0 { DEFAULT_MAX_STREAMS } else { config.max_streams })),
                 salts,
                 limiter,
                 clock: Box::new(clock),
@@ -165,9 +174,28 @@ impl AppState {
             (Bytes::from(body), etag)
         };
         s.store.metrics().feed_version.store(version, std::sync::atomic::Ordering::Relaxed);
+        // Readers connected to this instance's event stream hear of a new version.
+        s.versions.send_if_modified(|v| std::mem::replace(v, version) != version);
         let view = Arc::new(FeedView { feed, version, counts, body, etag, version_at: now, counts_at });
         *s.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&view);
         Ok(view)
+    }
+
+    /// Reads the feed's version again if it is due, while event streams are open: a publish on
+    /// another instance reaches this one's streams within `VERSION_MAX_AGE_MS`. Runs until the
+    /// state is dropped (`main` starts it).
+    pub async fn watch_versions(self) {
+        let weak = Arc::downgrade(&self.inner);
+        drop(self);
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(VERSION_MAX_AGE_MS)).await;
+            let Some(inner) = weak.upgrade() else { return };
+            if inner.versions.receiver_count() > 0 {
+                if let Err(e) = (AppState { inner }).view(VERSION_MAX_AGE_MS).await {
+                    eprintln!("depeche-collector: cannot read the feed's version for the event streams, will retry: {e}");
+                }
+            }
+        }
     }
 
     /// The feed file with every published item (kept in the store) applied, in order.
@@ -206,7 +234,8 @@ pub fn app(state: AppState) -> Router {
         .route("/beacon", post(beacon).layer(DefaultBodyLimit::max(beacon::MAX_BODY)))
         .route("/publish", post(publish).layer(DefaultBodyLimit::max(64 * 1024)))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics));
+        .route("/metrics", get(metrics))
+        .route("/events", get(events));
     if let Some(pkg) = &config.pkg {
         // The build writes each file precompressed beside it (Brotli .br, Zopfli .gz);
         // a browser gets the best one it accepts, unless a copy is older than its file.
@@ -322,6 +351,63 @@ async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
         body,
     )
         .into_response()
+}
+
+/// `GET /events`: a Server-Sent Events stream of the feed's version. An event (`feed`, with
+/// the version as its `id` and data) comes when what readers should see changes (a publish,
+/// a correction, a withdrawal), not when counts do; on connecting, the current version comes
+/// at once unless `Last-Event-ID` is already it. Readers then make their usual conditional
+/// feed request, so a stale or repeated event costs a 304 at most.
+async fn events(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let Ok(permit) = Arc::clone(&s.inner.streams).try_acquire_owned() else {
+        s.inner.store.metrics().streams_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "30")], "too many open event streams").into_response();
+    };
+    if s.view(VERSION_MAX_AGE_MS).await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], "cannot read the feed's version").into_response();
+    }
+    let last: Option<i64> = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    let metrics = Arc::clone(s.inner.store.metrics());
+    let open = OpenStream::new(metrics, permit);
+    let versions = s.inner.versions.subscribe();
+    let stream = futures_util::stream::unfold((versions, last, open), |(mut versions, mut last, open)| async move {
+        loop {
+            let version = *versions.borrow_and_update();
+            if version >= 0 && last != Some(version) {
+                last = Some(version);
+                let event = SseEvent::default().event("feed").id(version.to_string()).data(version.to_string()).retry(STREAM_RETRY);
+                return Some((Ok::<_, Infallible>(event), (versions, last, open)));
+            }
+            versions.changed().await.ok()?;
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response()
+}
+
+/// Streams open at once by default.
+const DEFAULT_MAX_STREAMS: usize = 1000;
+/// How long a disconnected reader waits before reconnecting (`retry:`).
+const STREAM_RETRY: std::time::Duration = std::time::Duration::from_secs(3);
+/// A comment this often keeps proxies from closing an idle stream.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// An open stream: its permit and its place in the gauge, both given back when it closes.
+struct OpenStream {
+    metrics: Arc<crate::metrics::Metrics>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl OpenStream {
+    fn new(metrics: Arc<crate::metrics::Metrics>, permit: tokio::sync::OwnedSemaphorePermit) -> OpenStream {
+        metrics.open_streams.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        OpenStream { metrics, _permit: permit }
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.metrics.open_streams.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// `GET /metrics`: the Prometheus text exposition.

@@ -418,3 +418,51 @@ async fn metrics_count_beacons_by_outcome_and_commits() {
         assert!(m.lines().any(|l| l == line), "no {line:?} in\n{m}");
     }
 }
+
+/// The next chunk of an event stream, as text (within two seconds).
+async fn next_chunk(body: &mut Body) -> String {
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(2), body.frame()).await.expect("an event within 2 s");
+    String::from_utf8(frame.unwrap().unwrap().into_data().unwrap().to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn the_event_stream_says_each_new_feed_version_once() {
+    let h = harness_with(120, Some("s3cret")).await;
+    let r = send(&h, Request::get("/events").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers().get(header::CONTENT_TYPE).unwrap(), "text/event-stream");
+    let mut body = r.into_body();
+    // On connecting: the current version, with the reconnection delay.
+    let first = next_chunk(&mut body).await;
+    assert!(first.contains("event: feed\n") && first.contains("id: 0\n") && first.contains("retry: 3000\n"), "{first:?}");
+    // A count changing is not an event; a publish is.
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 50], CHROME)).await));
+    let item = r#"{"id":"flash","title":"Alerte","_depeche":{"urgency":1}}"#;
+    assert_eq!(send(&h, publish_request(Some("s3cret"), item)).await.status(), StatusCode::CREATED);
+    let next = next_chunk(&mut body).await;
+    assert!(next.contains("id: 1\n") && next.contains("data: 1\n"), "{next:?}");
+    // A reader reconnecting with the current version gets nothing to refetch.
+    let r = send(&h, Request::get("/events").header("last-event-id", "1").body(Body::empty()).unwrap()).await;
+    let mut again = r.into_body();
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(300), again.frame()).await.is_err(), "nothing new to say");
+}
+
+#[tokio::test]
+async fn event_streams_beyond_the_cap_are_refused_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
+    let config = Config { max_streams: 1, allowed_origins: vec!["http://partner.test".into()], ..Config::default() };
+    let router = app(AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, || T0).await.unwrap());
+    let get = || Request::get("/events").header(header::ORIGIN, "http://partner.test").body(Body::empty()).unwrap();
+    let open = router.clone().oneshot(get()).await.unwrap();
+    assert_eq!(open.status(), StatusCode::OK);
+    assert_eq!(open.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "http://partner.test", "partners may listen");
+    let refused = router.clone().oneshot(get()).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers().get(header::RETRY_AFTER).unwrap(), "30");
+    let m = text(router.clone().oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap()).await;
+    assert!(m.contains("depeche_open_streams 1\n") && m.contains("depeche_streams_refused_total 1\n"), "{m}");
+    // Closing the stream gives its place back.
+    drop(open);
+    assert_eq!(router.clone().oneshot(get()).await.unwrap().status(), StatusCode::OK);
+}

@@ -144,9 +144,29 @@ fn three_instances_over_one_postgresql_database() {
         assert_eq!(views(port, "kangaba"), 676, "instance :{port}");
     }
 
+    // A reader listening to instance 3's event stream.
+    let mut stream = TcpStream::connect(("127.0.0.1", p[2])).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream.write_all(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    let mut heard = String::new();
+    let read_until = |stream: &mut TcpStream, heard: &mut String, wanted: &str| {
+        let mut buf = [0u8; 4096];
+        while !heard.contains(wanted) {
+            let n = stream.read(&mut buf).expect("the event stream stays open");
+            assert!(n > 0, "the event stream closed");
+            heard.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    };
+    read_until(&mut stream, &mut heard, "id: 0\n");
+
     // A publish on instance 1 is served by 2 and 3 within a second, with the same bytes.
     publish(p[0], r#"{"id":"flash","title":"Alerte","_depeche":{"urgency":1}}"#);
     let published = Instant::now();
+    read_until(&mut stream, &mut heard, "id: 1\n");
+    let pushed = published.elapsed();
+    println!("publish on instance 1, event on instance 3's stream after {} ms", pushed.as_millis());
+    assert!(pushed < Duration::from_secs(1), "the event took {pushed:?}");
+    drop(stream);
     let (etag, _) = feed(p[0]);
     for &port in &p[1..] {
         loop {
