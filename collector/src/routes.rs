@@ -437,7 +437,13 @@ async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     let Some(token) = &s.inner.config.publish_token else {
         return (StatusCode::NOT_FOUND, "publishing is off (start with --publish-token)").into_response();
     };
-    let given = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    // The scheme's name is case-insensitive (RFC 9110, 11.1).
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
         return (StatusCode::UNAUTHORIZED, "a valid publish token is needed").into_response();
     }

@@ -466,3 +466,15 @@ async fn event_streams_beyond_the_cap_are_refused_with_retry_after() {
     drop(open);
     assert_eq!(router.clone().oneshot(get()).await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_matched_in_any_case() {
+    let h = harness_with(120, Some("s3cret")).await;
+    let item = r#"{"id":"case","title":"Casse"}"#;
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let r = Request::post("/publish").header(header::AUTHORIZATION, format!("{scheme} s3cret")).body(Body::from(item)).unwrap();
+        assert_eq!(send(&h, r).await.status(), StatusCode::CREATED, "{scheme}");
+    }
+    let r = Request::post("/publish").header(header::AUTHORIZATION, "Basic s3cret").body(Body::from(item)).unwrap();
+    assert_eq!(send(&h, r).await.status(), StatusCode::UNAUTHORIZED);
+}
