@@ -139,11 +139,15 @@ impl AppState {
     /// feed rendered again only if either changed.
     async fn view(&self, version_max_age: u64) -> Result<Arc<FeedView>, store::Error> {
         let s = &self.inner;
+        // Counts are due a second after they were read, or 100 ms after if this instance
+        // counted a beacon since.
+        let counts_due = |v: &FeedView, now: u64| {
+            let counted = s.counted_since.load(std::sync::atomic::Ordering::Relaxed);
+            now.saturating_sub(v.counts_at) >= if counted { COUNTED_MAX_AGE_MS } else { COUNTS_MAX_AGE_MS }
+        };
         let fresh = |v: &FeedView| {
             let now = (s.clock)();
-            let counts_max_age =
-                if s.counted_since.load(std::sync::atomic::Ordering::Relaxed) { COUNTED_MAX_AGE_MS } else { COUNTS_MAX_AGE_MS };
-            v.version >= 0 && now.saturating_sub(v.version_at) < version_max_age && now.saturating_sub(v.counts_at) < counts_max_age
+            v.version >= 0 && now.saturating_sub(v.version_at) < version_max_age && !counts_due(v, now)
         };
         let current = Arc::clone(&s.view.read().unwrap_or_else(|p| p.into_inner()));
         if fresh(&current) {
@@ -158,9 +162,8 @@ impl AppState {
         let version = s.store.feed_version().await?;
         let changed = version != current.version;
         let feed = if changed { Arc::new(self.with_published().await?) } else { Arc::clone(&current.feed) };
-        let counted = s.counted_since.load(std::sync::atomic::Ordering::Relaxed);
-        let age = now.saturating_sub(current.counts_at);
-        let stale = changed || version_max_age == 0 || age >= COUNTS_MAX_AGE_MS || (counted && age >= COUNTED_MAX_AGE_MS);
+        // A new version (a publish, here or elsewhere) reads the counts with it.
+        let stale = changed || counts_due(&current, now);
         if stale {
             // Cleared before reading: a beacon counted during the read marks them again.
             s.counted_since.store(false, std::sync::atomic::Ordering::Relaxed);
@@ -494,9 +497,10 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn outcome(counted: bool, why: &'static str) -> Response {
-    (StatusCode::NO_CONTENT, [("depeche-counted", if counted { "1" } else { "0" }), ("depeche-reason", why)])
-        .into_response()
+/// A valid beacon's answer, with `why` both in it and as the metric's label.
+fn outcome(counted: bool, why: &'static str) -> (&'static str, Response) {
+    let response = (StatusCode::NO_CONTENT, [("depeche-counted", if counted { "1" } else { "0" }), ("depeche-reason", why)]);
+    (why, response.into_response())
 }
 
 async fn beacon(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, body: Bytes) -> Response {
@@ -533,24 +537,24 @@ async fn admit_and_count(s: &AppState, peer: IpAddr, headers: &HeaderMap, body: 
     }
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     if is_bot(ua) {
-        return ("bot", outcome(false, "bot"));
+        return outcome(false, "bot");
     }
     let prefetch = ["sec-purpose", "purpose", "x-moz", "x-purpose"]
         .iter()
         .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("prefetch") || v.contains("preview")));
     if prefetch {
-        return ("prefetch", outcome(false, "prefetch"));
+        return outcome(false, "prefetch");
     }
     if !s.inner.config.allowed_origins.is_empty() && !admitted(headers, &s.inner.config.allowed_origins) {
-        return ("origin", outcome(false, "origin"));
+        return outcome(false, "origin");
     }
     let hit = Hit { visitor: s.inner.salts.ids(now, ip, ua), item: b.item, event: b.event.as_str(), now_ms: now };
     match s.inner.store.count(hit).await {
         Ok(Outcome::Counted) => {
             s.inner.counted_since.store(true, std::sync::atomic::Ordering::Relaxed);
-            ("counted", outcome(true, "counted"))
+            outcome(true, "counted")
         }
-        Ok(Outcome::Duplicate) => ("duplicate", outcome(false, "duplicate")),
+        Ok(Outcome::Duplicate) => outcome(false, "duplicate"),
         Err(store::Error::Busy) => {
             let r = (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "1")], "the collector is behind; retry later");
             ("busy", r.into_response())

@@ -131,8 +131,9 @@ impl SqliteStore {
         conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).map_err(db_error)
     }
 
-    /// Runs `f` on the reader connection on the blocking pool.
-    fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static) -> Fut<'_, T> {
+    /// Runs `f` on the reader connection (reads, and the writes that are not beacons:
+    /// publishing, the secret, expiry), on the blocking pool.
+    fn on_reader<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static) -> Fut<'_, T> {
         let reader = Arc::clone(&self.reader);
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
@@ -155,7 +156,7 @@ impl Store for SqliteStore {
     }
 
     fn counts(&self, event: &'static str) -> Fut<'_, HashMap<String, u64>> {
-        self.read(move |conn| {
+        self.on_reader(move |conn| {
             let mut stmt = conn.prepare_cached("SELECT item, n FROM counts WHERE event = ?1")?;
             let rows = stmt.query_map(params![event], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
             rows.map(|r| r.map(|(item, n)| (item, n.max(0) as u64))).collect()
@@ -164,7 +165,7 @@ impl Store for SqliteStore {
 
     fn publish(&self, id: &str, item_json: &str, now_ms: u64) -> Fut<'_, ()> {
         let (id, item) = (id.to_owned(), item_json.to_owned());
-        self.read(move |conn| {
+        self.on_reader(move |conn| {
             let tx = conn.unchecked_transaction()?;
             tx.execute(
                 "INSERT INTO published (id, item, first_published, seq)
@@ -178,7 +179,7 @@ impl Store for SqliteStore {
     }
 
     fn published(&self) -> Fut<'_, Vec<String>> {
-        self.read(|conn| {
+        self.on_reader(|conn| {
             let mut stmt = conn.prepare_cached("SELECT item FROM published ORDER BY first_published, seq")?;
             let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
             rows.collect()
@@ -186,12 +187,12 @@ impl Store for SqliteStore {
     }
 
     fn feed_version(&self) -> Fut<'_, i64> {
-        self.read(|conn| conn.query_row("SELECT version FROM feed_version", [], |r| r.get(0)))
+        self.on_reader(|conn| conn.query_row("SELECT version FROM feed_version", [], |r| r.get(0)))
     }
 
     fn secret(&self) -> Fut<'_, [u8; 32]> {
         let fresh = new_secret();
-        self.read(move |conn| {
+        self.on_reader(move |conn| {
             conn.execute("INSERT INTO meta (key, value) VALUES ('salt-secret', ?1) ON CONFLICT (key) DO NOTHING", params![fresh.to_vec()])?;
             let value: Vec<u8> = conn.query_row("SELECT value FROM meta WHERE key = 'salt-secret'", [], |r| r.get(0))?;
             let mut secret = [0u8; 32];
@@ -202,11 +203,11 @@ impl Store for SqliteStore {
     }
 
     fn expire(&self, now_ms: u64) -> Fut<'_, u64> {
-        self.read(move |conn| Ok(conn.execute("DELETE FROM dedupe WHERE expires <= ?1", params![now_ms as i64])? as u64))
+        self.on_reader(move |conn| Ok(conn.execute("DELETE FROM dedupe WHERE expires <= ?1", params![now_ms as i64])? as u64))
     }
 
     fn schema_version(&self) -> Fut<'_, i64> {
-        self.read(|conn| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
+        self.on_reader(|conn| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
     }
 
     fn metrics(&self) -> &Arc<Metrics> {
