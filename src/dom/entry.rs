@@ -305,14 +305,14 @@ impl<'a> Context<'a> {
     }
 
     /// Formatters for the locale; an unknown time zone is reported and the reader's own used.
-    fn formatters(&self, locale: &Locale) -> Result<Rc<Formatters>, Error> {
-        Ok(Rc::new(match Formatters::new(locale, self.settings.time_zone.as_deref()) {
-            Ok(f) => f,
+    fn formatters(&self, locale: &Locale) -> Result<Formatters, Error> {
+        match Formatters::new(locale, self.settings.time_zone.as_deref()) {
+            Ok(f) => Ok(f),
             Err(e) => {
                 page::error(&e);
-                Formatters::new(locale, None)?
+                Formatters::new(locale, None)
             }
-        }))
+        }
     }
 
     fn banner_queue(&self, feed: &Feed, now: Millis) -> Vec<Rc<Item>> {
@@ -347,7 +347,7 @@ impl<'a> Context<'a> {
     fn fill_card(&self, m: &mut Mounted, feed: &Feed, item: &Rc<Item>) -> Result<(), Error> {
         let content_lang = item.language.as_deref().or(feed.language.as_deref());
         let locale = self.locale(content_lang);
-        let fmt = self.formatters(&locale)?;
+        let fmt = Rc::new(self.formatters(&locale)?);
         let root = mount::root(&m.host)?;
         let id = item.id.clone();
         let on_expand = Rc::new(move || {
