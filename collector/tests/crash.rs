@@ -1,20 +1,19 @@
 //! kill -9 under load: no acknowledged beacon is lost, and the database stays sound.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use depeche_collector::store::sqlite::SqliteStore;
 use depeche_collector::store::Store;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::ffi::OsStr;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::Collector;
 
 const FEED: &str = r#"{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"kangaba","title":"Attaque"}]}"#;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// One beacon over a fresh connection; true when the collector acknowledged it as counted.
 fn beacon(port: u16, visitor: u64) -> Option<bool> {
@@ -41,22 +40,10 @@ fn kill_9_under_load_loses_no_acknowledged_beacon() {
     let feed = dir.path().join("feed.json");
     std::fs::write(&feed, FEED).unwrap();
     let db = dir.path().join("crash.db");
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_depeche-collector"))
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--rate-limit", "0", "--www", "/nonexistent", "--pkg", "/nonexistent"])
-        .arg("--feed")
-        .arg(&feed)
-        .arg("--database")
-        .arg(format!("sqlite:{}", db.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "collector did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let database = format!("sqlite:{}", db.display());
+    let args = [OsStr::new("--feed"), feed.as_os_str(), OsStr::new("--database"), OsStr::new(&database)];
+    let collector = Collector::start(&args, &[], Duration::from_secs(10));
+    let port = collector.port;
 
     let acknowledged = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -78,8 +65,7 @@ fn kill_9_under_load_loses_no_acknowledged_beacon() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
+    collector.kill();
     stop.store(true, Ordering::SeqCst);
     workers.into_iter().for_each(|w| w.join().unwrap());
 

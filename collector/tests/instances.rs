@@ -7,58 +7,20 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::ffi::OsStr;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::PgCluster;
+use support::{Collector, PgCluster};
 
 const FEED: &str = r#"{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"kangaba","title":"Attaque","_depeche":{"views":376}}]}"#;
 const TOKEN: &str = "instances-test-token";
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// One collector process.
-struct Instance {
-    port: u16,
-    child: Child,
-}
-
-impl Instance {
-    fn start(database: &str, feed: &std::path::Path) -> Instance {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_depeche-collector"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--rate-limit", "0", "--www", "/nonexistent", "--pkg", "/nonexistent"])
-            .arg("--feed")
-            .arg(feed)
-            .args(["--database", database])
-            .env("DEPECHE_PUBLISH_TOKEN", TOKEN)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "an instance did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Instance { port, child }
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap(); // SIGKILL on Unix
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// One collector over the shared database.
+fn start(database: &str, feed: &std::path::Path) -> Collector {
+    let args = [OsStr::new("--feed"), feed.as_os_str(), OsStr::new("--database"), OsStr::new(database)];
+    Collector::start(&args, &[("DEPECHE_PUBLISH_TOKEN", TOKEN)], Duration::from_secs(20))
 }
 
 /// Header names (lower case) and values.
@@ -125,8 +87,8 @@ fn three_instances_over_one_postgresql_database() {
     let dir = tempfile::tempdir().unwrap();
     let feed_file = dir.path().join("feed.json");
     std::fs::write(&feed_file, FEED).unwrap();
-    let mut instances: Vec<Instance> = (0..3).map(|_| Instance::start(&database, &feed_file)).collect();
-    let ports = |all: &[Instance]| all.iter().map(|i| i.port).collect::<Vec<_>>();
+    let mut instances: Vec<Collector> = (0..3).map(|_| start(&database, &feed_file)).collect();
+    let ports = |all: &[Collector]| all.iter().map(|i| i.port).collect::<Vec<_>>();
 
     // 300 visitors, each sending its view to every instance in turn: exactly 300 counted.
     let p = ports(&instances);
@@ -218,7 +180,7 @@ fn three_instances_over_one_postgresql_database() {
 
     // Everything restarts: the published item and the dedupe set are still there.
     drop(instances);
-    let instances: Vec<Instance> = (0..3).map(|_| Instance::start(&database, &feed_file)).collect();
+    let instances: Vec<Collector> = (0..3).map(|_| start(&database, &feed_file)).collect();
     let p = ports(&instances);
     let (_, v) = feed(p[1]);
     assert_eq!(v["items"][0]["id"], "flash", "the published item survived the restart");

@@ -4,8 +4,10 @@
 //! that need it: they are never skipped.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A running cluster.
 pub struct PgCluster {
@@ -47,7 +49,8 @@ fn run(bin: &Path, program: &str, args: &[&str]) -> std::process::Output {
     cmd.args(args).stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn free_port() -> u16 {
+/// A free port on the loopback interface.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -91,5 +94,47 @@ impl Drop for PgCluster {
         let data = self.dir.join("data");
         let _ = run(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap_or_default(), "-m", "immediate", "-w", "stop"]);
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A collector process on a free port, killed (and waited for) when dropped.
+pub struct Collector {
+    /// Where it listens, on 127.0.0.1.
+    pub port: u16,
+    child: Child,
+}
+
+impl Collector {
+    /// Starts the collector built for these tests with `args` (besides its address and an
+    /// unlimited rate), and waits up to `startup` for it to accept connections.
+    pub fn start(args: &[&std::ffi::OsStr], env: &[(&str, &str)], startup: Duration) -> Collector {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_depeche-collector"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--rate-limit", "0", "--www", "/nonexistent", "--pkg", "/nonexistent"])
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < startup, "the collector did not start within {startup:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Collector { port, child }
+    }
+
+    /// `kill -9`, and waits for it to be gone.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap(); // SIGKILL on Unix
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
