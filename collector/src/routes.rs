@@ -81,6 +81,9 @@ pub const COUNTS_MAX_AGE_MS: u64 = 1000;
 /// Each instance reads the feed's version (one row) again at most this often, so that an
 /// item published on another instance is served here within this much, plus a request.
 pub const VERSION_MAX_AGE_MS: u64 = 250;
+/// While the store's change listener is up, the version is still read this often, in case a
+/// notification is lost.
+const LISTENING_POLL_MS: u64 = 5_000;
 /// After this instance counted a beacon, its counts are read again once they are this old, so
 /// that a reader's own view shows in the refresh that follows it (the widget asks 1.5 s after).
 const COUNTED_MAX_AGE_MS: u64 = 100;
@@ -184,17 +187,33 @@ impl AppState {
         Ok(view)
     }
 
-    /// Reads the feed's version again if it is due, while event streams are open: a publish on
-    /// another instance reaches this one's streams within `VERSION_MAX_AGE_MS`. Runs until the
-    /// state is dropped (`main` starts it).
+    /// Keeps this instance's event streams current with publishes made on any instance: at
+    /// once on the store's notification (PostgreSQL's LISTEN/NOTIFY), else by reading the
+    /// version every `VERSION_MAX_AGE_MS` (also while the listener is reconnecting), and every
+    /// `LISTENING_POLL_MS` even while it listens, in case a notification is lost. Runs until
+    /// the state is dropped (`main` starts it).
     pub async fn watch_versions(self) {
+        let mut changes = self.inner.store.changes();
         let weak = Arc::downgrade(&self.inner);
         drop(self);
         loop {
-            tokio::time::sleep(std::time::Duration::from_millis(VERSION_MAX_AGE_MS)).await;
+            let listening = changes.as_ref().is_some_and(|c| c.borrow().listening);
+            let poll = std::time::Duration::from_millis(if listening { LISTENING_POLL_MS } else { VERSION_MAX_AGE_MS });
+            let heard = match changes.as_mut() {
+                Some(c) => tokio::select! {
+                    r = c.changed() => r.is_ok(),
+                    () = tokio::time::sleep(poll) => false,
+                },
+                None => {
+                    tokio::time::sleep(poll).await;
+                    false
+                }
+            };
             let Some(inner) = weak.upgrade() else { return };
             if inner.versions.receiver_count() > 0 {
-                if let Err(e) = (AppState { inner }).view(VERSION_MAX_AGE_MS).await {
+                // A notification means the version has changed: read it now, whatever its age.
+                let max_age = if heard { 0 } else { VERSION_MAX_AGE_MS };
+                if let Err(e) = (AppState { inner }).view(max_age).await {
                     eprintln!("depeche-collector: cannot read the feed's version for the event streams, will retry: {e}");
                 }
             }

@@ -206,3 +206,33 @@ fn a_full_writer_queue_refuses_beacons_instead_of_growing() {
         assert_eq!(s.counts("view").await.unwrap().get("a"), Some(&(store::MAX_QUEUE as u64)));
     });
 }
+
+/// Every PostgreSQL instance hears a publish made by another at once (LISTEN/NOTIFY), and
+/// hears it only once it is committed; after losing its connection it listens again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_on_one_postgres_instance_is_heard_by_the_others() {
+    let b = Backend::postgres();
+    let (one, two) = (b.open().await, b.open().await);
+    let mut heard = two.changes().expect("PostgreSQL notifies");
+    let ten_seconds = std::time::Duration::from_secs(10);
+    let before = tokio::time::timeout(ten_seconds, heard.wait_for(|c| c.listening)).await.unwrap().unwrap().seq;
+    one.publish("a", r#"{"id":"a","title":"A"}"#, T0).await.unwrap();
+    tokio::time::timeout(ten_seconds, heard.wait_for(|c| c.seq > before)).await.expect("heard within 10 s").unwrap();
+
+    // The listener's connection is killed: it reconnects and says so by a new `seq` (a
+    // publish may have been missed meanwhile).
+    let seq = heard.borrow().seq;
+    let admin = tokio_postgres::connect(b.url().trim_start_matches("postgres:"), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(admin.1);
+    admin.0.batch_execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'").await.unwrap();
+    tokio::time::timeout(ten_seconds, heard.wait_for(|c| c.listening && c.seq > seq)).await.expect("listening again within 10 s").unwrap();
+    let seq = heard.borrow().seq;
+    one.publish("b", r#"{"id":"b","title":"B"}"#, T0 + 1).await.unwrap();
+    tokio::time::timeout(ten_seconds, heard.wait_for(|c| c.seq > seq)).await.expect("heard after reconnecting").unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_has_no_other_instance_to_hear() {
+    let b = Backend::sqlite();
+    assert!(b.open().await.changes().is_none());
+}

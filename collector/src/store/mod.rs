@@ -95,6 +95,23 @@ pub trait Store: Send + Sync {
     /// The collector's metrics, which the store's writer keeps its queue depth and commit
     /// times in.
     fn metrics(&self) -> &Arc<Metrics>;
+    /// Where a publish by any instance is heard at once, if the backend can tell (PostgreSQL's
+    /// LISTEN/NOTIFY); `None` when the version must be polled (SQLite: one process, whose own
+    /// publishes are applied as they are made).
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<Changes>> {
+        None
+    }
+}
+
+/// What a store's change listener has heard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Whether it is listening now: while it is not, publishes elsewhere go unheard and the
+    /// version must be polled.
+    pub listening: bool,
+    /// Raised on each publish heard, and on each (re)connection, since a publish may have
+    /// been missed while it was away.
+    pub seq: u64,
 }
 
 /// The schema, one migration per version, applied in order at start (each backend has its

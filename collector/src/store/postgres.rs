@@ -6,12 +6,12 @@
 //! keeping across a collector restart, not across a database crash), expired periodically.
 
 use crate::metrics::Metrics;
-use super::{aggregate, enqueue, lock_order, new_secret, Error, Fut, Hit, Job, Outcome, Queued, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
+use super::{aggregate, enqueue, lock_order, new_secret, Error, Fut, Changes, Hit, Job, Outcome, Queued, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::str::FromStr;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// The migrations, in order: migration N brings the schema from version N to N + 1.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -52,11 +52,15 @@ const SHARDS: u16 = 64;
 /// An arbitrary key for the advisory lock that serialises migrations across instances.
 const MIGRATION_LOCK: i64 = 0x0064_6570_6563_6865;
 
+/// The channel every publish notifies, in the transaction that raises the feed's version.
+const CHANNEL: &str = "depeche_feed";
+
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: Pool,
     writer: mpsc::Sender<Job>,
     metrics: Arc<Metrics>,
+    changes: watch::Receiver<Changes>,
 }
 
 fn db_error(e: impl std::fmt::Display) -> Error {
@@ -68,7 +72,7 @@ impl PgStore {
     /// schema, and starts the writer task.
     pub async fn open(url: &str) -> Result<PgStore, Error> {
         let config = tokio_postgres::Config::from_str(url).map_err(|e| Error::Database(format!("the database URL: {e}")))?;
-        let manager = Manager::from_config(config, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(config.clone(), tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(8).build().map_err(db_error)?;
         migrate(&pool).await?;
         let (tx, rx) = mpsc::channel::<Job>(MAX_QUEUE);
@@ -84,7 +88,9 @@ impl PgStore {
             let shard = ((offset + w) % SHARDS) as i16;
             tokio::spawn(write_loop(pool.clone(), Arc::clone(&jobs), Arc::clone(&metrics), shard));
         }
-        Ok(PgStore { pool, writer: tx, metrics })
+        let (changes_tx, changes) = watch::channel(Changes::default());
+        tokio::spawn(listen(config, changes_tx));
+        Ok(PgStore { pool, writer: tx, metrics, changes })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, Error> {
@@ -146,6 +152,8 @@ impl Store for PgStore {
             .await
             .map_err(db_error)?;
             tx.execute("UPDATE feed_version SET version = version + 1", &[]).await.map_err(db_error)?;
+            // Delivered to every listening instance when (and only if) the commit succeeds.
+            tx.batch_execute(&format!("NOTIFY {CHANNEL}")).await.map_err(db_error)?;
             tx.commit().await.map_err(db_error)
         })
     }
@@ -201,6 +209,73 @@ impl Store for PgStore {
 
     fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    fn changes(&self) -> Option<watch::Receiver<Changes>> {
+        Some(self.changes.clone())
+    }
+}
+
+/// Listens on its own connection (a pooled one would be recycled) for publishes by any
+/// instance, reconnecting after a second when the connection is lost; ends when the store
+/// is dropped.
+async fn listen(config: tokio_postgres::Config, changes: watch::Sender<Changes>) {
+    use futures_util::StreamExt;
+    let mut said = None;
+    while !changes.is_closed() {
+        let why = match config.connect(tokio_postgres::NoTls).await {
+            Ok((client, mut connection)) => {
+                let (heard, mut notifications) = mpsc::unbounded_channel();
+                // The connection's messages (notifications among them) come only while it is
+                // polled, which this task does until the connection ends.
+                let driver = tokio::spawn(async move {
+                    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(message) = messages.next().await {
+                        match message {
+                            Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
+                                let _ = heard.send(());
+                            }
+                            Ok(_) => {}
+                            Err(e) => return e.to_string(),
+                        }
+                    }
+                    "the connection closed".to_owned()
+                });
+                match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                    Ok(()) => {
+                        if said.take().is_some() {
+                            eprintln!("depeche-collector: listening for publishes again");
+                        }
+                        changes.send_modify(|c| *c = Changes { listening: true, seq: c.seq + 1 });
+                        loop {
+                            tokio::select! {
+                                n = notifications.recv() => match n {
+                                    Some(()) => changes.send_modify(|c| c.seq += 1),
+                                    None => break,
+                                },
+                                () = changes.closed() => return driver.abort(),
+                            }
+                        }
+                        changes.send_modify(|c| c.listening = false);
+                        driver.await.unwrap_or_else(|e| e.to_string())
+                    }
+                    Err(e) => {
+                        driver.abort();
+                        e.to_string()
+                    }
+                }
+            }
+            Err(e) => e.to_string(),
+        };
+        if changes.is_closed() {
+            return;
+        }
+        // Once per outage, not once a second.
+        if said.is_none() {
+            eprintln!("depeche-collector: not listening for publishes (polling the feed's version instead), will retry: {why}");
+            said = Some(why);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 
