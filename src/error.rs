@@ -33,6 +33,8 @@ pub enum Error {
     BadLanguage { tag: String },
     /// The browser lacks something the widget needs.
     Unsupported(&'static str),
+    /// The live stream (`data-events`) failed: blocked, refused or buffered on the way.
+    NoLive { url: String },
 }
 
 impl Error {
@@ -74,6 +76,7 @@ impl Error {
                 concat(&["the language tag \"", tag, "\" is not valid BCP 47; using the next language given"])
             }
             Error::Unsupported(what) => concat(&["this browser lacks ", what]),
+            Error::NoLive { url } => concat(&["live alerts from ", url, " failed; polling instead"]),
         }
     }
 }
@@ -140,6 +143,10 @@ mod tests {
             "the feed /f is larger than the limit of 2000000 bytes (data-max-bytes); not read"
         );
         assert_eq!(Error::NotJson { url: "f".into() }.message(), "the feed f is not valid JSON");
+        assert_eq!(
+            Error::NoLive { url: "/events".into() }.message(),
+            "live alerts from /events failed; polling instead"
+        );
         assert_eq!(
             Error::BadLanguage { tag: "fr-".into() }.message(),
             "the language tag \"fr-\" is not valid BCP 47; using the next language given"

@@ -13,6 +13,7 @@ pub mod feed_cache;
 pub mod html;
 pub mod i18n;
 pub mod json;
+pub mod live;
 pub mod refresh;
 pub mod retry;
 pub mod rfc3339;

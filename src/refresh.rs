@@ -30,7 +30,8 @@ pub enum Next {
         /// Whether a counted view may end it.
         wakeable: bool,
     },
-    /// Nothing will ever bring the loop back: refreshing is off and views are not counted.
+    /// Nothing will ever bring the loop back: refreshing is off, views are not counted and
+    /// there is no live stream.
     Stop,
 }
 
@@ -38,16 +39,18 @@ pub enum Next {
 #[derive(Debug, Clone)]
 pub struct Policy {
     refresh_ms: Option<Millis>,
-    counting: bool,
+    /// Whether anything but the clock asks for refreshes (counted views, live events).
+    woken: bool,
     /// Retries since the last success.
     attempt: u32,
 }
 
 impl Policy {
-    /// Refreshing every `refresh_seconds` (0: never), counting views or not.
-    pub fn new(refresh_seconds: u32, counting: bool) -> Policy {
+    /// Refreshing every `refresh_seconds` (0: never), and when `woken` by a counted view or a
+    /// live event, or not.
+    pub fn new(refresh_seconds: u32, woken: bool) -> Policy {
         let refresh_ms = (refresh_seconds > 0).then(|| Millis::from(refresh_seconds) * 1000);
-        Policy { refresh_ms, counting, attempt: 0 }
+        Policy { refresh_ms, woken, attempt: 0 }
     }
 
     /// Retries since the last success.
@@ -69,7 +72,7 @@ impl Policy {
                 (self.refresh_ms, true)
             }
         };
-        if ms.is_none() && !self.counting {
+        if ms.is_none() && !self.woken {
             return Next::Stop;
         }
         Next::Wait { ms, wakeable }

@@ -22,6 +22,8 @@ pub struct Settings {
     pub max_bytes: u64,
     /// `data-refresh`: seconds between feed refreshes; 0 turns refreshing off.
     pub refresh_seconds: u32,
+    /// `data-events`: URL of the collector's event stream; alerts come at once with it.
+    pub events: Option<String>,
 }
 
 /// Default `data-refresh`, in seconds.
@@ -98,6 +100,7 @@ pub fn read(attr: impl Fn(&str) -> Option<String>) -> Result<(Settings, Vec<Erro
         timeout_seconds,
         max_bytes,
         refresh_seconds,
+        events: nonempty("data-events"),
     };
     let warnings = w;
     Ok((settings, warnings))
@@ -123,6 +126,7 @@ mod tests {
             ("data-timeout", "20"),
             ("data-max-bytes", "50000"),
             ("data-refresh", "0"),
+            ("data-events", "/events"),
         ])
         .expect("valid");
         assert!(warnings.is_empty());
@@ -137,6 +141,7 @@ mod tests {
                 timeout_seconds: 20,
                 max_bytes: 50_000,
                 refresh_seconds: 0,
+                events: Some("/events".into()),
             }
         );
     }
@@ -151,6 +156,7 @@ mod tests {
         assert_eq!(s.refresh_seconds, DEFAULT_REFRESH_SECONDS);
         assert_eq!(s.lang, None);
         assert_eq!(s.beacon, None);
+        assert_eq!(s.events, None);
         let messages: Vec<String> = warnings.iter().map(Error::message).collect();
         assert_eq!(
             messages,

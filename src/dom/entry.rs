@@ -5,6 +5,7 @@ use crate::dom::banner::{self, Banner};
 use crate::dom::card;
 use crate::dom::fetch::{self, Failure, Fetched, Limits};
 use crate::dom::intl::{self, Formatters};
+use crate::dom::live;
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::page::{self, Counting, Mounted};
 use crate::dom::timer::{self, now};
@@ -32,14 +33,18 @@ thread_local! {
     static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
     /// Ends the refresh loop's wait between two refreshes (not a backoff after a failure).
     static WAKE: RefCell<Option<Step>> = const { RefCell::new(None) };
+    /// A refresh asked for while the loop was not waiting for one (a fetch in flight, or a
+    /// backoff): done as soon as it may, since what was fetched may predate what was asked.
+    static WOKEN: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Refreshes the feed now rather than at the next interval, if the loop is waiting for it:
-/// after a counted view, so that the card shows the new count. The same conditional request
-/// as any refresh: one fetch, and none of it redone when nothing changed.
+/// Refreshes the feed now rather than at the next interval: after a counted view, so that the
+/// card shows the new count, and on a live event. The same conditional request as any
+/// refresh: one fetch, and none of it redone when nothing changed.
 pub fn refresh_now() {
-    if let Some(next) = WAKE.with(|w| w.borrow_mut().take()) {
-        run_once(&next);
+    match WAKE.with(|w| w.borrow_mut().take()) {
+        Some(next) => run_once(&next),
+        None => WOKEN.with(|w| w.set(true)),
     }
 }
 
@@ -50,8 +55,12 @@ fn run_once(next: &Step) {
     }
 }
 
-/// Runs `then` after `ms` (never, if `None`), or at `refresh_now` when `wakeable`.
+/// Runs `then` after `ms` (never, if `None`), or at `refresh_now` when `wakeable` (at once if
+/// it was called since the last wait).
 fn wait(ms: Option<Millis>, wakeable: bool, then: impl FnOnce() + 'static) {
+    if wakeable && WOKEN.with(|w| w.replace(false)) {
+        return then();
+    }
     let next: Step = Rc::new(Cell::new(Some(Box::new(then))));
     if let Some(ms) = ms {
         let at_time = Rc::clone(&next);
@@ -68,7 +77,13 @@ pub fn start(script: Element) {
     match settings::read(|name| script.get_attribute(name)) {
         Ok((settings, warnings)) => {
             warnings.iter().for_each(report);
+            let events = settings.events.clone();
             Refresh::new(settings).fetch();
+            // After the first fetch has started: the stream's first event asks for a refresh,
+            // which waits for that fetch to end.
+            if let Some(url) = events {
+                live::start(url);
+            }
         }
         Err(e) => page::error(&e),
     }
@@ -89,7 +104,8 @@ struct Refresh {
 
 impl Refresh {
     fn new(settings: Settings) -> Refresh {
-        let policy = Policy::new(settings.refresh_seconds, settings.beacon.is_some());
+        // A counted view or a live event can wake a loop that never refreshes by itself.
+        let policy = Policy::new(settings.refresh_seconds, settings.beacon.is_some() || settings.events.is_some());
         Refresh { settings, policy, shown: false, etag: None, last: String::new() }
     }
 

@@ -12,6 +12,7 @@ pub mod fetch;
 mod intl;
 pub mod json;
 mod listener;
+mod live;
 pub mod mount;
 pub mod page;
 pub mod promise;

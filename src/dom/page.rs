@@ -7,7 +7,7 @@ use crate::beacon::{self, Event, Sent};
 use crate::dom::banner::Banner;
 use crate::dom::card::Card;
 use crate::dom::console::report_once;
-use crate::dom::entry;
+use crate::dom::{entry, live};
 use crate::dom::listener::Listener;
 use crate::dom::mount::Kind;
 use crate::dom::track::{page_visible, Watch};
@@ -84,16 +84,19 @@ pub fn card_for(item: &str) -> Option<Rc<Card>> {
     STATE.with(|s| s.borrow().mounts.iter().filter_map(|m| m.card.clone()).find(|c| c.item_id == item))
 }
 
-/// Turns counting on for this page (once): page-wide listeners flush pending beacons when
-/// the page is hidden and pause viewability while it is.
+/// Turns counting on for this page (once): pending beacons are flushed when the page is
+/// hidden, and viewability pauses while it is.
 pub fn start_counting(counting: Counting) {
-    let first = STATE.with(|s| {
-        let mut s = s.borrow_mut();
-        let first = s.counting.is_none();
-        s.counting.get_or_insert(counting);
-        first
+    STATE.with(|s| {
+        s.borrow_mut().counting.get_or_insert(counting);
     });
-    if !first {
+    listen();
+}
+
+/// Installs the page-wide listeners (once): on visibility changes, flushes the beacons,
+/// pauses or resumes the watches and banners, and tells the live stream.
+pub fn listen() {
+    if STATE.with(|s| !s.borrow().listeners.is_empty()) {
         return;
     }
     let Some(window) = el::window() else { return };
@@ -110,6 +113,7 @@ pub fn start_counting(counting: Counting) {
                 m.banner.iter().for_each(|b| b.page_visibility(visible));
             }
         });
+        live::page_visibility(visible);
     });
     let pagehide = Listener::new(&window, "pagehide", |_| outbox::flush());
     STATE.with(|s| s.borrow_mut().listeners.extend([visibility, pagehide]));
