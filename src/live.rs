@@ -12,25 +12,34 @@ use crate::rfc3339::Millis;
 /// A stream opened by the widget must bring its first event (the collector sends the current
 /// version at once) within this long, or it is taken for blocked or buffered by a proxy.
 pub const FIRST_EVENT_MS: Millis = 10_000;
-/// Errors in a row, while the browser reconnects by itself, before the widget gives up on the
-/// connection and backs off.
-pub const ERRORS_IN_A_ROW: u32 = 3;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// The page became visible (`true`) or hidden.
     Visible(bool),
-    /// A `feed` event arrived: the feed changed (or, first on a connection, may have).
-    Message,
-    /// The stream failed; `closed` when the browser gave up on it (an HTTP error, a wrong
-    /// content type, a CSP refusal) rather than reconnecting by itself.
-    Failed {
-        /// The `EventSource` is closed.
-        closed: bool,
-    },
+    /// A `feed` event arrived, with the feed's version if it could be read: the feed changed,
+    /// unless it is the version already fetched for (a new connection's first event).
+    Message(Option<u64>),
+    /// The stream failed: refused (an HTTP error, a wrong content type, a CSP refusal) or
+    /// cut. The widget reconnects by itself, with backoff, rather than leave it to the
+    /// browser, which would retry every few seconds forever.
+    Failed,
     /// A timer armed by [`Effects::timer`] fired, with its generation.
     Timer(u32),
+}
+
+/// Whether to fetch the feed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fetch {
+    /// No.
+    #[default]
+    No,
+    /// If the refresh loop is idle: a fetch in flight or about to start (a page seen again)
+    /// serves as well.
+    IfIdle,
+    /// Yes: after the fetch in flight, if there is one, since it may predate the change.
+    Now,
 }
 
 /// What to do, in this order: close, open, arm, say, fetch.
@@ -44,8 +53,8 @@ pub struct Effects {
     pub timer: Option<(Millis, u32)>,
     /// Say once that live alerts fell back to polling.
     pub report: bool,
-    /// Fetch the feed now.
-    pub refetch: bool,
+    /// Fetch the feed.
+    pub fetch: Fetch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,19 +75,23 @@ pub struct Live {
     state: State,
     /// Failed connections since the last event.
     attempt: u32,
-    /// Errors since the last event, on this connection.
-    errors: u32,
     /// Timers of an older generation are stale.
     generation: u32,
     reported: bool,
+    /// The version of the last event: a reconnection's first event fetches only if it differs.
+    version: Option<u64>,
+}
+
+impl Default for Live {
+    fn default() -> Live {
+        Live::new()
+    }
 }
 
 impl Live {
-    /// A stream for a page that is `visible` or not, and what to do first.
-    pub fn start(visible: bool) -> (Live, Effects) {
-        let mut live = Live { state: State::Hidden, attempt: 0, errors: 0, generation: 0, reported: false };
-        let fx = if visible { live.connect() } else { Effects::default() };
-        (live, fx)
+    /// No stream yet: the first `Event::Visible(true)` opens one.
+    pub const fn new() -> Live {
+        Live { state: State::Hidden, attempt: 0, generation: 0, reported: false, version: None }
     }
 
     /// Whether a stream is (or should be) open.
@@ -97,24 +110,19 @@ impl Live {
                 Effects { close: connected, ..Effects::default() }
             }
             Event::Visible(true) if self.state == State::Hidden => {
-                // The new connection's first event fetches the feed; while the stream is
-                // failing, that may not come, so fetch now.
-                Effects { refetch: self.attempt > 0, ..self.connect() }
+                // Counts moved while the page was hidden (a publish is for the new
+                // connection's first event to say); the refresh loop fetches once anyway if
+                // it fell due meanwhile.
+                Effects { fetch: Fetch::IfIdle, ..self.connect() }
             }
-            Event::Message if connected => {
+            Event::Message(version) if connected => {
                 self.state = State::Open;
                 self.attempt = 0;
-                self.errors = 0;
-                Effects { refetch: true, ..Effects::default() }
+                let changed = version.is_none() || version != self.version;
+                self.version = version;
+                Effects { fetch: if changed { Fetch::Now } else { Fetch::No }, ..Effects::default() }
             }
-            Event::Failed { closed } if connected => {
-                self.errors += 1;
-                if closed || self.errors >= ERRORS_IN_A_ROW {
-                    self.back_off(random)
-                } else {
-                    Effects::default()
-                }
-            }
+            Event::Failed if connected => self.back_off(random),
             Event::Timer(g) if g == self.generation => match self.state {
                 State::Connecting => self.back_off(random),
                 State::Backoff => self.connect(),
@@ -126,7 +134,6 @@ impl Live {
 
     fn connect(&mut self) -> Effects {
         self.state = State::Connecting;
-        self.errors = 0;
         Effects { open: true, timer: Some((FIRST_EVENT_MS, self.arm())), ..Effects::default() }
     }
 
@@ -151,67 +158,79 @@ mod tests {
     use proptest::prelude::*;
 
     fn timer(fx: Effects) -> (Millis, u32) {
-        fx.timer.expect("a timer")
+        let Some(t) = fx.timer else { unreachable!("no timer in {fx:?}") };
+        t
+    }
+
+    fn started(visible: bool) -> (Live, Effects) {
+        let mut live = Live::new();
+        let fx = live.step(Event::Visible(visible), 0.5);
+        (live, fx)
     }
 
     #[test]
     fn an_event_fetches_and_a_visible_page_connects_at_once() {
-        let (mut live, fx) = Live::start(true);
-        assert!(fx.open && !fx.refetch);
+        let (mut live, fx) = started(true);
+        assert!(fx.open);
         assert_eq!(timer(fx).0, FIRST_EVENT_MS);
-        assert_eq!(live.step(Event::Message, 0.5), Effects { refetch: true, ..Effects::default() });
+        assert_eq!(live.step(Event::Message(Some(7)), 0.5), Effects { fetch: Fetch::Now, ..Effects::default() }, "no version known yet");
         assert_eq!(live.step(Event::Timer(timer(fx).1), 0.5), Effects::default(), "the first event came in time");
-        assert_eq!(live.step(Event::Message, 0.5).refetch, true);
+        assert_eq!(live.step(Event::Message(Some(8)), 0.5).fetch, Fetch::Now);
+        assert_eq!(live.step(Event::Message(Some(8)), 0.5).fetch, Fetch::No, "the same version again");
+        assert_eq!(live.step(Event::Message(None), 0.5).fetch, Fetch::Now, "an unreadable version is taken for a change");
     }
 
     #[test]
     fn a_hidden_page_holds_no_connection_and_reconnects_when_seen() {
-        let (mut live, fx) = Live::start(false);
+        let (mut live, fx) = started(false);
         assert_eq!(fx, Effects::default());
         let fx = live.step(Event::Visible(true), 0.5);
-        assert!(fx.open && !fx.refetch, "the first event will fetch");
-        live.step(Event::Message, 0.5);
+        assert!(fx.open);
+        assert_eq!(live.step(Event::Message(Some(3)), 0.5).fetch, Fetch::Now);
         assert_eq!(live.step(Event::Visible(false), 0.5), Effects { close: true, ..Effects::default() });
-        assert_eq!(live.step(Event::Message, 0.5), Effects::default(), "a late event of the closed stream");
-        assert!(live.step(Event::Visible(true), 0.5).open);
+        assert_eq!(live.step(Event::Message(Some(4)), 0.5), Effects::default(), "a late event of the closed stream");
+        let fx = live.step(Event::Visible(true), 0.5);
+        assert!(fx.open && fx.fetch == Fetch::IfIdle, "seen again: reconnect, and fetch once unless a fetch is on its way");
+        assert_eq!(live.step(Event::Message(Some(3)), 0.5).fetch, Fetch::No, "nothing was published meanwhile");
+        assert!(live.step(Event::Visible(false), 0.5).close);
+        live.step(Event::Visible(true), 0.5);
+        assert_eq!(live.step(Event::Message(Some(5)), 0.5).fetch, Fetch::Now, "something was");
     }
 
     #[test]
     fn a_refused_stream_falls_back_once_said_and_is_retried_with_backoff() {
-        let (mut live, _) = Live::start(true);
-        let fx = live.step(Event::Failed { closed: true }, 0.999);
+        let (mut live, _) = started(true);
+        let fx = live.step(Event::Failed, 0.999);
         assert!(fx.close && fx.report && !fx.open);
         let (wait, g) = timer(fx);
         assert_eq!(wait, retry::delay(0, 0.999, None));
         let fx = live.step(Event::Timer(g), 0.5);
         assert!(fx.open);
-        let mut fx = live.step(Event::Failed { closed: true }, 0.999);
+        let mut fx = live.step(Event::Failed, 0.999);
         assert!(!fx.report, "said once");
         assert_eq!(timer(fx).0, retry::delay(1, 0.999, None), "the wait grows");
         for _ in 0..30 {
             assert!(live.step(Event::Timer(timer(fx).1), 0.999).open);
-            fx = live.step(Event::Failed { closed: true }, 0.999);
+            fx = live.step(Event::Failed, 0.999);
             assert!(timer(fx).0 <= retry::CAP_MS && !fx.report);
         }
         // Hidden then visible while failing: fetch at once, since no event may come.
         let fx = live.step(Event::Visible(false), 0.5);
         assert!(!fx.close, "nothing was open");
         let fx = live.step(Event::Visible(true), 0.5);
-        assert!(fx.open && fx.refetch);
+        assert!(fx.open && fx.fetch == Fetch::IfIdle);
     }
 
     #[test]
-    fn a_stream_with_no_first_event_is_taken_for_buffered_and_errors_in_a_row_for_broken() {
-        let (mut live, fx) = Live::start(true);
+    fn a_stream_with_no_first_event_is_taken_for_buffered() {
+        let (mut live, fx) = started(true);
         let fx = live.step(Event::Timer(timer(fx).1), 0.5);
         assert!(fx.close && fx.report, "no event within {FIRST_EVENT_MS} ms");
         let fx = live.step(Event::Timer(timer(fx).1), 0.5);
         assert!(fx.open);
-        live.step(Event::Message, 0.5);
-        for _ in 1..ERRORS_IN_A_ROW {
-            assert_eq!(live.step(Event::Failed { closed: false }, 0.5), Effects::default(), "the browser reconnects by itself");
-        }
-        assert!(live.step(Event::Failed { closed: false }, 0.5).close);
+        assert_eq!(live.step(Event::Message(Some(1)), 0.5).fetch, Fetch::Now);
+        let fx = live.step(Event::Failed, 0.5);
+        assert!(fx.close && !fx.report, "a stream cut later backs off too, said once");
     }
 
     #[derive(Debug, Clone)]
@@ -224,8 +243,8 @@ mod tests {
     fn step() -> impl Strategy<Value = Step> {
         prop_oneof![
             any::<bool>().prop_map(|v| Step::Event(Event::Visible(v))),
-            Just(Step::Event(Event::Message)),
-            any::<bool>().prop_map(|closed| Step::Event(Event::Failed { closed })),
+            proptest::option::of(0u64..4).prop_map(|v| Step::Event(Event::Message(v))),
+            Just(Step::Event(Event::Failed)),
             (0u32..6).prop_map(|g| Step::Event(Event::Timer(g))),
             Just(Step::Due),
         ]
@@ -233,12 +252,14 @@ mod tests {
 
     proptest! {
         /// Whatever happens: at most one stream is open, and only while the page is visible;
-        /// every open is timed; the fallback is said at most once; a fetch follows an event
-        /// or a page seen again, nothing else; waits stay under the cap.
+        /// every open is timed; the fallback is said at most once; a fetch follows a new
+        /// version (or one not known) or a page seen again, nothing else, and every version
+        /// not fetched for before is; waits stay under the cap.
         #[test]
         fn one_stream_at_most_only_while_visible(steps in proptest::collection::vec((step(), 0.0f64..1.0), 1..60)) {
-            let (mut live, fx) = Live::start(true);
+            let (mut live, fx) = started(true);
             let (mut open, mut visible, mut reports) = (fx.open, true, 0);
+            let mut fetched_for: Option<u64> = None;
             let mut newest = fx.timer;
             for (s, random) in steps {
                 let event = match s {
@@ -248,11 +269,12 @@ mod tests {
                         None => continue,
                     },
                 };
+                let was_open = open;
                 let fx = live.step(event, random);
                 if let Event::Visible(v) = event {
                     visible = v;
                 }
-                prop_assert!(!(fx.close && !open), "closed a stream that was not open");
+                prop_assert!(!fx.close || open, "closed a stream that was not open");
                 prop_assert!(!(fx.open && open && !fx.close), "opened a second stream");
                 open = (open && !fx.close) || fx.open;
                 prop_assert_eq!(open, live.connected());
@@ -266,8 +288,14 @@ mod tests {
                 }
                 reports += usize::from(fx.report);
                 prop_assert!(reports <= 1);
-                if fx.refetch {
-                    prop_assert!(matches!(event, Event::Message | Event::Visible(true)));
+                match (event, fx.fetch) {
+                    (Event::Message(v), Fetch::Now) => {
+                        prop_assert!(v.is_none() || v != fetched_for, "fetched again for version {:?}", v);
+                        fetched_for = v;
+                    }
+                    (Event::Message(v), Fetch::No) => prop_assert!(!was_open || (v.is_some() && v == fetched_for), "version {:?} not fetched", v),
+                    (Event::Visible(true), f) => prop_assert!(f != Fetch::Now),
+                    (_, f) => prop_assert_eq!(f, Fetch::No),
                 }
             }
         }

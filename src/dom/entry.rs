@@ -18,7 +18,7 @@ use crate::refresh::{Next, Outcome, Policy};
 use crate::rfc3339::Millis;
 use crate::settings::{self, Settings};
 use crate::view;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
@@ -26,26 +26,37 @@ use web_sys::{Document, Element};
 /// The refresh loop's next step, shared by whatever may start it first.
 type Step = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
 
-thread_local! {
-    /// What is shown now, to show again when an item expires between refreshes.
-    static SHOWN: RefCell<Option<(Settings, Feed)>> = const { RefCell::new(None) };
-    /// Bumped on each show, so that an older expiry timer knows it is stale.
-    static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
-    /// Ends the refresh loop's wait between two refreshes (not a backoff after a failure).
-    static WAKE: RefCell<Option<Step>> = const { RefCell::new(None) };
+/// How the refresh loop's wait ends early.
+struct Wake {
+    /// The wait's step, while a wait that a refresh may end (not a backoff) is on.
+    next: Cell<Option<Step>>,
     /// A refresh asked for while the loop was not waiting for one (a fetch in flight, or a
     /// backoff): done as soon as it may, since what was fetched may predate what was asked.
-    static WOKEN: Cell<bool> = const { Cell::new(false) };
+    asked: Cell<bool>,
 }
 
-/// Refreshes the feed now rather than at the next interval: after a counted view, so that the
-/// card shows the new count, and on a live event. The same conditional request as any
-/// refresh: one fetch, and none of it redone when nothing changed.
-pub fn refresh_now() {
-    match WAKE.with(|w| w.borrow_mut().take()) {
+thread_local! {
+    /// What is shown now, to show again when an item expires between refreshes.
+    static SHOWN: Cell<Option<(Settings, Feed)>> = const { Cell::new(None) };
+    /// Bumped on each show, so that an older expiry timer knows it is stale.
+    static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
+    static WAKE: Wake = const { Wake { next: Cell::new(None), asked: Cell::new(false) } };
+}
+
+/// Refreshes the feed now rather than at the next interval, if the loop is waiting for the
+/// next one: after a counted view, so that the card shows the new count, on a live event,
+/// and when the page is seen again. If it is not (a fetch in flight, or a backoff), `again`
+/// refreshes once it is done, since what is being fetched may predate what was asked. The
+/// same conditional request as any refresh: none of it redone when nothing changed.
+pub fn refresh(again: bool) {
+    WAKE.with(|w| match w.next.take() {
         Some(next) => run_once(&next),
-        None => WOKEN.with(|w| w.set(true)),
-    }
+        None => {
+            if again {
+                w.asked.set(true);
+            }
+        }
+    });
 }
 
 /// Runs the step in `next`, unless the timer or a wake-up already did.
@@ -55,10 +66,10 @@ fn run_once(next: &Step) {
     }
 }
 
-/// Runs `then` after `ms` (never, if `None`), or at `refresh_now` when `wakeable` (at once if
+/// Runs `then` after `ms` (never, if `None`), or at `refresh` when `wakeable` (at once if
 /// it was called since the last wait).
 fn wait(ms: Option<Millis>, wakeable: bool, then: impl FnOnce() + 'static) {
-    if wakeable && WOKEN.with(|w| w.replace(false)) {
+    if wakeable && WAKE.with(|w| w.asked.replace(false)) {
         return then();
     }
     let next: Step = Rc::new(Cell::new(Some(Box::new(then))));
@@ -67,7 +78,7 @@ fn wait(ms: Option<Millis>, wakeable: bool, then: impl FnOnce() + 'static) {
         timer::after(ms, move || run_once(&at_time));
     }
     // A wait that is not wakeable clears the slot, so that no stale wake-up ends it.
-    WAKE.with(|w| *w.borrow_mut() = wakeable.then_some(next));
+    WAKE.with(|w| w.next.set(wakeable.then_some(next)));
 }
 
 /// Starts the widget for the loader's `<script>` element. Never throws: every failure is
@@ -207,13 +218,13 @@ fn schedule_expiry(settings: Settings, feed: Feed) {
         g.get()
     });
     let next = view::next_expiry(&feed, now());
-    SHOWN.with(|s| *s.borrow_mut() = Some((settings, feed)));
+    SHOWN.with(|s| s.set(Some((settings, feed))));
     let Some(at) = next else { return };
     timer::after(at - now() + 10, move || {
         if EXPIRY_GENERATION.with(Cell::get) != generation {
             return;
         }
-        if let Some((settings, feed)) = SHOWN.with(|s| s.borrow_mut().take()) {
+        if let Some((settings, feed)) = SHOWN.with(Cell::take) {
             if let Err(e) = update(&settings, &feed, now()) {
                 page::error(&e);
             }

@@ -146,7 +146,7 @@ pub fn report_event(item: &str, event: Event) -> bool {
     outbox::queue(&counting.beacon, body);
     if event == Event::View {
         // The collector counts the view as the beacon arrives; the next refresh shows it.
-        timer::after(RECOUNT_DELAY_MS, entry::refresh_now);
+        timer::after(RECOUNT_DELAY_MS, || entry::refresh(true));
     }
     true
 }

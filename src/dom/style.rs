@@ -5,7 +5,7 @@
 
 use crate::css;
 use crate::error::Error;
-use std::cell::RefCell;
+use std::cell::Cell;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
 const SOURCE: &str = include_str!("widget.css");
@@ -18,17 +18,20 @@ const CSS: &str = match std::str::from_utf8(&MINIFIED) {
 };
 
 thread_local! {
-    static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
+    static SHEET: Cell<Option<CssStyleSheet>> = const { Cell::new(None) };
 }
 
 fn sheet() -> Result<CssStyleSheet, Error> {
     SHEET.with(|cell| {
-        if let Some(s) = cell.borrow().as_ref() {
-            return Ok(s.clone());
-        }
-        let s = CssStyleSheet::new().map_err(|_| Error::Unsupported("constructable stylesheets"))?;
-        s.replace_sync(CSS).map_err(|_| Error::Unsupported("constructable stylesheets"))?;
-        *cell.borrow_mut() = Some(s.clone());
+        let s = match cell.take() {
+            Some(s) => s,
+            None => {
+                let s = CssStyleSheet::new().map_err(|_| Error::Unsupported("constructable stylesheets"))?;
+                s.replace_sync(CSS).map_err(|_| Error::Unsupported("constructable stylesheets"))?;
+                s
+            }
+        };
+        cell.set(Some(s.clone()));
         Ok(s)
     })
 }
