@@ -49,8 +49,10 @@ thread_local! {
 /// refreshes once it is done, since what is being fetched may predate what was asked. The
 /// same conditional request as any refresh: none of it redone when nothing changed.
 pub fn refresh(again: bool) {
-    WAKE.with(|w| match w.next.take() {
-        Some(next) => run_once(&next),
+    // The slot may hold a step its timer has already run (its fetch is in flight): that is
+    // not waiting.
+    WAKE.with(|w| match w.next.take().and_then(|next| next.take()) {
+        Some(step) => step(),
         None => {
             if again {
                 w.asked.set(true);
