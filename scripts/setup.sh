@@ -54,14 +54,15 @@ fi
 case "$what" in
   build) ;;
   test)
-    # PostgreSQL: the collector's store tests start throwaway clusters of their own.
-    apt_install chromium chromium-driver postgresql
+    # PostgreSQL: the collector's store tests start throwaway clusters of their own; so does
+    # its GRIP test with Pushpin (which reaches the collector through zurl).
+    apt_install chromium chromium-driver postgresql pushpin zurl
     if ! command -v cargo-fuzz >/dev/null; then
       say "installing cargo-fuzz"
       cargo install cargo-fuzz --locked
     fi
     ;;
-  bench) apt_install wrk postgresql ;;
+  bench) apt_install wrk postgresql chromium ;;
   size)
     if ! command -v twiggy >/dev/null; then
       say "installing twiggy (size breakdown)"

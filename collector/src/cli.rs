@@ -43,6 +43,10 @@ pub struct Args {
     /// Event streams (`GET /events`) open at once at most; beyond, 503 with Retry-After.
     #[arg(long, default_value_t = 1000)]
     pub max_streams: usize,
+    /// A GRIP proxy's control API (Pushpin's: http://127.0.0.1:5561): the proxy holds the
+    /// readers' event streams, and each new feed version is published to it.
+    #[arg(long, value_name = "URL")]
+    pub grip: Option<String>,
     /// Beacons a minute allowed from one IP address (0: no limit).
     #[arg(long, default_value_t = 120)]
     pub rate_limit: u32,

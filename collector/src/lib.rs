@@ -5,6 +5,7 @@ pub mod beacon;
 pub mod cli;
 pub mod client;
 pub mod feed;
+pub mod grip;
 pub mod limits;
 pub mod metrics;
 pub mod routes;

@@ -36,6 +36,7 @@ async fn run(args: Args) -> Result<(), String> {
         publish_token: args.publish_token.clone(),
         trusted_proxies: args.trust_proxy.clone(),
         max_streams: args.max_streams,
+        grip: args.grip.as_deref().map(depeche_collector::grip::Publisher::new).transpose()?,
     };
     let state = AppState::open(store, feed, config, system_clock).await.map_err(|e| format!("cannot read the database: {e}"))?;
     // The dedupe set's expired entries go once a minute (the window itself is 30 minutes).

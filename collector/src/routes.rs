@@ -42,6 +42,9 @@ pub struct Config {
     pub trusted_proxies: Vec<Cidr>,
     /// Event streams (`GET /events`) open at once at most; beyond, 503 (0: the default, 1000).
     pub max_streams: usize,
+    /// A GRIP proxy (Pushpin) holding the event streams: new versions are published to it,
+    /// and `/events` requests that come through it are answered for it to hold.
+    pub grip: Option<crate::grip::Publisher>,
 }
 
 /// Shared state of the handlers.
@@ -180,8 +183,16 @@ impl AppState {
             (Bytes::from(body), etag)
         };
         s.store.metrics().feed_version.store(version, std::sync::atomic::Ordering::Relaxed);
-        // Readers connected to this instance's event stream hear of a new version.
+        // Readers connected to this instance's event stream hear of a new version, and so do
+        // those a GRIP proxy holds.
         s.versions.send_if_modified(|v| std::mem::replace(v, version) != version);
+        if let Some(grip) = s.config.grip.clone().filter(|_| changed && current.version >= 0) {
+            tokio::spawn(async move {
+                if let Err(e) = grip.publish(version).await {
+                    eprintln!("depeche-collector: could not publish version {version} to the GRIP proxy ({grip:?}); readers will poll: {e}");
+                }
+            });
+        }
         let view = Arc::new(FeedView { feed, version, counts, body, etag, version_at: now, counts_at });
         *s.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&view);
         Ok(view)
@@ -210,7 +221,7 @@ impl AppState {
                 }
             };
             let Some(inner) = weak.upgrade() else { return };
-            if inner.versions.receiver_count() > 0 {
+            if inner.versions.receiver_count() > 0 || inner.config.grip.is_some() {
                 // A notification means the version has changed: read it now, whatever its age.
                 let max_age = if heard { 0 } else { VERSION_MAX_AGE_MS };
                 if let Err(e) = (AppState { inner }).view(max_age).await {
@@ -381,6 +392,10 @@ async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
 /// at once unless `Last-Event-ID` is already it. Readers then make their usual conditional
 /// feed request, so a stale or repeated event costs a 304 at most.
 async fn events(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let last: Option<i64> = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    if s.inner.config.grip.is_some() && headers.contains_key(crate::grip::SIGNATURE) {
+        return held(&s, last).await;
+    }
     let Ok(permit) = Arc::clone(&s.inner.streams).try_acquire_owned() else {
         s.inner.store.metrics().streams_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "30")], "too many open event streams").into_response();
@@ -388,7 +403,6 @@ async fn events(State(s): State<AppState>, headers: HeaderMap) -> Response {
     if s.view(VERSION_MAX_AGE_MS).await.is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], "cannot read the feed's version").into_response();
     }
-    let last: Option<i64> = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     let metrics = Arc::clone(s.inner.store.metrics());
     let open = OpenStream::new(metrics, permit);
     let versions = s.inner.versions.subscribe();
@@ -404,6 +418,28 @@ async fn events(State(s): State<AppState>, headers: HeaderMap) -> Response {
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response()
+}
+
+/// `GET /events` through a GRIP proxy: the stream's start (the retry delay, and the current
+/// version unless `Last-Event-ID` is already it), for the proxy to hold open on the channel
+/// that versions are published to. No permit: the proxy holds the connection, not this
+/// instance.
+async fn held(s: &AppState, last: Option<i64>) -> Response {
+    let Ok(view) = s.view(VERSION_MAX_AGE_MS).await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], "cannot read the feed's version").into_response();
+    };
+    let mut body = format!("retry: {}\n\n", STREAM_RETRY.as_millis());
+    if last != Some(view.version) {
+        body.push_str(&crate::grip::event(view.version));
+    }
+    let headers = [
+        (CONTENT_TYPE, "text/event-stream"),
+        (CACHE_CONTROL, "no-cache"),
+        (axum::http::HeaderName::from_static("grip-hold"), "stream"),
+        (axum::http::HeaderName::from_static("grip-channel"), crate::grip::CHANNEL),
+        (axum::http::HeaderName::from_static("grip-keep-alive"), crate::grip::KEEP_ALIVE),
+    ];
+    (headers, body).into_response()
 }
 
 /// Streams open at once by default.

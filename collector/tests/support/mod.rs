@@ -108,7 +108,12 @@ impl Collector {
     /// Starts the collector built for these tests with `args` (besides its address and an
     /// unlimited rate), and waits up to `startup` for it to accept connections.
     pub fn start(args: &[&std::ffi::OsStr], env: &[(&str, &str)], startup: Duration) -> Collector {
-        let port = free_port();
+        Collector::start_on(None, args, env, startup)
+    }
+
+    /// As `start`, on `port` if given.
+    pub fn start_on(port: Option<u16>, args: &[&std::ffi::OsStr], env: &[(&str, &str)], startup: Duration) -> Collector {
+        let port = port.unwrap_or_else(free_port);
         let child = Command::new(env!("CARGO_BIN_EXE_depeche-collector"))
             .args(["--listen", &format!("127.0.0.1:{port}"), "--rate-limit", "0", "--www", "/nonexistent", "--pkg", "/nonexistent"])
             .args(args)
@@ -135,6 +140,71 @@ impl Collector {
 impl Drop for Collector {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Pushpin proxy (GRIP) in front of `upstream`, with its own configuration, run folder and
+/// ports; stopped when dropped. Panics if Pushpin is not installed (`make test` installs it).
+pub struct Pushpin {
+    /// Where readers connect, on 127.0.0.1.
+    pub port: u16,
+    /// Its HTTP control API (publishing), on 127.0.0.1.
+    pub control: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Pushpin {
+    /// Starts Pushpin routing every request to 127.0.0.1:`upstream`.
+    pub fn start(upstream: u16) -> Pushpin {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+        std::fs::create_dir_all(path("run")).unwrap();
+        std::fs::create_dir_all(path("log")).unwrap();
+        std::fs::write(path("routes"), format!("* 127.0.0.1:{upstream}\n")).unwrap();
+        // Its handler's four ports are 5560–5563 shifted by `port_offset`: find a shift that
+        // leaves all four free.
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        let offset = (0..500u16)
+            .map(|i| 10_000 + (std::process::id() as u16 % 1000) * 20 + i * 7)
+            .find(|o| (5560..=5563).all(|p| free(p + o)))
+            .unwrap();
+        let port = free_port();
+        let conf = std::fs::read_to_string("/etc/pushpin/pushpin.conf").expect("Pushpin is installed (/etc/pushpin/pushpin.conf)");
+        let conf: String = conf
+            .lines()
+            .map(|l| match l.split_once('=').map(|(k, _)| k) {
+                Some("rundir") => format!("rundir={}", path("run")),
+                Some("logdir") => format!("logdir={}", path("log")),
+                Some("port_offset") => format!("port_offset={offset}"),
+                Some("http_port") => format!("http_port={port}"),
+                Some("routesfile") => format!("routesfile={}", path("routes")),
+                // Debian's Pushpin reaches the upstream through zurl, whose own service would
+                // listen in /var/run/zurl: the runner starts one for this instance instead.
+                Some("services") => "services=condure,zurl,pushpin-proxy,pushpin-handler".to_owned(),
+                _ if l == "[proxy]" => "[proxy]\nzurl_out_specs=ipc://{rundir}/{ipc_prefix}zurl-in\n\
+                    zurl_out_stream_specs=ipc://{rundir}/{ipc_prefix}zurl-in-stream\nzurl_in_specs=ipc://{rundir}/{ipc_prefix}zurl-out"
+                    .to_owned(),
+                _ => l.to_owned(),
+            } + "\n")
+            .collect();
+        std::fs::write(path("pushpin.conf"), conf).unwrap();
+        let child = Command::new("pushpin").args(["--config", &path("pushpin.conf")]).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("pushpin runs");
+        let control = 5561 + offset;
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() || TcpStream::connect(("127.0.0.1", control)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "Pushpin did not start within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Pushpin { port, control, child, _dir: dir }
+    }
+}
+
+impl Drop for Pushpin {
+    fn drop(&mut self) {
+        // SIGTERM, so that its runner stops the processes it started.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
     }
 }
