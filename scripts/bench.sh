@@ -117,3 +117,22 @@ stop_instances
 echo
 echo "(PostgreSQL 15 with its default synchronous_commit=on, as a throwaway cluster on a Unix socket."
 echo " Stored can exceed acknowledged by the beacons committed whose answers were in flight when wrk stopped.)"
+
+# Event streams: as many concurrent readers of GET /events as this machine allows on loopback
+# (STREAMS, 10,000 by default: each is a socket at both ends), one publish, and the time
+# until every reader has it; the collector's resident memory per open stream.
+streams=${STREAMS:-10000}
+ulimit -n $((2 * streams + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+echo
+echo "Event streams: $streams readers on one collector (SQLite), one publish; limit of open files $(ulimit -n)"
+echo
+echo "| readers asked | connected | failed | connecting s | publish answered (ms) | heard it | p50 ms | p99 ms | max ms | KiB per stream |"
+echo "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+port=$(free_port)
+DEPECHE_PUBLISH_TOKEN=bench-token target/release/depeche-collector --listen "127.0.0.1:$port" --feed www/feed.json \
+  --database "sqlite:$dir/streams.db" --max-streams $((streams + 100)) --www "$dir" --pkg "$dir" >/dev/null 2>"$dir/streams.log" &
+pids+=($!)
+collector_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+node scripts/bench-stream.mjs "http://127.0.0.1:$port" bench-token "$collector_pid" "$streams"
+stop_instances
