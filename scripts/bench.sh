@@ -2,7 +2,9 @@
 # Loads the collector on loopback with wrk: distinct visitors sending view beacons, every one
 # of which is counted. Side by side in one run: SQLite (one instance), PostgreSQL with one
 # instance, PostgreSQL with three instances sharing the database (one wrk per instance).
-# Prints beacons/s, latency percentiles, and stored against acknowledged. A measurement, not
+# Prints beacons/s, latency percentiles, and stored against acknowledged; then the event
+# streams under load (scripts/bench-stream.mjs) and push against polling in Chromium
+# (scripts/bench-push.mjs). A measurement, not
 # a test: it asserts nothing. Bounded: each run lasts DURATION, then everything it started
 # is stopped.
 #   DURATION=10s CONNECTIONS=32 scripts/bench.sh
@@ -136,3 +138,7 @@ collector_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 node scripts/bench-stream.mjs "http://127.0.0.1:$port" bench-token "$collector_pid" "$streams"
 stop_instances
+
+# What readers see: an alert reaching open pages by push, and by polling every 15 s and 60 s.
+echo
+node scripts/bench-push.mjs

@@ -116,3 +116,44 @@ export async function setHidden(page, hidden) {
     document.dispatchEvent(new Event('visibilitychange'));
   }, hidden);
 }
+
+/**
+ * In every page: counts the EventSources the widget opens and has open, and waits for a text
+ * to be in (or out of) the widget's shadow roots, resolving with the page's clock.
+ */
+export function instrument() {
+  const counts = { made: 0, open: 0 };
+  window.__sources = counts;
+  const Native = window.EventSource;
+  window.EventSource = class extends Native {
+    constructor(...args) {
+      super(...args);
+      counts.made++;
+      counts.open++;
+    }
+    close() {
+      if (this.readyState !== 2) counts.open--;
+      super.close();
+    }
+  };
+  // Everything a reader could meet: text and attributes of every node of the widget.
+  window.__markup = (selector) => [...document.querySelectorAll(selector)].map((h) => h.shadowRoot?.innerHTML ?? '').join('\n');
+  window.__when = (selector, text, present, timeout) => new Promise((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (window.__markup(selector).includes(text) === present) {
+        clearInterval(timer);
+        resolve(Date.now());
+      } else if (Date.now() - started > timeout) {
+        clearInterval(timer);
+        reject(new Error(`"${text}" still ${present ? 'absent from' : 'present in'} ${selector} after ${timeout} ms`));
+      }
+    }, 5);
+  });
+}
+
+/** The `p`th percentile of `values` (nearest rank). */
+export const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
