@@ -33,6 +33,7 @@ fn settings() -> Settings {
         timeout_seconds: 8,
         max_bytes: 2_000_000,
         refresh_seconds: 0,
+        events: None,
     }
 }
 
