@@ -146,7 +146,9 @@ pub fn report_event(item: &str, event: Event) -> bool {
     outbox::queue(&counting.beacon, body);
     if event == Event::View {
         // The collector counts the view as the beacon arrives; the next refresh shows it.
-        timer::after(RECOUNT_DELAY_MS, || entry::refresh(true));
+        // Not again after a fetch already on its way: views counted together (a card's and
+        // the banner's) would each make a request.
+        timer::after(RECOUNT_DELAY_MS, || entry::refresh(false));
     }
     true
 }

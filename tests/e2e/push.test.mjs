@@ -135,6 +135,28 @@ describe('push alerts', () => {
     await context.close();
   });
 
+  it("a page whose Content-Security-Policy leaves the stream out of connect-src gets one message, and the widget works", async () => {
+    const { page, context, record } = await openPage(env.browser);
+    await page.addInitScript(instrument);
+    const o = env.server.origin;
+    // The feed, the beacon and the wasm are allowed; the stream is not.
+    const csp = `<meta http-equiv="Content-Security-Policy" content="connect-src ${o}/feed.json ${o}/beacon ${o}/pkg/">`;
+    await page.route(`${o}/`, async (route) => {
+      const html = await (await route.fetch()).text();
+      await route.fulfill({ body: html.replace('<head>', `<head>${csp}`), contentType: 'text/html; charset=utf-8' });
+    });
+    const violations = [];
+    page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) violations.push(m.text()); });
+    await page.goto(`${o}/`);
+    await page.locator('[data-depeche=card] [part=title]').waitFor();
+    const said = () => widgetLines(record).filter((l) => l.includes('live alerts from /events failed; polling instead'));
+    for (let i = 0; i < 50 && said().length === 0; i++) await page.waitForTimeout(100);
+    assert.equal(said().length, 1, widgetLines(record).join('\n'));
+    assert.ok(violations.some((v) => v.includes('/events')), `the browser refused the stream: ${violations.join('\n')}`);
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
   it('an event that comes while a refresh by the clock is in flight is not lost: the feed is fetched again after it', async () => {
     const { page, context, record } = await openPage(env.browser);
     await page.goto(chaos.host('/slow-feed', 'data-events="/stream" data-refresh="15"'));
