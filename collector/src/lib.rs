@@ -9,6 +9,7 @@ pub mod grip;
 pub mod limits;
 pub mod metrics;
 pub mod routes;
+pub mod sources;
 pub mod store;
 pub mod visitor;
 

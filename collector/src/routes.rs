@@ -507,7 +507,17 @@ async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     }
     let item: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v @ serde_json::Value::Object(_)) => v,
-        _ => return (StatusCode::BAD_REQUEST, "the body must be one JSON Feed item (an object)").into_response(),
+        _ => return (StatusCode::BAD_REQUEST, "the body must be one JSON Feed item or one ninjs document (an object)").into_response(),
+    };
+    // An agency's ninjs document is mapped as a ninjs source's would be (README, "Feed sources").
+    let item = if crate::sources::map::looks_like_ninjs(&item) {
+        let now = chrono::DateTime::from_timestamp_millis((s.inner.clock)() as i64).unwrap_or_default();
+        match crate::sources::map::ninjs_item(&item, now) {
+            Ok(mapped) => mapped,
+            Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
+        }
+    } else {
+        item
     };
     let id = match SourceFeed::check_item(&item) {
         Ok(id) => id,

@@ -478,3 +478,24 @@ async fn the_bearer_scheme_is_matched_in_any_case() {
     let r = Request::post("/publish").header(header::AUTHORIZATION, "Basic s3cret").body(Body::from(item)).unwrap();
     assert_eq!(send(&h, r).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn publish_takes_a_ninjs_document_and_refuses_one_under_embargo() {
+    let h = harness_with(120, Some("s3cret")).await;
+    let ninjs = r#"{"uri":"urn:newsml:agence.example:flash-1","versioncreated":"2026-12-01T12:00:00Z","urgency":1,
+        "headlines":[{"role":"main","value":"Alerte : séisme ressenti à Dakar"}],"by":"Awa Diallo","located":"Dakar"}"#;
+    assert_eq!(send(&h, publish_request(Some("s3cret"), ninjs)).await.status(), StatusCode::CREATED);
+    let feed: serde_json::Value = serde_json::from_str(&text(send(&h, Request::get("/feed.json").body(Body::empty()).unwrap()).await).await).unwrap();
+    let item = &feed["items"][0];
+    assert_eq!(item["id"], "urn:newsml:agence.example:flash-1");
+    assert_eq!(item["title"], "Alerte : séisme ressenti à Dakar");
+    assert_eq!(item["authors"][0]["name"], "Awa Diallo");
+    assert_eq!(item["_depeche"]["urgency"], 1);
+    assert_eq!(item["_depeche"]["dateline"], "Dakar");
+
+    let embargoed = r#"{"uri":"urn:newsml:agence.example:later","headlines":[{"role":"main","value":"Pas avant 2099"}],
+        "embargoedUntil":"2099-01-01T00:00:00Z"}"#;
+    let r = send(&h, publish_request(Some("s3cret"), embargoed)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(text(r).await.contains("under embargo until 2099-01-01T00:00:00Z"));
+}
