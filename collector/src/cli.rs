@@ -47,6 +47,13 @@ pub struct Args {
     /// readers' event streams, and each new feed version is published to it.
     #[arg(long, value_name = "URL")]
     pub grip: Option<String>,
+    /// A feed the newsroom already has (RSS, Atom, JSON Feed, ninjs, schema.org JSON-LD; a URL
+    /// or a file), fetched in the background and served beside --feed (repeatable).
+    #[arg(long = "source", value_name = "URL_OR_PATH")]
+    pub sources: Vec<String>,
+    /// Sources with options: a JSON array of {"source": …, "every": SECONDS, "urgent_words": […]}.
+    #[arg(long, value_name = "FILE")]
+    pub sources_file: Option<std::path::PathBuf>,
     /// Beacons a minute allowed from one IP address (0: no limit).
     #[arg(long, default_value_t = 120)]
     pub rate_limit: u32,

@@ -28,6 +28,11 @@ async fn run(args: Args) -> Result<(), String> {
         None => args.database.clone(),
     };
     let store = store::open(&url).await.map_err(|e| format!("cannot open the database ({}): {e}", redact(&url)))?;
+    let mut sources: Vec<depeche_collector::sources::Source> = args.sources.iter().map(|s| depeche_collector::sources::Source::new(s)).collect();
+    if let Some(file) = &args.sources_file {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        sources.extend(depeche_collector::sources::read_config(&text)?);
+    }
     let config = Config {
         www: Some(args.www.clone()),
         pkg: Some(args.pkg.clone()),
@@ -37,6 +42,8 @@ async fn run(args: Args) -> Result<(), String> {
         trusted_proxies: args.trust_proxy.clone(),
         max_streams: args.max_streams,
         grip: args.grip.as_deref().map(depeche_collector::grip::Publisher::new).transpose()?,
+        sources,
+        source_limits: Default::default(),
     };
     let state = AppState::open(store, feed, config, system_clock).await.map_err(|e| format!("cannot read the database: {e}"))?;
     // The dedupe set's expired entries go once a minute (the window itself is 30 minutes).
@@ -51,6 +58,7 @@ async fn run(args: Args) -> Result<(), String> {
         }
     });
     tokio::spawn(state.clone().watch_versions());
+    state.start_sources();
     let router = app(state);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
     let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));

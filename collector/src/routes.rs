@@ -45,6 +45,10 @@ pub struct Config {
     /// A GRIP proxy (Pushpin) holding the event streams: new versions are published to it,
     /// and `/events` requests that come through it are answered for it to hold.
     pub grip: Option<crate::grip::Publisher>,
+    /// Feeds to fetch in the background and serve beside the feed file (`start_sources`).
+    pub sources: Vec<crate::sources::Source>,
+    /// Bounds on each fetch of a source.
+    pub source_limits: crate::sources::Limits,
 }
 
 /// Shared state of the handlers.
@@ -67,6 +71,8 @@ struct Inner {
     versions: tokio::sync::watch::Sender<i64>,
     /// Permits for open event streams.
     streams: Arc<tokio::sync::Semaphore>,
+    /// What is known of each feed source, for `GET /status`.
+    statuses: crate::sources::Statuses,
     salts: Salts,
     limiter: RateLimiter,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
@@ -130,6 +136,9 @@ impl AppState {
                 counted_since: std::sync::atomic::AtomicBool::new(false),
                 versions: tokio::sync::watch::Sender::new(-1),
                 streams: Arc::new(tokio::sync::Semaphore::new(if config.max_streams == 0 { DEFAULT_MAX_STREAMS } else { config.max_streams })),
+                statuses: Arc::new(std::sync::Mutex::new(
+                    config.sources.iter().map(|s| crate::sources::Status { source: s.source.clone(), ..Default::default() }).collect(),
+                )),
                 salts,
                 limiter,
                 clock: Box::new(clock),
@@ -231,9 +240,40 @@ impl AppState {
         }
     }
 
-    /// The feed file with every published item (kept in the store) applied, in order.
+    /// Fetches every configured source in the background, for as long as the runtime runs;
+    /// their items are kept in the store (`main` calls this once).
+    pub fn start_sources(&self) {
+        for (index, source) in self.inner.config.sources.iter().enumerate() {
+            let state = self.clone();
+            let save: crate::sources::Save = Arc::new(move |source, items| {
+                let state = state.clone();
+                Box::pin(async move {
+                    let changed = state.inner.store.set_source(&source, &items).await.map_err(|e| e.to_string())?;
+                    if changed {
+                        // Served (and pushed) at once here; the other instances hear of it.
+                        state.view(0).await.map_err(|e| e.to_string())?;
+                    }
+                    Ok(changed)
+                })
+            });
+            let (limits, statuses) = (self.inner.config.source_limits, Arc::clone(&self.inner.statuses));
+            tokio::spawn(crate::sources::run(source.clone(), limits, statuses, index, save));
+        }
+    }
+
+    /// The feed file with every source's items, then every published item (both kept in the
+    /// store), applied in order: a publish with a source item's id corrects it.
     async fn with_published(&self) -> Result<SourceFeed, store::Error> {
         let mut feed = self.inner.base.clone();
+        for (source, items) in self.inner.store.sources().await? {
+            let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(&items) else { continue };
+            // New items go first: the source's own first item is applied last.
+            for item in items.into_iter().rev() {
+                if let Err(why) = feed.upsert(item) {
+                    eprintln!("depeche-collector: an item of {source} was not applied: {why}");
+                }
+            }
+        }
         for item in self.inner.store.published().await? {
             // Each was checked when it was published; one the feed refuses now is skipped.
             if let Ok(value) = serde_json::from_str::<serde_json::Value>(&item) {
@@ -268,6 +308,7 @@ pub fn app(state: AppState) -> Router {
         .route("/publish", post(publish).layer(DefaultBodyLimit::max(64 * 1024)))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
+        .route("/status", get(status))
         .route("/events", get(events));
     if let Some(pkg) = &config.pkg {
         // The build writes each file precompressed beside it (Brotli .br, Zopfli .gz);
@@ -384,6 +425,13 @@ async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
         body,
     )
         .into_response()
+}
+
+/// `GET /status`: each feed source, whether it is failing and since when, as JSON.
+async fn status(State(s): State<AppState>) -> Response {
+    let sources = s.inner.statuses.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let failing = sources.iter().filter(|s| s.failing_since_ms.is_some()).count();
+    axum::Json(serde_json::json!({ "sources": sources, "failing": failing })).into_response()
 }
 
 /// `GET /events`: a Server-Sent Events stream of the feed's version. An event (`feed`, with

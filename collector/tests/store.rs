@@ -107,6 +107,25 @@ async fn published_items_survive_a_restart_and_corrections_replace(b: Backend) {
     assert_eq!(s.feed_version().await.unwrap(), 3, "each publish raised the feed's version");
 }
 
+async fn a_sources_items_are_kept_and_only_a_change_raises_the_version(b: Backend) {
+    {
+        let (one, two) = (b.open().await, b.open().await);
+        assert!(one.set_source("https://a.example/rss", r#"[{"id":"1","title":"Un"}]"#).await.unwrap());
+        assert_eq!(one.feed_version().await.unwrap(), 1);
+        assert!(!two.set_source("https://a.example/rss", r#"[{"id":"1","title":"Un"}]"#).await.unwrap(), "the same items from another instance");
+        assert_eq!(two.feed_version().await.unwrap(), 1, "change nothing");
+        assert!(two.set_source("https://a.example/rss", r#"[{"id":"1","title":"Un, corrigé"}]"#).await.unwrap());
+        assert!(one.set_source("/srv/ninjs.json", "[]").await.unwrap());
+        assert_eq!(one.feed_version().await.unwrap(), 3);
+    }
+    let s = b.open().await;
+    assert_eq!(
+        s.sources().await.unwrap(),
+        [("/srv/ninjs.json".to_owned(), "[]".to_owned()), ("https://a.example/rss".to_owned(), r#"[{"id":"1","title":"Un, corrigé"}]"#.to_owned())],
+        "kept across a restart"
+    );
+}
+
 async fn the_secret_is_made_once_and_shared(b: Backend) {
     let (one, two) = (b.open().await, b.open().await);
     let secret = one.secret().await.unwrap();
@@ -166,6 +185,7 @@ on_both_backends!(
     a_visitor_counts_once_per_window_even_across_midnight,
     concurrent_hits_are_each_counted_once,
     published_items_survive_a_restart_and_corrections_replace,
+    a_sources_items_are_kept_and_only_a_change_raises_the_version,
     the_secret_is_made_once_and_shared,
     expired_dedupe_entries_are_deleted,
     instances_starting_together_migrate_once,

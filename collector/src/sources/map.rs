@@ -47,6 +47,8 @@ pub struct Mapped {
     pub items: Vec<Value>,
     /// Entries passed over, and why (one bad item never stops the others).
     pub skipped: Vec<String>,
+    /// RSS's `<ttl>`: how many minutes the source may be cached.
+    pub ttl: Option<u32>,
 }
 
 /// Reads a source's body as of `now`. `content_type` (the HTTP header, if any) only supplies a
@@ -114,7 +116,7 @@ fn xml(body: &[u8], content_type: Option<&str>, options: &Options) -> Result<Map
         return Err("JSON Feed must be JSON".into());
     }
     let language = feed.language.clone();
-    let mut mapped = Mapped { format, items: Vec::new(), skipped: Vec::new() };
+    let mut mapped = Mapped { format, items: Vec::new(), skipped: Vec::new(), ttl: feed.ttl };
     for entry in feed.entries {
         match entry_item(entry, language.as_deref(), options) {
             Ok(item) => mapped.items.push(item),
@@ -207,7 +209,7 @@ fn json_document(value: &Value, now: Now) -> Result<Mapped, String> {
     let mut mapped_ld = Vec::new();
     ld_articles(value, &mut mapped_ld);
     if !mapped_ld.is_empty() || looks_like_ld(value) {
-        let mut mapped = Mapped { format: Format::JsonLd, items: Vec::new(), skipped: Vec::new() };
+        let mut mapped = Mapped { format: Format::JsonLd, items: Vec::new(), skipped: Vec::new(), ttl: None };
         for article in mapped_ld {
             match ld_item(article) {
                 Ok(item) => mapped.items.push(item),
@@ -221,7 +223,7 @@ fn json_document(value: &Value, now: Now) -> Result<Mapped, String> {
         one => vec![one],
     };
     if documents.iter().all(|d| looks_like_ninjs(d)) && !documents.is_empty() {
-        let mut mapped = Mapped { format: Format::Ninjs, items: Vec::new(), skipped: Vec::new() };
+        let mut mapped = Mapped { format: Format::Ninjs, items: Vec::new(), skipped: Vec::new(), ttl: None };
         for d in documents {
             match ninjs_item(d, now) {
                 Ok(item) => mapped.items.push(item),
@@ -237,7 +239,7 @@ fn json_document(value: &Value, now: Now) -> Result<Mapped, String> {
 /// 1.0's `author` as `authors`, a title made from the summary if there is none, and dates
 /// normalised. (feed-rs refuses numeric ids, which the widget reads as strings.)
 fn json_feed(value: &Value) -> Result<Mapped, String> {
-    let mut mapped = Mapped { format: Format::JsonFeed, items: Vec::new(), skipped: Vec::new() };
+    let mut mapped = Mapped { format: Format::JsonFeed, items: Vec::new(), skipped: Vec::new(), ttl: None };
     let language = value.get("language").cloned();
     for (i, item) in value.get("items").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let Some(object) = item.as_object() else {

@@ -82,6 +82,12 @@ pub trait Store: Send + Sync {
     fn publish(&self, id: &str, item_json: &str, now_ms: u64) -> Fut<'_, ()>;
     /// Every published item as JSON text, first published first.
     fn published(&self) -> Fut<'_, Vec<String>>;
+    /// Keeps a feed source's items (a JSON array as text) and raises the feed's version in the
+    /// same transaction, unless they are the ones kept already; returns whether they changed.
+    /// Every instance fetches its sources, and the first to see a change stores it.
+    fn set_source(&self, source: &str, items_json: &str) -> Fut<'_, bool>;
+    /// Every source's items, as `(source, JSON array)`, by source.
+    fn sources(&self) -> Fut<'_, Vec<(String, String)>>;
     /// The feed's version: raised by every publish, so that each instance knows when to
     /// read the published items again.
     fn feed_version(&self) -> Fut<'_, i64>;
@@ -116,7 +122,7 @@ pub struct Changes {
 
 /// The schema, one migration per version, applied in order at start (each backend has its
 /// own text for them).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Opens the store named by `url`: `sqlite:PATH` or `postgres://…` (also `postgresql://`,
 /// and tokio-postgres's `host=… dbname=…` form after `postgres:`).

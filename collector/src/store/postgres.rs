@@ -42,6 +42,8 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
     CREATE TABLE feed_version (version BIGINT NOT NULL);
     INSERT INTO feed_version (version) VALUES (0);",
+    // The last good items of each feed source, kept across restarts and shared.
+    "CREATE TABLE sources (source TEXT PRIMARY KEY, items TEXT NOT NULL);",
 ];
 
 /// Transactions of beacons in flight at once, per instance.
@@ -155,6 +157,39 @@ impl Store for PgStore {
             // Delivered to every listening instance when (and only if) the commit succeeds.
             tx.batch_execute(&format!("NOTIFY {CHANNEL}")).await.map_err(db_error)?;
             tx.commit().await.map_err(db_error)
+        })
+    }
+
+    fn set_source(&self, source: &str, items_json: &str) -> Fut<'_, bool> {
+        let (source, items) = (source.to_owned(), items_json.to_owned());
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(db_error)?;
+            // Instances fetching the same source at once: the row lock makes the second one
+            // find the items already kept, and change nothing.
+            let changed = tx
+                .execute(
+                    "INSERT INTO sources (source, items) VALUES ($1, $2)
+                     ON CONFLICT (source) DO UPDATE SET items = EXCLUDED.items WHERE sources.items IS DISTINCT FROM EXCLUDED.items",
+                    &[&source, &items],
+                )
+                .await
+                .map_err(db_error)?
+                > 0;
+            if changed {
+                tx.execute("UPDATE feed_version SET version = version + 1", &[]).await.map_err(db_error)?;
+                tx.batch_execute(&format!("NOTIFY {CHANNEL}")).await.map_err(db_error)?;
+            }
+            tx.commit().await.map_err(db_error)?;
+            Ok(changed)
+        })
+    }
+
+    fn sources(&self) -> Fut<'_, Vec<(String, String)>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let rows = client.query("SELECT source, items FROM sources ORDER BY source", &[]).await.map_err(db_error)?;
+            Ok(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1))).collect())
         })
     }
 

@@ -38,6 +38,8 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
     CREATE TABLE feed_version (version INTEGER NOT NULL);
     INSERT INTO feed_version (version) VALUES (0);",
+    // The last good items of each feed source, kept across restarts and shared.
+    "CREATE TABLE sources (source TEXT PRIMARY KEY, items TEXT NOT NULL);",
 ];
 
 /// The SQLite store.
@@ -182,6 +184,29 @@ impl Store for SqliteStore {
         self.on_reader(|conn| {
             let mut stmt = conn.prepare_cached("SELECT item FROM published ORDER BY first_published, seq")?;
             let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+            rows.collect()
+        })
+    }
+
+    fn set_source(&self, source: &str, items_json: &str) -> Fut<'_, bool> {
+        let (source, items) = (source.to_owned(), items_json.to_owned());
+        self.on_reader(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let kept: Option<String> = tx.query_row("SELECT items FROM sources WHERE source = ?1", params![source], |r| r.get(0)).optional()?;
+            if kept.as_deref() == Some(items.as_str()) {
+                return Ok(false);
+            }
+            tx.execute("INSERT INTO sources (source, items) VALUES (?1, ?2) ON CONFLICT (source) DO UPDATE SET items = excluded.items", params![source, items])?;
+            tx.execute("UPDATE feed_version SET version = version + 1", [])?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    fn sources(&self) -> Fut<'_, Vec<(String, String)>> {
+        self.on_reader(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT source, items FROM sources ORDER BY source")?;
+            let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
             rows.collect()
         })
     }
