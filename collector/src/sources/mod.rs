@@ -74,7 +74,7 @@ impl Default for Limits {
 pub struct Status {
     /// The source as configured.
     pub source: String,
-    /// The format last read (`rss`, `atom`, `json_feed`, `ninjs`, `json_ld`).
+    /// The format last read (`rss`, `atom`, `jsonfeed`, `ninjs`, `jsonld`).
     pub format: Option<String>,
     /// Items served from it now.
     pub items: usize,
