@@ -20,6 +20,7 @@ demo: build collector
 	@mkdir -p .demo
 	@echo "Publisher console token: $(PUBLISH_TOKEN)"
 	DEPECHE_PUBLISH_TOKEN=$(PUBLISH_TOKEN) target/release/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
+	  --source www/sources/alertes.rss \
 	  --database sqlite:.demo/depeche.db --www www --pkg pkg \
 	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
 
