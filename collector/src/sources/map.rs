@@ -349,6 +349,19 @@ fn names(v: Option<&Value>) -> Vec<Value> {
     out
 }
 
+/// An item with its `id` and `title`, and each of `fields` that has a value.
+fn item_with<const N: usize>(id: String, title: String, fields: [(&str, Option<String>); N]) -> Map<String, Value> {
+    let mut item = Map::new();
+    item.insert("id".into(), id.into());
+    item.insert("title".into(), title.into());
+    for (key, value) in fields {
+        if let Some(v) = value {
+            item.insert(key.into(), v.into());
+        }
+    }
+    item
+}
+
 fn ld_item(article: &Value) -> Result<Value, String> {
     let url = url_of(article.get("url")).or_else(|| url_of(article.get("mainEntityOfPage")));
     let id = text_of(article.get("@id")).or_else(|| text_of(article.get("identifier"))).or_else(|| url.clone().map(|u| format!("h-{}", hex(&Sha256::digest(u.as_bytes())[..12]))));
@@ -356,21 +369,15 @@ fn ld_item(article: &Value) -> Result<Value, String> {
     let (Some(id), Some(title)) = (id, title) else {
         return Err("a schema.org article without an id (@id, identifier or url) or a headline".into());
     };
-    let mut item = Map::new();
-    item.insert("id".into(), id.into());
-    item.insert("title".into(), title.into());
-    let mut put = |key: &str, v: Option<String>| {
-        if let Some(v) = v {
-            item.insert(key.into(), v.into());
-        }
-    };
-    put("url", url);
-    put("summary", text_of(article.get("description")));
-    put("content_text", text_of(article.get("articleBody")));
-    put("image", url_of(article.get("image")));
-    put("date_published", date(article.get("datePublished")));
-    put("date_modified", date(article.get("dateModified")));
-    put("language", text_of(article.get("inLanguage")));
+    let mut item = item_with(id, title, [
+        ("url", url),
+        ("summary", text_of(article.get("description"))),
+        ("content_text", text_of(article.get("articleBody"))),
+        ("image", url_of(article.get("image"))),
+        ("date_published", date(article.get("datePublished"))),
+        ("date_modified", date(article.get("dateModified"))),
+        ("language", text_of(article.get("inLanguage"))),
+    ]);
     let authors = names(article.get("author"));
     if !authors.is_empty() {
         item.insert("authors".into(), authors.into());
@@ -409,22 +416,17 @@ pub fn ninjs_item(d: &Value, now: Now) -> Result<Value, String> {
     }
     let title = text_of(d.get("headline")).or_else(|| ninjs_text(d.get("headlines"), "main", None));
     let Some(title) = title else { return Err(format!("ninjs {id}: no headline")) };
-    let mut item = Map::new();
-    item.insert("id".into(), id.into());
-    item.insert("title".into(), title.into());
-    let mut put = |key: &str, v: Option<String>| {
-        if let Some(v) = v {
-            item.insert(key.into(), v.into());
-        }
-    };
-    put("summary", text_of(d.get("description_text")).or_else(|| ninjs_text(d.get("descriptions"), "summary", None)));
-    put("content_text", text_of(d.get("body_text")).or_else(|| ninjs_text(d.get("bodies"), "main", Some(false))));
-    put("content_html", text_of(d.get("body_html")).or_else(|| ninjs_text(d.get("bodies"), "main", Some(true))));
-    put("date_published", date(d.get("firstcreated")).or_else(|| date(d.get("versioncreated"))));
-    put("date_modified", date(d.get("versioncreated")));
-    put("language", text_of(d.get("language")));
     let links = d.get("links").and_then(Value::as_array);
-    put("url", links.and_then(|l| l.iter().find(|x| x.get("rel").and_then(Value::as_str).is_some_and(|r| r.ends_with("canonical")))).and_then(|x| url_of(x.get("href"))));
+    let canonical = links.and_then(|l| l.iter().find(|x| x.get("rel").and_then(Value::as_str).is_some_and(|r| r.ends_with("canonical"))));
+    let mut item = item_with(id, title, [
+        ("summary", text_of(d.get("description_text")).or_else(|| ninjs_text(d.get("descriptions"), "summary", None))),
+        ("content_text", text_of(d.get("body_text")).or_else(|| ninjs_text(d.get("bodies"), "main", Some(false)))),
+        ("content_html", text_of(d.get("body_html")).or_else(|| ninjs_text(d.get("bodies"), "main", Some(true)))),
+        ("date_published", date(d.get("firstcreated")).or_else(|| date(d.get("versioncreated")))),
+        ("date_modified", date(d.get("versioncreated"))),
+        ("language", text_of(d.get("language"))),
+        ("url", canonical.and_then(|x| url_of(x.get("href")))),
+    ]);
     // 1.x `byline`, 2.x `by`, 3.x `bylines: [{byline}]`.
     let mut authors = names(d.get("byline").or_else(|| d.get("by")));
     for b in d.get("bylines").and_then(Value::as_array).into_iter().flatten() {
