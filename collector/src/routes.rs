@@ -309,6 +309,8 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .route("/status", get(status))
+        .route("/stats", get(stats))
+        .route("/stats.csv", get(stats_csv))
         .route("/events", get(events));
     if let Some(pkg) = &config.pkg {
         // The build writes each file precompressed beside it (Brotli .br, Zopfli .gz);
@@ -539,9 +541,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 /// `POST /publish` with `Authorization: Bearer TOKEN` and a JSON Feed item: the item is
 /// stored (it survives a restart) and added to the served feed, or replaces the one with its
 /// id.
-async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// The answer to a request without the publisher token (`None`: it has it).
+fn refusal(s: &AppState, headers: &HeaderMap) -> Option<Response> {
     let Some(token) = &s.inner.config.publish_token else {
-        return (StatusCode::NOT_FOUND, "publishing is off (start with --publish-token)").into_response();
+        return Some((StatusCode::NOT_FOUND, "publishing is off (start with --publish-token)").into_response());
     };
     // The scheme's name is case-insensitive (RFC 9110, 11.1).
     let given = headers
@@ -550,8 +553,41 @@ async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
-    if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
-        return (StatusCode::UNAUTHORIZED, "a valid publish token is needed").into_response();
+    (!given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())))
+        .then(|| (StatusCode::UNAUTHORIZED, "a valid publish token is needed").into_response())
+}
+
+/// The `item` query parameter of the stats endpoints.
+#[derive(serde::Deserialize)]
+struct StatsQuery {
+    item: Option<String>,
+}
+
+/// `GET /stats?item=ID` (token): views and reads over time, read rate, origins (`stats`).
+async fn stats(State(s): State<AppState>, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
+    if let Some(r) = refusal(&s, &headers) {
+        return r;
+    }
+    match s.inner.store.buckets(0).await {
+        Ok(buckets) => axum::Json(crate::stats::report(&buckets, q.item.as_deref(), (s.inner.clock)())).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], format!("cannot read the counts: {e}")).into_response(),
+    }
+}
+
+/// `GET /stats.csv?item=ID` (token): the counts over time as CSV.
+async fn stats_csv(State(s): State<AppState>, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
+    if let Some(r) = refusal(&s, &headers) {
+        return r;
+    }
+    match s.inner.store.buckets(0).await {
+        Ok(buckets) => ([(CONTENT_TYPE, "text/csv; charset=utf-8")], crate::stats::csv(&buckets, q.item.as_deref())).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], format!("cannot read the counts: {e}")).into_response(),
+    }
+}
+
+async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = refusal(&s, &headers) {
+        return r;
     }
     let item: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v @ serde_json::Value::Object(_)) => v,
@@ -599,6 +635,20 @@ fn admitted(headers: &HeaderMap, allowed: &[String]) -> bool {
 }
 
 /// `https://example.org:8443` of `https://example.org:8443/path?q`.
+/// The origin of the page a beacon came from, as kept in the counts over time: the
+/// collector's own or an allowed one; any other is `other` (the set stays bounded), none "".
+fn page_origin(headers: &HeaderMap, allowed: &[String]) -> String {
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let origin = text(axum::http::header::ORIGIN).filter(|o| *o != "null").map(str::to_owned).or_else(|| text(axum::http::header::REFERER).and_then(origin_of));
+    let Some(origin) = origin else { return String::new() };
+    let same_host = origin.split_once("://").map(|(_, authority)| authority) == text(axum::http::header::HOST);
+    if same_host || allowed.contains(&origin) {
+        origin
+    } else {
+        "other".to_owned()
+    }
+}
+
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
@@ -661,7 +711,8 @@ async fn admit_and_count(s: &AppState, peer: IpAddr, headers: &HeaderMap, body: 
     if !s.inner.config.allowed_origins.is_empty() && !admitted(headers, &s.inner.config.allowed_origins) {
         return outcome(false, "origin");
     }
-    let hit = Hit { visitor: s.inner.salts.ids(now, ip, ua), item: b.item, event: b.event.as_str(), now_ms: now };
+    let origin = page_origin(headers, &s.inner.config.allowed_origins);
+    let hit = Hit { visitor: s.inner.salts.ids(now, ip, ua), item: b.item, event: b.event.as_str(), now_ms: now, origin };
     match s.inner.store.count(hit).await {
         Ok(Outcome::Counted) => {
             s.inner.counted_since.store(true, std::sync::atomic::Ordering::Relaxed);

@@ -499,3 +499,43 @@ async fn publish_takes_a_ninjs_document_and_refuses_one_under_embargo() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(text(r).await.contains("under embargo until 2099-01-01T00:00:00Z"));
 }
+
+#[tokio::test]
+async fn stats_give_counts_over_time_per_origin_to_the_token_holder_only() {
+    let h = harness_with(120, Some("s3cret")).await;
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 60], CHROME)).await));
+    assert!(counted(&send(&h, post(beacon_body("kangaba", "read"), [192, 0, 2, 60], CHROME)).await));
+    let partner = post_from(beacon_body("kangaba", "view"), IpAddr::V4(Ipv4Addr::new(192, 0, 2, 61)), CHROME, &[(header::ORIGIN, "http://partner.test")]);
+    assert!(counted(&send(&h, partner).await));
+
+    let get = |path: &str, token: Option<&str>| {
+        let mut r = Request::get(path);
+        if let Some(t) = token {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    assert_eq!(send(&h, get("/stats", None)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&h, get("/stats.csv", Some("wrong"))).await.status(), StatusCode::UNAUTHORIZED);
+
+    let r = send(&h, get("/stats?item=kangaba", Some("s3cret"))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
+    assert_eq!(v["totals"], serde_json::json!({ "views": 2, "reads": 1, "read_rate": 0.5 }));
+    assert_eq!(v["origins"], serde_json::json!([
+        { "origin": "http://collector.test", "views": 1, "reads": 1, "share": 0.5 },
+        { "origin": "http://partner.test", "views": 1, "reads": 0, "share": 0.5 },
+    ]));
+    assert_eq!(v["minutes"].as_array().unwrap().last().unwrap()["views"], 2, "this minute");
+    assert_eq!(v["hours"].as_array().unwrap().len(), 72);
+
+    let r = send(&h, get("/stats.csv?item=kangaba", Some("s3cret"))).await;
+    assert_eq!(r.headers().get(header::CONTENT_TYPE).unwrap(), "text/csv; charset=utf-8");
+    let csv = text(r).await;
+    let mut lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.remove(0), "start_utc,span_seconds,item,event,origin,n");
+    lines.sort();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines.iter().all(|l| l.contains(",60,kangaba,")), "{csv}");
+    assert!(lines.iter().any(|l| l.ends_with(",read,http://collector.test,1")), "{csv}");
+}

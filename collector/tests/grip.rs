@@ -29,13 +29,13 @@ impl Reader {
         Reader { stream, heard: String::new() }
     }
 
-    /// Reads until `wanted` has been heard, or `within` has passed.
+    /// Reads until `wanted` has been heard, the stream closes, or `within` has passed.
     fn until(&mut self, wanted: &str, within: Duration) -> bool {
         let started = Instant::now();
         let mut buf = [0u8; 4096];
         while !self.heard.contains(wanted) && started.elapsed() < within {
             match self.stream.read(&mut buf) {
-                Ok(0) => panic!("the stream closed; heard {:?}", self.heard),
+                Ok(0) => return false,
                 Ok(n) => self.heard.push_str(&String::from_utf8_lossy(&buf[..n])),
                 Err(_) => {}
             }
@@ -86,6 +86,17 @@ fn pushpin_holds_the_streams_and_a_publish_on_any_instance_reaches_them_once() {
     let routed = instance(Some(routed_port));
     let other = instance(None);
 
+    // Pushpin's handler may take a moment after its ports open to accept held streams (it says
+    // "Accept service unavailable" meanwhile): wait until one stream is held.
+    let started = Instant::now();
+    loop {
+        let mut probe = Reader::connect(pushpin.port, "http://partner.test");
+        if probe.until("id: 0\n", Duration::from_secs(2)) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "Pushpin holds no stream: {:?}", probe.heard);
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let mut readers: Vec<Reader> = (0..3).map(|_| Reader::connect(pushpin.port, "http://partner.test")).collect();
     for r in &mut readers {
         assert!(r.until("id: 0\n", Duration::from_secs(10)), "the current version on connecting: {:?}", r.heard);

@@ -45,7 +45,7 @@ fn visitor(n: u8) -> ([u8; 16], Option<[u8; 16]>) {
 }
 
 fn hit(v: ([u8; 16], Option<[u8; 16]>), item: &str, event: &'static str, now_ms: u64) -> Hit {
-    Hit { visitor: v, item: item.into(), event, now_ms }
+    Hit { visitor: v, item: item.into(), event, now_ms, origin: "http://journal.test".into() }
 }
 
 async fn counts_are_stored_and_survive_a_restart(b: Backend) {
@@ -126,6 +126,47 @@ async fn a_sources_items_are_kept_and_only_a_change_raises_the_version(b: Backen
     );
 }
 
+async fn counts_over_time_are_kept_per_minute_and_origin_then_rolled_up(b: Backend) {
+    use store::{HOUR_MS, MINUTE_MS};
+    let s = b.open().await;
+    let t = T0 / HOUR_MS * HOUR_MS; // on the hour
+    let mut partner = hit(visitor(1), "a", "view", t + 30_000);
+    partner.origin = "http://partner.test".into();
+    s.count(partner).await.unwrap();
+    s.count(hit(visitor(2), "a", "view", t + 45_000)).await.unwrap();
+    s.count(hit(visitor(2), "a", "view", t + 50_000)).await.unwrap(); // a duplicate: not over time either
+    s.count(hit(visitor(3), "a", "view", t + MINUTE_MS + 1)).await.unwrap();
+    s.count(hit(visitor(3), "a", "read", t + MINUTE_MS + 2)).await.unwrap();
+    let per = |all: &[store::Bucket]| {
+        let mut v: Vec<(String, u64, u64, String, u64)> = all.iter().map(|b| (b.event.clone(), b.start_ms - t, b.span_ms, b.origin.clone(), b.n)).collect();
+        v.sort();
+        v
+    };
+    let j = "http://journal.test".to_owned();
+    assert_eq!(
+        per(&s.buckets(t).await.unwrap()),
+        [
+            ("read".into(), MINUTE_MS, MINUTE_MS, j.clone(), 1),
+            ("view".into(), 0, MINUTE_MS, j.clone(), 1),
+            ("view".into(), 0, MINUTE_MS, "http://partner.test".into(), 1),
+            ("view".into(), MINUTE_MS, MINUTE_MS, j.clone(), 1),
+        ]
+    );
+    // Three hours on, the minutes are one hour each, the totals unchanged; fifteen days on, one day.
+    s.expire(t + 3 * HOUR_MS).await.unwrap();
+    assert_eq!(
+        per(&s.buckets(t).await.unwrap()),
+        [("read".into(), 0, HOUR_MS, j.clone(), 1), ("view".into(), 0, HOUR_MS, j.clone(), 2), ("view".into(), 0, HOUR_MS, "http://partner.test".into(), 1)]
+    );
+    s.expire(t + 15 * store::DAY_MS).await.unwrap();
+    let day = t / store::DAY_MS * store::DAY_MS;
+    let days = s.buckets(day).await.unwrap();
+    assert!(days.iter().all(|b| b.span_ms == store::DAY_MS && b.start_ms == day), "{days:?}");
+    assert_eq!(days.iter().filter(|b| b.event == "view").map(|b| b.n).sum::<u64>(), 3);
+    s.expire(t + 15 * store::DAY_MS).await.unwrap();
+    assert_eq!(s.buckets(day).await.unwrap().len(), days.len(), "rolling up again changes nothing");
+}
+
 async fn the_secret_is_made_once_and_shared(b: Backend) {
     let (one, two) = (b.open().await, b.open().await);
     let secret = one.secret().await.unwrap();
@@ -186,6 +227,7 @@ on_both_backends!(
     concurrent_hits_are_each_counted_once,
     published_items_survive_a_restart_and_corrections_replace,
     a_sources_items_are_kept_and_only_a_change_raises_the_version,
+    counts_over_time_are_kept_per_minute_and_origin_then_rolled_up,
     the_secret_is_made_once_and_shared,
     expired_dedupe_entries_are_deleted,
     instances_starting_together_migrate_once,

@@ -57,6 +57,57 @@ pub struct Hit {
     pub event: &'static str,
     /// When, in ms since the Unix epoch.
     pub now_ms: u64,
+    /// The origin of the page it was read on (the publisher's or a partner's); empty if
+    /// unknown. Kept, per minute, in the counts over time: never the visitor.
+    pub origin: String,
+}
+
+/// Counts over time: views or reads of one item from one origin in one span of time. Nothing
+/// else is kept over time: no visitor, address or User-Agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    /// The item's feed id.
+    pub item: String,
+    /// `view` or `read`.
+    pub event: String,
+    /// Where the span starts, in ms since the Unix epoch.
+    pub start_ms: u64,
+    /// A minute, an hour or a day, in ms.
+    pub span_ms: u64,
+    /// The page's origin.
+    pub origin: String,
+    /// How many were counted.
+    pub n: u64,
+}
+
+/// A minute, in ms: counts over time are first kept per minute…
+pub const MINUTE_MS: u64 = 60_000;
+/// …rolled up into hours once they are this old…
+pub const MINUTES_KEPT_MS: u64 = 2 * 3_600_000;
+/// An hour, in ms.
+pub const HOUR_MS: u64 = 3_600_000;
+/// …and into days once they are this old, so that the store does not grow without bound.
+pub const HOURS_KEPT_MS: u64 = 14 * 86_400_000;
+/// A day, in ms.
+pub const DAY_MS: u64 = 86_400_000;
+
+/// The spans rolled up by `expire` at `now_ms`: (from, to, older than this start).
+pub fn rollups(now_ms: u64) -> [(u64, u64, u64); 2] {
+    let cut = |kept: u64, to: u64| now_ms.saturating_sub(kept) / to * to;
+    [(MINUTE_MS, HOUR_MS, cut(MINUTES_KEPT_MS, HOUR_MS)), (HOUR_MS, DAY_MS, cut(HOURS_KEPT_MS, DAY_MS))]
+}
+
+/// A per-minute bucket's key: (item, event, minute's start in ms, origin).
+pub type MinuteKey<'a> = (&'a str, &'static str, i64, &'a str);
+
+/// The counted hits of a batch as per-minute buckets to add, each with its count.
+pub fn per_minute<'a>(counted: impl Iterator<Item = &'a Hit>) -> Vec<(MinuteKey<'a>, i64)> {
+    let mut sums = std::collections::BTreeMap::new();
+    for hit in counted {
+        let minute = (hit.now_ms / MINUTE_MS * MINUTE_MS) as i64;
+        *sums.entry((hit.item.as_str(), hit.event, minute, hit.origin.as_str())).or_insert(0) += 1;
+    }
+    sums.into_iter().collect()
 }
 
 /// What became of a hit.
@@ -94,8 +145,11 @@ pub trait Store: Send + Sync {
     /// The secret the daily salts are derived from: made once, then the same for every
     /// instance sharing the database.
     fn secret(&self) -> Fut<'_, [u8; 32]>;
-    /// Deletes dedupe entries expired at `now_ms`; returns how many.
+    /// Deletes dedupe entries expired at `now_ms` (returns how many), and rolls counts over
+    /// time up (`rollups`): minutes into hours, hours into days, the totals unchanged.
     fn expire(&self, now_ms: u64) -> Fut<'_, u64>;
+    /// Counts over time whose span ends after `since_ms`, for every item.
+    fn buckets(&self, since_ms: u64) -> Fut<'_, Vec<Bucket>>;
     /// The schema version the database is at.
     fn schema_version(&self) -> Fut<'_, i64>;
     /// The collector's metrics, which the store's writer keeps its queue depth and commit
@@ -122,7 +176,7 @@ pub struct Changes {
 
 /// The schema, one migration per version, applied in order at start (each backend has its
 /// own text for them).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Opens the store named by `url`: `sqlite:PATH` or `postgres://…` (also `postgresql://`,
 /// and tokio-postgres's `host=… dbname=…` form after `postgres:`).

@@ -6,7 +6,7 @@
 //! keeping across a collector restart, not across a database crash), expired periodically.
 
 use crate::metrics::Metrics;
-use super::{aggregate, enqueue, lock_order, new_secret, Error, Fut, Changes, Hit, Job, Outcome, Queued, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
+use super::{aggregate, enqueue, lock_order, new_secret, per_minute, rollups, MINUTE_MS, Error, Fut, Bucket, Changes, Hit, Job, Outcome, Queued, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -44,6 +44,18 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     INSERT INTO feed_version (version) VALUES (0);",
     // The last good items of each feed source, kept across restarts and shared.
     "CREATE TABLE sources (source TEXT PRIMARY KEY, items TEXT NOT NULL);",
+    // Counts over time, per item, event, span and origin (sharded like the counts): nothing
+    // about the visitor.
+    "CREATE TABLE buckets (
+        item TEXT NOT NULL,
+        event TEXT NOT NULL,
+        span BIGINT NOT NULL,
+        start BIGINT NOT NULL,
+        origin TEXT NOT NULL,
+        shard SMALLINT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (item, event, span, start, origin, shard)
+    );",
 ];
 
 /// Transactions of beacons in flight at once, per instance.
@@ -230,7 +242,49 @@ impl Store for PgStore {
     fn expire(&self, now_ms: u64) -> Fut<'_, u64> {
         Box::pin(async move {
             let client = self.client().await?;
-            client.execute("DELETE FROM dedupe WHERE expires <= $1", &[&(now_ms as i64)]).await.map_err(db_error)
+            let deleted = client.execute("DELETE FROM dedupe WHERE expires <= $1", &[&(now_ms as i64)]).await.map_err(db_error)?;
+            for (from, to, cut) in rollups(now_ms) {
+                // One statement: the rows it deletes are the rows it adds up, so that instances
+                // rolling up at once never count a row twice (the second waits on the first's
+                // row locks, then finds them gone).
+                client
+                    .execute(
+                        "WITH gone AS (DELETE FROM buckets WHERE span = $1 AND start < $3 RETURNING item, event, start, origin, shard, n)
+                         INSERT INTO buckets (item, event, span, start, origin, shard, n)
+                         SELECT item, event, $2, start - start % $2, origin, shard, sum(n) FROM gone
+                         GROUP BY item, event, start - start % $2, origin, shard
+                         ON CONFLICT (item, event, span, start, origin, shard) DO UPDATE SET n = buckets.n + EXCLUDED.n",
+                        &[&(from as i64), &(to as i64), &(cut as i64)],
+                    )
+                    .await
+                    .map_err(db_error)?;
+            }
+            Ok(deleted)
+        })
+    }
+
+    fn buckets(&self, since_ms: u64) -> Fut<'_, Vec<Bucket>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT item, event, start, span, origin, sum(n)::BIGINT FROM buckets WHERE start + span > $1
+                     GROUP BY item, event, start, span, origin ORDER BY start",
+                    &[&(since_ms as i64)],
+                )
+                .await
+                .map_err(db_error)?;
+            Ok(rows
+                .iter()
+                .map(|r| Bucket {
+                    item: r.get(0),
+                    event: r.get(1),
+                    start_ms: r.get::<_, i64>(2).max(0) as u64,
+                    span_ms: r.get::<_, i64>(3).max(0) as u64,
+                    origin: r.get(4),
+                    n: r.get::<_, i64>(5).max(0) as u64,
+                })
+                .collect())
         })
     }
 
@@ -395,6 +449,21 @@ async fn commit(pool: &Pool, batch: &[Hit], shard: i16) -> Result<Vec<Outcome>, 
             "INSERT INTO counts (item, event, shard, n) SELECT h.i, h.e, $4, h.n FROM unnest($1::text[], $2::text[], $3::bigint[]) AS h(i, e, n)
              ON CONFLICT (item, event, shard) DO UPDATE SET n = counts.n + EXCLUDED.n",
             &[&items, &events, &ns, &shard],
+        )
+        .await
+        .map_err(db_error)?;
+        let counted = batch.iter().zip(&outcomes).filter(|(_, o)| **o == Outcome::Counted).map(|(h, _)| h);
+        let minutes = per_minute(counted);
+        let items: Vec<&str> = minutes.iter().map(|((item, ..), _)| *item).collect();
+        let events: Vec<&str> = minutes.iter().map(|((_, event, ..), _)| *event).collect();
+        let starts: Vec<i64> = minutes.iter().map(|((_, _, start, _), _)| *start).collect();
+        let origins: Vec<&str> = minutes.iter().map(|((.., origin), _)| *origin).collect();
+        let ns: Vec<i64> = minutes.iter().map(|(_, n)| *n).collect();
+        tx.execute(
+            "INSERT INTO buckets (item, event, span, start, origin, shard, n)
+             SELECT h.i, h.e, $6, h.s, h.o, $7, h.n FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[]) AS h(i, e, s, o, n)
+             ON CONFLICT (item, event, span, start, origin, shard) DO UPDATE SET n = buckets.n + EXCLUDED.n",
+            &[&items, &events, &starts, &origins, &ns, &(MINUTE_MS as i64), &shard],
         )
         .await
         .map_err(db_error)?;

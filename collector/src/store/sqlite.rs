@@ -6,7 +6,7 @@
 //! writer.
 
 use crate::metrics::Metrics;
-use super::{aggregate, enqueue, lock_order, new_secret, Error, Fut, Hit, Job, Outcome, Queued, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, SCHEMA_VERSION};
+use super::{aggregate, enqueue, lock_order, new_secret, per_minute, rollups, Bucket, Error, Fut, Hit, Job, Outcome, Queued, Store, DEDUPE_WINDOW_MS, MAX_BATCH, MAX_QUEUE, MINUTE_MS, SCHEMA_VERSION};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
@@ -40,6 +40,16 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     INSERT INTO feed_version (version) VALUES (0);",
     // The last good items of each feed source, kept across restarts and shared.
     "CREATE TABLE sources (source TEXT PRIMARY KEY, items TEXT NOT NULL);",
+    // Counts over time, per item, event, span and origin: nothing about the visitor.
+    "CREATE TABLE buckets (
+        item TEXT NOT NULL,
+        event TEXT NOT NULL,
+        span INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        origin TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (item, event, span, start, origin)
+    ) WITHOUT ROWID;",
 ];
 
 /// The SQLite store.
@@ -228,7 +238,39 @@ impl Store for SqliteStore {
     }
 
     fn expire(&self, now_ms: u64) -> Fut<'_, u64> {
-        self.on_reader(move |conn| Ok(conn.execute("DELETE FROM dedupe WHERE expires <= ?1", params![now_ms as i64])? as u64))
+        self.on_reader(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let deleted = tx.execute("DELETE FROM dedupe WHERE expires <= ?1", params![now_ms as i64])? as u64;
+            for (from, to, cut) in rollups(now_ms) {
+                tx.execute(
+                    "INSERT INTO buckets (item, event, span, start, origin, n)
+                     SELECT item, event, ?2, start - start % ?2, origin, sum(n) FROM buckets
+                     WHERE span = ?1 AND start < ?3 GROUP BY item, event, start - start % ?2, origin
+                     ON CONFLICT (item, event, span, start, origin) DO UPDATE SET n = n + excluded.n",
+                    params![from as i64, to as i64, cut as i64],
+                )?;
+                tx.execute("DELETE FROM buckets WHERE span = ?1 AND start < ?2", params![from as i64, cut as i64])?;
+            }
+            tx.commit()?;
+            Ok(deleted)
+        })
+    }
+
+    fn buckets(&self, since_ms: u64) -> Fut<'_, Vec<Bucket>> {
+        self.on_reader(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT item, event, start, span, origin, n FROM buckets WHERE start + span > ?1 ORDER BY start")?;
+            let rows = stmt.query_map(params![since_ms as i64], |r| {
+                Ok(Bucket {
+                    item: r.get(0)?,
+                    event: r.get(1)?,
+                    start_ms: r.get::<_, i64>(2)?.max(0) as u64,
+                    span_ms: r.get::<_, i64>(3)?.max(0) as u64,
+                    origin: r.get(4)?,
+                    n: r.get::<_, i64>(5)?.max(0) as u64,
+                })
+            })?;
+            rows.collect()
+        })
     }
 
     fn schema_version(&self) -> Fut<'_, i64> {
@@ -300,9 +342,18 @@ fn commit(conn: &mut Connection, batch: &[Hit]) -> Result<Vec<Outcome>, Error> {
                  ON CONFLICT (item, event) DO UPDATE SET n = n + excluded.n",
             )
             .map_err(db_error)?;
-        let counted = batch.iter().zip(&outcomes).filter(|(_, o)| **o == Outcome::Counted).map(|(h, _)| h);
-        for ((item, event), n) in aggregate(counted) {
+        let counted = || batch.iter().zip(&outcomes).filter(|(_, o)| **o == Outcome::Counted).map(|(h, _)| h);
+        for ((item, event), n) in aggregate(counted()) {
             upsert.execute(params![item, event, n]).map_err(db_error)?;
+        }
+        let mut bucket = tx
+            .prepare_cached(
+                "INSERT INTO buckets (item, event, span, start, origin, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (item, event, span, start, origin) DO UPDATE SET n = n + excluded.n",
+            )
+            .map_err(db_error)?;
+        for ((item, event, minute, origin), n) in per_minute(counted()) {
+            bucket.execute(params![item, event, MINUTE_MS as i64, minute, origin, n]).map_err(db_error)?;
         }
     }
     tx.commit().map_err(db_error)?;
