@@ -21,6 +21,16 @@ impl RateLimiter {
         RateLimiter { per_minute, buckets: Mutex::new(Buckets { by_ip: HashMap::new(), sweep_at: 1024 }) }
     }
 
+    /// Whether `ip`'s budget is spent at `now_ms` (takes nothing).
+    pub fn spent(&self, ip: IpAddr, now_ms: u64) -> bool {
+        if self.per_minute == 0 {
+            return false;
+        }
+        let cap = f64::from(self.per_minute);
+        let b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        b.by_ip.get(&ip).is_some_and(|(tokens, at)| tokens + now_ms.saturating_sub(*at) as f64 * cap / 60_000.0 < 1.0)
+    }
+
     /// Takes one token for `ip`; `false` when its budget is spent.
     pub fn allow(&self, ip: IpAddr, now_ms: u64) -> bool {
         if self.per_minute == 0 {
@@ -63,5 +73,7 @@ mod tests {
         assert!(l.allow(a, 20_000));
         assert!(!l.allow(a, 20_000));
         assert!(RateLimiter::new(0).allow(a, 0));
+        assert!(l.spent(a, 20_000) && !l.spent(b, 0), "spent takes nothing");
+        assert!(!l.spent(a, 40_000), "refilled");
     }
 }

@@ -75,6 +75,8 @@ struct Inner {
     statuses: crate::sources::Statuses,
     salts: Salts,
     limiter: RateLimiter,
+    /// Failed token checks, per address.
+    failed_auth: RateLimiter,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
     config: Config,
 }
@@ -141,6 +143,7 @@ impl AppState {
                 )),
                 salts,
                 limiter,
+                failed_auth: RateLimiter::new(FAILED_AUTH_PER_MINUTE),
                 clock: Box::new(clock),
                 config,
             }),
@@ -538,14 +541,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// `POST /publish` with `Authorization: Bearer TOKEN` and a JSON Feed item: the item is
-/// stored (it survives a restart) and added to the served feed, or replaces the one with its
-/// id.
-/// The answer to a request without the publisher token (`None`: it has it).
-fn refusal(s: &AppState, headers: &HeaderMap) -> Option<Response> {
+/// The answer to a request without the publisher token (`None`: it has it). Failed attempts
+/// are limited per address (`FAILED_AUTH_PER_MINUTE`), so that the token cannot be guessed
+/// at speed: beyond, `429` until the budget refills, whatever is sent.
+fn refusal(s: &AppState, peer: IpAddr, headers: &HeaderMap) -> Option<Response> {
     let Some(token) = &s.inner.config.publish_token else {
         return Some((StatusCode::NOT_FOUND, "publishing is off (start with --publish-token)").into_response());
     };
+    let (ip, now) = (rate_key(client_ip(peer, headers, &s.inner.config.trusted_proxies)), (s.inner.clock)());
+    if s.inner.failed_auth.spent(ip, now) {
+        return Some((StatusCode::TOO_MANY_REQUESTS, [(RETRY_AFTER, "60")], "too many failed attempts from this address; wait a minute").into_response());
+    }
     // The scheme's name is case-insensitive (RFC 9110, 11.1).
     let given = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -553,9 +559,15 @@ fn refusal(s: &AppState, headers: &HeaderMap) -> Option<Response> {
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
-    (!given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())))
-        .then(|| (StatusCode::UNAUTHORIZED, "a valid publish token is needed").into_response())
+    if given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
+        return None;
+    }
+    s.inner.failed_auth.allow(ip, now);
+    Some((StatusCode::UNAUTHORIZED, "a valid publish token is needed").into_response())
 }
+
+/// Failed token checks allowed per address and minute.
+const FAILED_AUTH_PER_MINUTE: u32 = 10;
 
 /// The `item` query parameter of the stats endpoints.
 #[derive(serde::Deserialize)]
@@ -564,8 +576,8 @@ struct StatsQuery {
 }
 
 /// `GET /stats?item=ID` (token): views and reads over time, read rate, origins (`stats`).
-async fn stats(State(s): State<AppState>, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
-    if let Some(r) = refusal(&s, &headers) {
+async fn stats(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
+    if let Some(r) = refusal(&s, peer, &headers) {
         return r;
     }
     match s.inner.store.buckets(0).await {
@@ -575,8 +587,8 @@ async fn stats(State(s): State<AppState>, headers: HeaderMap, axum::extract::Que
 }
 
 /// `GET /stats.csv?item=ID` (token): the counts over time as CSV.
-async fn stats_csv(State(s): State<AppState>, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
-    if let Some(r) = refusal(&s, &headers) {
+async fn stats_csv(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
+    if let Some(r) = refusal(&s, peer, &headers) {
         return r;
     }
     match s.inner.store.buckets(0).await {
@@ -585,8 +597,11 @@ async fn stats_csv(State(s): State<AppState>, headers: HeaderMap, axum::extract:
     }
 }
 
-async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = refusal(&s, &headers) {
+/// `POST /publish` with `Authorization: Bearer TOKEN` and a JSON Feed item (or a ninjs document): the item is
+/// stored (it survives a restart) and added to the served feed, or replaces the one with its
+/// id.
+async fn publish(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = refusal(&s, peer, &headers) {
         return r;
     }
     let item: serde_json::Value = match serde_json::from_slice(&body) {

@@ -539,3 +539,23 @@ async fn stats_give_counts_over_time_per_origin_to_the_token_holder_only() {
     assert!(lines.iter().all(|l| l.contains(",60,kangaba,")), "{csv}");
     assert!(lines.iter().any(|l| l.ends_with(",read,http://collector.test,1")), "{csv}");
 }
+
+#[tokio::test]
+async fn failed_token_checks_are_limited_per_address() {
+    let h = harness_with(120, Some("s3cret")).await;
+    let item = r#"{"id":"guess","title":"Devinette"}"#;
+    let from = |token: &str, last: u8| {
+        let mut r = publish_request(Some(token), item);
+        r.extensions_mut().insert(ConnectInfo(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, last)), 40000)));
+        r
+    };
+    for guess in 0..10 {
+        assert_eq!(send(&h, from(&format!("guess-{guess}"), 70)).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = send(&h, from("s3cret", 70)).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right token, once the budget is spent");
+    assert_eq!(r.headers().get(header::RETRY_AFTER).unwrap(), "60");
+    assert_eq!(send(&h, from("s3cret", 71)).await.status(), StatusCode::CREATED, "another address is not held back");
+    h.clock.fetch_add(20_000, Ordering::SeqCst);
+    assert_eq!(send(&h, from("s3cret", 70)).await.status(), StatusCode::CREATED, "the budget refills");
+}
