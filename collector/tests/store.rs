@@ -167,6 +167,21 @@ async fn counts_over_time_are_kept_per_minute_and_origin_then_rolled_up(b: Backe
     assert_eq!(s.buckets(day).await.unwrap().len(), days.len(), "rolling up again changes nothing");
 }
 
+async fn instances_rolling_up_at_once_never_count_twice(b: Backend) {
+    use store::{HOUR_MS, MINUTE_MS};
+    let (one, two) = (b.open().await, b.open().await);
+    let t = T0 / HOUR_MS * HOUR_MS;
+    for n in 0..40u8 {
+        one.count(hit(visitor(n), "a", "view", t + u64::from(n) * MINUTE_MS)).await.unwrap();
+    }
+    let later = t + 5 * HOUR_MS;
+    let (x, y) = tokio::join!(one.expire(later), two.expire(later));
+    (x.unwrap(), y.unwrap());
+    let all = two.buckets(t).await.unwrap();
+    assert_eq!(all.iter().map(|b| b.n).sum::<u64>(), 40, "{all:?}");
+    assert!(all.iter().all(|b| b.span_ms == HOUR_MS), "{all:?}");
+}
+
 async fn the_secret_is_made_once_and_shared(b: Backend) {
     let (one, two) = (b.open().await, b.open().await);
     let secret = one.secret().await.unwrap();
@@ -228,6 +243,7 @@ on_both_backends!(
     published_items_survive_a_restart_and_corrections_replace,
     a_sources_items_are_kept_and_only_a_change_raises_the_version,
     counts_over_time_are_kept_per_minute_and_origin_then_rolled_up,
+    instances_rolling_up_at_once_never_count_twice,
     the_secret_is_made_once_and_shared,
     expired_dedupe_entries_are_deleted,
     instances_starting_together_migrate_once,
