@@ -176,7 +176,8 @@ async fn instances_rolling_up_at_once_never_count_twice(b: Backend) {
     }
     let later = t + 5 * HOUR_MS;
     let (x, y) = tokio::join!(one.expire(later), two.expire(later));
-    (x.unwrap(), y.unwrap());
+    x.unwrap();
+    y.unwrap();
     let all = two.buckets(t).await.unwrap();
     assert_eq!(all.iter().map(|b| b.n).sum::<u64>(), 40, "{all:?}");
     assert!(all.iter().all(|b| b.span_ms == HOUR_MS), "{all:?}");
