@@ -35,6 +35,10 @@ pub struct Args {
     /// Turn on `POST /publish` (add or replace a feed item, in memory) for this bearer token.
     #[arg(long, env = "DEPECHE_PUBLISH_TOKEN")]
     pub publish_token: Option<String>,
+    /// The publish token, read from this file (its first line), so that it is on no command
+    /// line nor in the environment.
+    #[arg(long, value_name = "FILE", conflicts_with = "publish_token")]
+    pub publish_token_file: Option<std::path::PathBuf>,
     /// A proxy or load balancer in front of the collector (an address or a range such as
     /// 10.0.0.0/8; repeatable): the client is then the right-most address of `Forwarded` or
     /// `X-Forwarded-For` that is not one of these.
@@ -44,9 +48,10 @@ pub struct Args {
     #[arg(long, default_value_t = 1000)]
     pub max_streams: usize,
     /// A GRIP proxy's control API (Pushpin's: http://127.0.0.1:5561): the proxy holds the
-    /// readers' event streams, and each new feed version is published to it.
+    /// readers' event streams, and each new feed version is published to it (repeatable: one
+    /// per Pushpin node).
     #[arg(long, value_name = "URL")]
-    pub grip: Option<String>,
+    pub grip: Vec<String>,
     /// A feed the newsroom already has (RSS, Atom, JSON Feed, ninjs, schema.org JSON-LD; a URL
     /// or a file), fetched in the background and served beside --feed (repeatable).
     #[arg(long = "source", value_name = "URL_OR_PATH")]

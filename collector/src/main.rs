@@ -33,15 +33,26 @@ async fn run(args: Args) -> Result<(), String> {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
         sources.extend(depeche_collector::sources::read_config(&text)?);
     }
+    let publish_token = match &args.publish_token_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let token = text.lines().next().unwrap_or("").trim().to_owned();
+            if token.is_empty() {
+                return Err(format!("{}: the file holds no token", file.display()));
+            }
+            Some(token)
+        }
+        None => args.publish_token.clone(),
+    };
     let config = Config {
         www: Some(args.www.clone()),
         pkg: Some(args.pkg.clone()),
         allowed_origins: args.allow_origins.clone(),
         rate_limit_per_minute: args.rate_limit,
-        publish_token: args.publish_token.clone(),
+        publish_token,
         trusted_proxies: args.trust_proxy.clone(),
         max_streams: args.max_streams,
-        grip: args.grip.as_deref().map(depeche_collector::grip::Publisher::new).transpose()?,
+        grip: args.grip.iter().map(|g| depeche_collector::grip::Publisher::new(g)).collect::<Result<_, _>>()?,
         sources,
         source_limits: Default::default(),
     };
@@ -63,7 +74,7 @@ async fn run(args: Args) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
     let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));
     println!("Dépêche demo (publisher): {origin}/");
-    if args.publish_token.is_some() {
+    if args.publish_token.is_some() || args.publish_token_file.is_some() {
         println!("Publisher console: {origin}/console.html (POST /publish with the token given)");
     }
 

@@ -44,7 +44,7 @@ pub struct Config {
     pub max_streams: usize,
     /// A GRIP proxy (Pushpin) holding the event streams: new versions are published to it,
     /// and `/events` requests that come through it are answered for it to hold.
-    pub grip: Option<crate::grip::Publisher>,
+    pub grip: Vec<crate::grip::Publisher>,
     /// Feeds to fetch in the background and serve beside the feed file (`start_sources`).
     pub sources: Vec<crate::sources::Source>,
     /// Bounds on each fetch of a source.
@@ -198,10 +198,11 @@ impl AppState {
         // Readers connected to this instance's event stream hear of a new version, and so do
         // those a GRIP proxy holds.
         s.versions.send_if_modified(|v| std::mem::replace(v, version) != version);
-        if let Some(grip) = s.config.grip.clone().filter(|_| changed && current.version >= 0) {
+        for grip in s.config.grip.iter().filter(|_| changed && current.version >= 0) {
+            let grip = grip.clone();
             tokio::spawn(async move {
                 if let Err(e) = grip.publish(version).await {
-                    eprintln!("depeche-collector: could not publish version {version} to the GRIP proxy ({grip:?}); readers will poll: {e}");
+                    eprintln!("depeche-collector: could not publish version {version} to the GRIP proxy ({grip:?}); its readers will poll: {e}");
                 }
             });
         }
@@ -233,7 +234,7 @@ impl AppState {
                 }
             };
             let Some(inner) = weak.upgrade() else { return };
-            if inner.versions.receiver_count() > 0 || inner.config.grip.is_some() {
+            if inner.versions.receiver_count() > 0 || !inner.config.grip.is_empty() {
                 // A notification means the version has changed: read it now, whatever its age.
                 let max_age = if heard { 0 } else { VERSION_MAX_AGE_MS };
                 if let Err(e) = (AppState { inner }).view(max_age).await {
@@ -446,7 +447,7 @@ async fn status(State(s): State<AppState>) -> Response {
 /// feed request, so a stale or repeated event costs a 304 at most.
 async fn events(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let last: Option<i64> = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
-    if s.inner.config.grip.is_some() && headers.contains_key(crate::grip::SIGNATURE) {
+    if !s.inner.config.grip.is_empty() && headers.contains_key(crate::grip::SIGNATURE) {
         return held(&s, last).await;
     }
     let Ok(permit) = Arc::clone(&s.inner.streams).try_acquire_owned() else {

@@ -1,0 +1,42 @@
+//! The collector's command line, run as a process: the publish token from a file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::ffi::OsStr;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+use support::Collector;
+
+fn publish_status(port: u16, token: &str) -> String {
+    let item = r#"{"id":"fichier","title":"Jeton lu dans un fichier"}"#;
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!(
+        "POST /publish HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{item}",
+        item.len()
+    );
+    s.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    reply.split(' ').nth(1).unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_publish_token_can_come_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (token, feed, db) = (dir.path().join("token"), dir.path().join("feed.json"), dir.path().join("t.db"));
+    std::fs::write(&token, "from-a-file\n").unwrap();
+    std::fs::write(&feed, r#"{"version":"https://jsonfeed.org/version/1.1","items":[]}"#).unwrap();
+    let database = format!("sqlite:{}", db.display());
+    let args = [OsStr::new("--feed"), feed.as_os_str(), OsStr::new("--database"), OsStr::new(&database), OsStr::new("--publish-token-file"), token.as_os_str()];
+    let c = Collector::start(&args, &[], Duration::from_secs(20));
+    assert_eq!(publish_status(c.port, "from-a-file"), "201");
+    assert_eq!(publish_status(c.port, "from-a-fil"), "401");
+    drop(c);
+
+    std::fs::write(&token, "\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_depeche-collector")).args(args).args(["--listen", "127.0.0.1:0"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the file holds no token"), "{}", String::from_utf8_lossy(&out.stderr));
+}
