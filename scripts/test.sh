@@ -15,7 +15,7 @@ summaries=()
 # suite NAME PATTERN COUNT_AWK -- COMMAND...: runs COMMAND, keeps the lines matching PATTERN,
 # and counts the tests that ran with COUNT_AWK over them.
 suite() {
-  local name=$1 pattern=$2 count=$3
+  local name=$1 pattern=$2 count=$3 started=$SECONDS
   shift 4
   printf '\n=== %s: %s\n' "$name" "$*"
   "$@" 2>&1 | tee "$logs/$name.log"
@@ -35,7 +35,8 @@ suite() {
   if [ "$empty" -gt 0 ]; then
     failed+=("$name ($empty test binaries ran no test)")
   fi
-  summaries+=("--- $name: ${ran:-0} tests ran")
+  # With its wall time, to see what makes the run long.
+  summaries+=("--- $name: ${ran:-0} tests ran in $((SECONDS - started)) s")
   while IFS= read -r l; do
     [ -n "$l" ] && summaries+=("$l")
   done <<< "$lines"
