@@ -623,6 +623,10 @@ async fn publish(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: H
         Ok(id) => id,
         Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
     };
+    // What the widget would skip is refused here, with the widget's own reason.
+    if let Some(why) = crate::sources::map::widget_refuses(&item) {
+        return (StatusCode::BAD_REQUEST, format!("the widget would not show this item: {why}")).into_response();
+    }
     // Stored first: an item the store did not keep is not served either.
     if let Err(e) = s.inner.store.publish(&id, &item.to_string(), (s.inner.clock)()).await {
         eprintln!("depeche-collector: could not store the published item {id:?}: {e}");

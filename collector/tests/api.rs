@@ -559,3 +559,20 @@ async fn failed_token_checks_are_limited_per_address() {
     h.clock.fetch_add(20_000, Ordering::SeqCst);
     assert_eq!(send(&h, from("s3cret", 70)).await.status(), StatusCode::CREATED, "the budget refills");
 }
+
+#[tokio::test]
+async fn publish_refuses_what_the_widget_would_skip_with_its_reason() {
+    let h = harness_with(120, Some("s3cret")).await;
+    for (item, why) in [
+        (r#"{"id":"d","title":"Date","date_published":"hier"}"#, "date_published: not an RFC 3339 date"),
+        (r#"{"id":"u","title":"Urgence","_depeche":{"urgency":12}}"#, "_depeche.urgency"),
+        (r#"{"id":"l","title":"Lien","url":42}"#, "url"),
+    ] {
+        let r = send(&h, publish_request(Some("s3cret"), item)).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{item}");
+        let text = text(r).await;
+        assert!(text.starts_with("the widget would not show this item: ") && text.contains(why), "{text}");
+    }
+    let fine = r#"{"id":"ok","title":"Valide","date_published":"2026-12-02T08:00:00.123Z","_depeche":{"urgency":1}}"#;
+    assert_eq!(send(&h, publish_request(Some("s3cret"), fine)).await.status(), StatusCode::CREATED);
+}

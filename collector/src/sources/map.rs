@@ -78,6 +78,14 @@ fn keep_valid(mapped: &mut Mapped) {
     mapped.items = out.into_iter().flatten().collect();
 }
 
+/// Why the widget would refuse `item` (a JSON Feed item), if it would: its own message, with
+/// the field's path inside the item.
+pub fn widget_refuses(item: &Value) -> Option<String> {
+    let feed = serde_json::from_value::<depeche::json::Value>(json!({ "items": [item] })).ok()?;
+    let parsed = depeche::feed::parse(&feed).ok()?;
+    parsed.skipped.first().map(|e| e.message().replacen("items[0].", "", 1))
+}
+
 /// The time a source is read at.
 pub type Now = chrono::DateTime<chrono::Utc>;
 
