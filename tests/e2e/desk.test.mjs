@@ -14,6 +14,16 @@ describe('publisher desk', () => {
     const { context, page, record } = await openPage(env.browser, { reducedMotion: 'reduce' });
     const reader = await context.newPage();
     await reader.goto(`${env.server.origin}/`);
+    // Under the strict policy of strict.html (no inline script or style): nothing refused.
+    const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'">`;
+    await page.route(`${env.server.origin}/console.html`, async (route) => {
+      const html = await (await route.fetch()).text();
+      await route.fulfill({ body: html.replace('<head>', `<head>${csp}`), contentType: 'text/html; charset=utf-8' });
+    });
+    await page.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
     await page.goto(`${env.server.origin}/console.html`);
 
     const status = page.locator('#result');
@@ -59,6 +69,7 @@ describe('publisher desk', () => {
 
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     assert.equal(await page.locator('#sign-in').isVisible(), true);
+    assert.deepEqual(await page.evaluate(() => window.__violations), [], 'the strict policy refused nothing');
     assert.deepEqual(record.errors, []);
     await context.close();
   });
