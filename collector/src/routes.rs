@@ -578,22 +578,22 @@ struct StatsQuery {
 
 /// `GET /stats?item=ID` (token): views and reads over time, read rate, origins (`stats`).
 async fn stats(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
-    if let Some(r) = refusal(&s, peer, &headers) {
-        return r;
-    }
-    match s.inner.store.buckets(0).await {
-        Ok(buckets) => axum::Json(crate::stats::report(&buckets, q.item.as_deref(), (s.inner.clock)())).into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], format!("cannot read the counts: {e}")).into_response(),
-    }
+    let now = (s.inner.clock)();
+    with_buckets(&s, peer, &headers, |b| axum::Json(crate::stats::report(&b, q.item.as_deref(), now)).into_response()).await
 }
 
 /// `GET /stats.csv?item=ID` (token): the counts over time as CSV.
 async fn stats_csv(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
-    if let Some(r) = refusal(&s, peer, &headers) {
+    with_buckets(&s, peer, &headers, |b| ([(CONTENT_TYPE, "text/csv; charset=utf-8")], crate::stats::csv(&b, q.item.as_deref())).into_response()).await
+}
+
+/// The stats endpoints' common part: the token, then every bucket, given to `answer`.
+async fn with_buckets(s: &AppState, peer: IpAddr, headers: &HeaderMap, answer: impl FnOnce(Vec<store::Bucket>) -> Response) -> Response {
+    if let Some(r) = refusal(s, peer, headers) {
         return r;
     }
     match s.inner.store.buckets(0).await {
-        Ok(buckets) => ([(CONTENT_TYPE, "text/csv; charset=utf-8")], crate::stats::csv(&buckets, q.item.as_deref())).into_response(),
+        Ok(buckets) => answer(buckets),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], format!("cannot read the counts: {e}")).into_response(),
     }
 }
@@ -642,33 +642,23 @@ async fn publish(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: H
 /// Whether a beacon comes from a page the publisher allows: its `Origin` (else the origin of
 /// its `Referer`) is one of `allowed`, or the collector's own (the `Host` it was sent to).
 fn admitted(headers: &HeaderMap, allowed: &[String]) -> bool {
+    page_origin(headers, allowed).is_some_and(|(_, known)| known)
+}
+
+/// The origin of the page a request came from (its `Origin`, else its `Referer`'s), and
+/// whether it is known: the collector's own (the `Host` it was sent to) or one of `allowed`.
+fn page_origin(headers: &HeaderMap, allowed: &[String]) -> Option<(String, bool)> {
     let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     let origin = match text(axum::http::header::ORIGIN).filter(|o| *o != "null") {
         Some(o) => o.to_owned(),
-        None => match text(axum::http::header::REFERER).and_then(origin_of) {
-            Some(o) => o,
-            None => return false,
-        },
+        None => text(axum::http::header::REFERER).and_then(origin_of)?,
     };
     let same_host = origin.split_once("://").map(|(_, authority)| authority) == text(axum::http::header::HOST);
-    same_host || allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+    let known = same_host || allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
+    Some((origin, known))
 }
 
 /// `https://example.org:8443` of `https://example.org:8443/path?q`.
-/// The origin of the page a beacon came from, as kept in the counts over time: the
-/// collector's own or an allowed one; any other is `other` (the set stays bounded), none "".
-fn page_origin(headers: &HeaderMap, allowed: &[String]) -> String {
-    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
-    let origin = text(axum::http::header::ORIGIN).filter(|o| *o != "null").map(str::to_owned).or_else(|| text(axum::http::header::REFERER).and_then(origin_of));
-    let Some(origin) = origin else { return String::new() };
-    let same_host = origin.split_once("://").map(|(_, authority)| authority) == text(axum::http::header::HOST);
-    if same_host || allowed.contains(&origin) {
-        origin
-    } else {
-        "other".to_owned()
-    }
-}
-
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
@@ -731,7 +721,13 @@ async fn admit_and_count(s: &AppState, peer: IpAddr, headers: &HeaderMap, body: 
     if !s.inner.config.allowed_origins.is_empty() && !admitted(headers, &s.inner.config.allowed_origins) {
         return outcome(false, "origin");
     }
-    let origin = page_origin(headers, &s.inner.config.allowed_origins);
+    // Kept in the counts over time: an origin not known is `other`, so that the set of
+    // origins stays bounded whatever a client sends; none is "".
+    let origin = match page_origin(headers, &s.inner.config.allowed_origins) {
+        Some((origin, true)) => origin,
+        Some((_, false)) => "other".to_owned(),
+        None => String::new(),
+    };
     let hit = Hit { visitor: s.inner.salts.ids(now, ip, ua), item: b.item, event: b.event.as_str(), now_ms: now, origin };
     match s.inner.store.count(hit).await {
         Ok(Outcome::Counted) => {
