@@ -62,20 +62,14 @@ pub fn map(body: &[u8], content_type: Option<&str>, options: &Options, now: Now)
 
 /// Skips the items the widget's own validation refuses, each with its reason.
 fn keep_valid(mapped: &mut Mapped) {
-    let feed = json!({ "items": mapped.items });
-    let refused = match serde_json::from_value::<depeche::json::Value>(feed).map(|v| depeche::feed::parse(&v)) {
-        Ok(Ok(parsed)) => parsed.skipped,
-        _ => return,
-    };
-    let mut out: Vec<Option<Value>> = std::mem::take(&mut mapped.items).into_iter().map(Some).collect();
-    for e in refused {
-        let index = e.path.strip_prefix("items[").and_then(|r| r.split(']').next()).and_then(|n| n.parse::<usize>().ok());
-        if let Some(item) = index.and_then(|i| out.get_mut(i)).and_then(Option::take) {
-            let id = item.get("id").and_then(Value::as_str).unwrap_or("?").to_owned();
-            mapped.skipped.push(format!("item {id}: {}", e.message()));
+    let skipped = &mut mapped.skipped;
+    mapped.items.retain(|item| match widget_refuses(item) {
+        Some(why) => {
+            skipped.push(format!("item {}: {why}", item.get("id").and_then(Value::as_str).unwrap_or("?")));
+            false
         }
-    }
-    mapped.items = out.into_iter().flatten().collect();
+        None => true,
+    });
 }
 
 /// Why the widget would refuse `item` (a JSON Feed item), if it would: its own message, with

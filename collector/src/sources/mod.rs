@@ -144,14 +144,11 @@ pub async fn run(source: Source, limits: Limits, statuses: Statuses, index: usiz
             }
             Err(why) => (Err(why), None),
         };
-        let saved = match outcome {
-            Ok(m) => {
-                let items = serde_json::Value::from(m.items.clone()).to_string();
-                match save(source.source.clone(), items).await {
-                    Ok(_) => Ok(m),
-                    Err(e) => Err(format!("could not keep its items: {e}")),
-                }
-            }
+        let saved = match outcome.and_then(|m| serde_json::to_string(&m.items).map(|items| (m, items)).map_err(|e| e.to_string())) {
+            Ok((m, items)) => match save(source.source.clone(), items).await {
+                Ok(_) => Ok(m),
+                Err(e) => Err(format!("could not keep its items: {e}")),
+            },
             Err(why) => Err(why),
         };
         let now_ms = now.timestamp_millis().max(0) as u64;
