@@ -7,6 +7,7 @@ pub mod client;
 pub mod feed;
 pub mod grip;
 pub mod limits;
+pub mod listing;
 pub mod metrics;
 pub mod routes;
 pub mod sources;

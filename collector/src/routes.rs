@@ -115,6 +115,9 @@ struct FeedView {
     version_at: u64,
     /// When the counts were read.
     counts_at: u64,
+    /// Published items held until their `date_published` (ms), soonest first, with their id
+    /// and JSON: the first view made after that time serves them.
+    scheduled: Vec<(u64, String, String)>,
 }
 
 impl AppState {
@@ -128,7 +131,7 @@ impl AppState {
     ) -> Result<Self, store::Error> {
         let salts = Salts::new(store.secret().await?);
         let limiter = RateLimiter::new(config.rate_limit_per_minute);
-        let empty = FeedView { feed: Arc::new(base.clone()), version: -1, counts: HashMap::new(), body: Bytes::new(), etag: String::new(), version_at: 0, counts_at: 0 };
+        let empty = FeedView { feed: Arc::new(base.clone()), version: -1, counts: HashMap::new(), body: Bytes::new(), etag: String::new(), version_at: 0, counts_at: 0, scheduled: Vec::new() };
         let state = AppState {
             inner: Arc::new(Inner {
                 store,
@@ -165,7 +168,7 @@ impl AppState {
         };
         let fresh = |v: &FeedView| {
             let now = (s.clock)();
-            v.version >= 0 && now.saturating_sub(v.version_at) < version_max_age && !counts_due(v, now)
+            v.version >= 0 && now.saturating_sub(v.version_at) < version_max_age && !counts_due(v, now) && !release_due(v, now)
         };
         let current = Arc::clone(&s.view.read().unwrap_or_else(|p| p.into_inner()));
         if fresh(&current) {
@@ -177,9 +180,20 @@ impl AppState {
             return Ok(current);
         }
         let now = (s.clock)();
+        // A scheduled item due now is published again as it is: the version it raises tells
+        // every instance and every event stream (another instance may do so too: one more
+        // event, answered by a 304).
+        for (_, id, item) in current.scheduled.iter().take_while(|(at, ..)| *at <= now) {
+            s.store.publish(id, item, now).await?;
+        }
         let version = s.store.feed_version().await?;
         let changed = version != current.version;
-        let feed = if changed { Arc::new(self.with_published().await?) } else { Arc::clone(&current.feed) };
+        let (feed, scheduled) = if changed {
+            let (feed, scheduled) = self.with_published(now).await?;
+            (Arc::new(feed), scheduled)
+        } else {
+            (Arc::clone(&current.feed), current.scheduled.clone())
+        };
         // A new version (a publish, here or elsewhere) reads the counts with it.
         let stale = changed || counts_due(&current, now);
         if stale {
@@ -206,7 +220,7 @@ impl AppState {
                 }
             });
         }
-        let view = Arc::new(FeedView { feed, version, counts, body, etag, version_at: now, counts_at });
+        let view = Arc::new(FeedView { feed, version, counts, body, etag, version_at: now, counts_at, scheduled });
         *s.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&view);
         Ok(view)
     }
@@ -222,7 +236,13 @@ impl AppState {
         drop(self);
         loop {
             let listening = changes.as_ref().is_some_and(|c| c.borrow().listening);
-            let poll = std::time::Duration::from_millis(if listening { LISTENING_POLL_MS } else { VERSION_MAX_AGE_MS });
+            // A scheduled item is released on time even if no reader asks for the feed then.
+            let release_in = weak.upgrade().and_then(|inner| {
+                let at = inner.view.read().unwrap_or_else(|p| p.into_inner()).scheduled.first().map(|(at, ..)| *at)?;
+                Some(at.saturating_sub((inner.clock)()))
+            });
+            let poll_ms = if listening { LISTENING_POLL_MS } else { VERSION_MAX_AGE_MS };
+            let poll = std::time::Duration::from_millis(release_in.map_or(poll_ms, |ms| ms.min(poll_ms)));
             let heard = match changes.as_mut() {
                 Some(c) => tokio::select! {
                     r = c.changed() => r.is_ok(),
@@ -234,7 +254,8 @@ impl AppState {
                 }
             };
             let Some(inner) = weak.upgrade() else { return };
-            if inner.versions.receiver_count() > 0 || !inner.config.grip.is_empty() {
+            let due = release_due(&inner.view.read().unwrap_or_else(|p| p.into_inner()), (inner.clock)());
+            if due || inner.versions.receiver_count() > 0 || !inner.config.grip.is_empty() {
                 // A notification means the version has changed: read it now, whatever its age.
                 let max_age = if heard { 0 } else { VERSION_MAX_AGE_MS };
                 if let Err(e) = (AppState { inner }).view(max_age).await {
@@ -266,8 +287,9 @@ impl AppState {
     }
 
     /// The feed file with every source's items, then every published item (both kept in the
-    /// store), applied in order: a publish with a source item's id corrects it.
-    async fn with_published(&self) -> Result<SourceFeed, store::Error> {
+    /// store), applied in order: a publish with a source item's id corrects it. Published
+    /// items dated after `now_ms` are held back, and returned apart, soonest first.
+    async fn with_published(&self, now_ms: u64) -> Result<(SourceFeed, Vec<(u64, String, String)>), store::Error> {
         let mut feed = self.inner.base.clone();
         for (source, items) in self.inner.store.sources().await? {
             let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(&items) else { continue };
@@ -278,21 +300,37 @@ impl AppState {
                 }
             }
         }
+        let mut scheduled = Vec::new();
         for item in self.inner.store.published().await? {
             // Each was checked when it was published; one the feed refuses now is skipped.
-            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&item) {
-                if let Err(why) = feed.upsert(value) {
-                    eprintln!("depeche-collector: a published item was not applied: {why}");
-                }
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&item) else { continue };
+            if let Some(at) = scheduled_at(&value, now_ms) {
+                let id = SourceFeed::check_item(&value).unwrap_or_default();
+                scheduled.push((at, id, item));
+            } else if let Err(why) = feed.upsert(value) {
+                eprintln!("depeche-collector: a published item was not applied: {why}");
             }
         }
-        Ok(feed)
+        scheduled.sort();
+        Ok((feed, scheduled))
     }
 
     /// The store, for checks after a run.
     pub fn store(&self) -> &dyn Store {
         self.inner.store.as_ref()
     }
+}
+
+/// Whether a scheduled item of `view` is due at `now_ms`.
+fn release_due(view: &FeedView, now_ms: u64) -> bool {
+    view.scheduled.first().is_some_and(|(at, ..)| *at <= now_ms)
+}
+
+/// When a published item is scheduled: its `date_published`, if later than `now_ms`.
+fn scheduled_at(item: &serde_json::Value, now_ms: u64) -> Option<u64> {
+    let date = item.get("date_published")?.as_str()?;
+    let at = chrono::DateTime::parse_from_rfc3339(date).ok()?.timestamp_millis();
+    u64::try_from(at).ok().filter(|at| *at > now_ms)
 }
 
 /// The collector's router: `GET /feed.json`, `POST /beacon`, `GET /healthz`, static files.
@@ -315,6 +353,7 @@ pub fn app(state: AppState) -> Router {
         .route("/status", get(status))
         .route("/stats", get(stats))
         .route("/stats.csv", get(stats_csv))
+        .route("/items", get(items))
         .route("/events", get(events));
     if let Some(pkg) = &config.pkg {
         // The build writes each file precompressed beside it (Brotli .br, Zopfli .gz);
@@ -585,6 +624,25 @@ async fn stats(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: Hea
 /// `GET /stats.csv?item=ID` (token): the counts over time as CSV.
 async fn stats_csv(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<StatsQuery>) -> Response {
     with_buckets(&s, peer, &headers, |b| ([(CONTENT_TYPE, "text/csv; charset=utf-8")], crate::stats::csv(&b, q.item.as_deref())).into_response()).await
+}
+
+/// `GET /items` (token): every item, live, scheduled, expired or withdrawn, with its source,
+/// views and reads (`listing`).
+async fn items(State(s): State<AppState>, ClientIp(peer): ClientIp, headers: HeaderMap) -> Response {
+    if let Some(r) = refusal(&s, peer, &headers) {
+        return r;
+    }
+    let read = async {
+        let view = s.view(VERSION_MAX_AGE_MS).await?;
+        let (published, sources) = (s.inner.store.published().await?, s.inner.store.sources().await?);
+        let reads = s.inner.store.counts(Event::Read.as_str()).await?;
+        let known = crate::listing::Known { served: &view.body, scheduled: &view.scheduled, published: &published, sources: &sources, reads: &reads };
+        Ok::<_, store::Error>(crate::listing::list(&known, (s.inner.clock)()))
+    };
+    match read.await {
+        Ok(list) => axum::Json(list).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, [(RETRY_AFTER, "5")], format!("cannot read the items: {e}")).into_response(),
+    }
 }
 
 /// The stats endpoints' common part: the token, then every bucket, given to `answer`.

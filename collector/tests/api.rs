@@ -576,3 +576,40 @@ async fn publish_refuses_what_the_widget_would_skip_with_its_reason() {
     let fine = r#"{"id":"ok","title":"Valide","date_published":"2026-12-02T08:00:00.123Z","_depeche":{"urgency":1}}"#;
     assert_eq!(send(&h, publish_request(Some("s3cret"), fine)).await.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_scheduled_item_is_held_until_its_time_then_served_and_announced() {
+    let h = harness_with(120, Some("s3cret")).await;
+    let at = chrono::DateTime::from_timestamp_millis((T0 + 60_000) as i64).unwrap().to_rfc3339();
+    let item = format!(r#"{{"id":"later","title":"À 8 h 01","date_published":"{at}","_depeche":{{"urgency":1}}}}"#);
+    assert_eq!(send(&h, publish_request(Some("s3cret"), &item)).await.status(), StatusCode::CREATED);
+    let ids = |body: String| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap_or("").to_owned()).collect()
+    };
+    let feed = || Request::get("/feed.json").body(Body::empty()).unwrap();
+    assert!(!ids(text(send(&h, feed()).await).await).contains(&"later".to_owned()), "held back");
+    let r = send(&h, post(beacon_body("later", "view"), [192, 0, 2, 80], CHROME)).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "nobody can have seen it");
+
+    let listed = |h: &Harness| {
+        let r = Request::get("/items").header(header::AUTHORIZATION, "Bearer s3cret").body(Body::empty()).unwrap();
+        let router = h.router.clone();
+        async move {
+            let v: serde_json::Value = serde_json::from_str(&text(router.oneshot(r).await.unwrap()).await).unwrap();
+            v["items"].as_array().unwrap().iter().map(|i| format!("{} {} {}", i["id"].as_str().unwrap(), i["state"].as_str().unwrap(), i["source"].as_str().unwrap())).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(&h).await, ["later scheduled desk", "kangaba live file", "niamey live file"]);
+    assert_eq!(send(&h, Request::get("/items").body(Body::empty()).unwrap()).await.status(), StatusCode::UNAUTHORIZED);
+
+    let mut stream = send(&h, Request::get("/events").body(Body::empty()).unwrap()).await.into_body();
+    assert!(next_chunk(&mut stream).await.contains("id: 1\n"));
+    // Nobody asks for the feed when the time comes: the instance releases it on its own, and
+    // the event stream says so.
+    tokio::spawn(h.state.clone().watch_versions());
+    h.clock.fetch_add(60_000, Ordering::SeqCst);
+    assert!(next_chunk(&mut stream).await.contains("id: 2\n"));
+    assert_eq!(ids(text(send(&h, feed()).await).await)[0], "later");
+    assert_eq!(listed(&h).await[0], "later live desk");
+}
