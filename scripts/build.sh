@@ -52,8 +52,11 @@ node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js "${features[@]}
 # from /embed.js.
 esbuild --bundle --format=esm --log-level=warning --sourcefile=embed.js < www/embed.js > pkg/embed.js
 terser pkg/embed.js --module --compress passes=2 --mangle --output pkg/embed.js
+# The desk's chart library (uPlot, from npm), minified, served from /pkg with the widget.
+esbuild --minify --format=esm --log-level=warning node_modules/uplot/dist/uPlot.esm.js --outfile=pkg/uplot.js
+cp node_modules/uplot/dist/uPlot.min.css pkg/uplot.css
 # Precompressed copies for the server: Zopfli .gz, Brotli .br.
-node scripts/compress.mjs pkg/depeche_bg.wasm pkg/embed.js
+node scripts/compress.mjs pkg/depeche_bg.wasm pkg/embed.js pkg/uplot.js pkg/uplot.css
 
 if [ "${1:-}" = --named ]; then
   out=target/size

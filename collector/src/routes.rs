@@ -378,8 +378,8 @@ pub fn app(state: AppState) -> Router {
         }
     }
     if let Some(www) = &config.www {
-        for (path, csp) in STRICT_PAGES {
-            let file = www.join("strict.html");
+        for (path, file, csp) in STRICT_PAGES.into_iter().chain(DESK_PAGES) {
+            let file = www.join(file);
             router = router.route(path, get(move || html_with_csp(file.clone(), csp)));
         }
         router = router.fallback_service(ServeDir::new(www));
@@ -389,16 +389,42 @@ pub fn app(state: AppState) -> Router {
 
 /// `strict.html`, served under the strictest policy a host may set, with and without the
 /// `'wasm-unsafe-eval'` the widget needs, to show it works, or fails quietly, there.
-const STRICT_PAGES: [(&str, &str); 2] = [
+const STRICT_PAGES: [(&str, &str, &str); 2] = [
     (
         "/strict.html",
+        "strict.html",
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
          require-trusted-types-for 'script'; connect-src 'self'",
     ),
     (
         "/strict-no-wasm.html",
+        "strict.html",
         "default-src 'self'; script-src 'self'; style-src 'self'; require-trusted-types-for 'script'; \
          connect-src 'self'",
+    ),
+];
+
+/// The desk's pages, under a policy as strict as `strict.html`'s: no inline script or style,
+/// no HTML from strings, nothing from elsewhere, and not framed by other sites. The preview
+/// runs the widget on a draft (a blob: feed) and shows its image from wherever it is.
+const DESK_PAGES: [(&str, &str, &str); 3] = [
+    (
+        "/console.html",
+        "console.html",
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; frame-src 'self'; \
+         require-trusted-types-for 'script'; frame-ancestors 'none'",
+    ),
+    (
+        "/dashboard.html",
+        "dashboard.html",
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+         require-trusted-types-for 'script'; frame-ancestors 'none'",
+    ),
+    (
+        "/preview.html",
+        "preview.html",
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' blob:; \
+         img-src 'self' https: http:; require-trusted-types-for 'script'; frame-ancestors 'self'",
     ),
 ];
 
