@@ -1,76 +1,207 @@
-// End to end: the publisher desk. Sign in once (a wrong token says so), see the live list,
-// publish (with a warning when another URGENT alert is live), and withdraw after a
-// confirmation: the open demo page follows in about a second.
+// End to end: the publisher desk and the audience dashboard, as an editor uses them. Sign in
+// (a wrong token says so), preview with the real widget in light and dark, publish (a warning
+// before a second URGENT alert), see it on the publisher's and the partner's open pages,
+// count views from both on the dashboard, schedule, correct and withdraw from the keyboard,
+// sign out, and find everything again after a restart; all under the pages' strict CSP.
+// axe-core finds no violation on either page, light and dark, at 360 px and wide.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { openPage, withCollectorAndBrowser } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { launch, openPage, root, startCollector, USER_AGENT } from './harness.mjs';
 
 const TOKEN = 'e2e-desk';
+const STORY = 'kangaba-attack-2017-06-18';
+const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
-describe('publisher desk', () => {
-  const env = withCollectorAndBrowser(['--publish-token', TOKEN]);
+describe('publisher desk and audience dashboard', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startCollector(['--publish-token', TOKEN]);
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
 
-  it('signs in once, publishes, warns before a second URGENT alert, and withdraws after a confirmation', async () => {
-    const { context, page, record } = await openPage(env.browser, { reducedMotion: 'reduce' });
-    const reader = await context.newPage();
-    await reader.goto(`${env.server.origin}/`);
-    // Under the strict policy of strict.html (no inline script or style): nothing refused.
-    const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'">`;
-    await page.route(`${env.server.origin}/console.html`, async (route) => {
-      const html = await (await route.fetch()).text();
-      await route.fulfill({ body: html.replace('<head>', `<head>${csp}`), contentType: 'text/html; charset=utf-8' });
-    });
-    await page.addInitScript(() => {
+  /** A desk page in French, recording CSP violations, signed in unless `signedIn` is false. */
+  async function desk(path, { signedIn = true, ...options } = {}) {
+    const opened = await openPage(browser, { locale: 'fr-FR', ...options });
+    await opened.page.addInitScript(() => {
       window.__violations = [];
       document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
     });
-    await page.goto(`${env.server.origin}/console.html`);
+    await opened.page.goto(`${server.origin}${path}`);
+    if (signedIn) {
+      await opened.page.locator('#token').fill(TOKEN);
+      await opened.page.locator('#token').press('Enter');
+      await opened.page.locator('#content').waitFor();
+    }
+    return opened;
+  }
 
+  /** The color of `property` of the banner in the preview frame for `theme`. */
+  async function previewBanner(page, theme, title) {
+    const frame = page.frameLocator(`#preview-${theme}`);
+    await frame.locator('[data-depeche=banner] [part=title]', { hasText: title }).waitFor();
+    return frame.locator('[data-depeche=banner] [part~=banner]').evaluate((el) => getComputedStyle(el).backgroundColor);
+  }
+
+  /** The feed's view count of `id`, once it reaches `expected` (beacons travel after a page). */
+  async function expectViews(id, expected) {
+    const views = async () => ((await (await fetch(`${server.origin}/feed.json`, { cache: 'no-store' })).json())
+      .items.find((i) => i.id === id)?._depeche?.views ?? 0);
+    for (let i = 0; i < 50 && (await views()) !== expected; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await views(), expected);
+  }
+
+  it('previews, publishes, counts, schedules, corrects and withdraws, and keeps it all over a restart', async () => {
+    // Two readers, on the publisher's page and on the partner's (another origin).
+    const readers = [];
+    for (const [name, url] of [['reader', `${server.origin}/`], ['partner', `${server.partner}/`]]) {
+      const opened = await openPage(browser, { userAgent: `${USER_AGENT} ${name}` });
+      await opened.page.goto(url);
+      await opened.page.locator('[data-depeche=card] [part=byline]').waitFor();
+      readers.push(opened);
+    }
+    const onReaders = (title, present, timeout = 4000) => Promise.all(readers.map(({ page }) => page.waitForFunction(
+      ([t, p]) => document.querySelector('[data-depeche=banner]').shadowRoot.textContent.includes(t) === p,
+      [title, present], { timeout })));
+
+    const { context, page, record } = await desk('/console.html', { signedIn: false });
     const status = page.locator('#result');
     await page.getByLabel('Jeton de publication').fill('pas-le-bon');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await status.filter({ hasText: 'Refusé (401) : a valid publish token is needed' }).waitFor();
-    assert.equal(await page.locator('#desk').isHidden(), true);
-
+    assert.equal(await page.locator('#content').isHidden(), true);
     await page.getByLabel('Jeton de publication').fill(TOKEN);
     await page.getByRole('button', { name: 'Se connecter' }).click();
-    await page.locator('#items td', { hasText: 'Attaque en cours contre un lieu à Bamako' }).first().waitFor();
+    const storyRow = page.locator('#items tr', { hasText: 'Attaque en cours contre un lieu à Bamako' });
+    await storyRow.locator('td', { hasText: 'en ligne' }).waitFor();
+    assert.equal(await storyRow.locator('td').nth(3).textContent(), 'fichier du flux');
     // Kept for the tab: a reload stays signed in, and the token is in no field.
     await page.reload();
-    await page.locator('#desk').waitFor();
+    await page.locator('#content').waitFor();
     assert.equal(await page.getByLabel('Jeton de publication').inputValue(), '');
 
-    // The demo feed's story is URGENT and live: publishing another asks first.
-    const dialogs = [];
-    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+    // The preview is the widget itself, in both themes, as the editor types.
     await page.getByLabel('Identifiant').fill('desk-flash');
     await page.getByLabel('Titre').fill('Alerte depuis le pupitre');
-    await page.getByRole('button', { name: 'Publier' }).click();
+    assert.equal(await previewBanner(page, 'light', 'Alerte depuis le pupitre'), 'rgb(200, 16, 46)');
+    assert.equal(await previewBanner(page, 'dark', 'Alerte depuis le pupitre'), 'rgb(255, 90, 110)');
+    await page.frameLocator('#preview-light').locator('[data-depeche=card] [part=title]', { hasText: 'Alerte depuis le pupitre' }).waitFor();
+
+    // The demo's story is URGENT and live: publishing another asks first.
+    const dialogs = [];
+    let answer = false;
+    page.on('dialog', (d) => { dialogs.push(d.message()); return answer ? d.accept() : d.dismiss(); });
+    await page.getByRole('button', { name: 'Publier', exact: true }).click();
     await status.filter({ hasText: 'Publication annulée.' }).waitFor();
-    assert.match(dialogs[0], /Une autre alerte URGENT est en ligne/);
-    page.removeAllListeners('dialog');
-    page.on('dialog', (d) => { dialogs.push(d.message()); d.accept(); });
-    await page.getByRole('button', { name: 'Publier' }).click();
+    assert.match(dialogs[0], /Une autre alerte URGENT est en ligne \(« Attaque en cours/);
+    answer = true;
+    await page.getByRole('button', { name: 'Publier', exact: true }).click();
     await status.filter({ hasText: 'Publié : Alerte depuis le pupitre' }).waitFor();
-    await reader.locator('[data-depeche=banner] [part=title]', { hasText: 'Alerte depuis le pupitre' }).waitFor({ timeout: 3000 });
-    await page.locator('#items td', { hasText: 'Alerte depuis le pupitre' }).waitFor();
+    await onReaders('Alerte depuis le pupitre', true);
+    const flashRow = page.locator('#items tr', { hasText: 'Alerte depuis le pupitre' });
+    await flashRow.locator('td', { hasText: 'ce pupitre' }).waitFor();
 
-    // A refused input says why, in the collector's words.
-    await page.getByLabel('Identifiant').fill('desk-flash');
-    await page.getByLabel('Titre').fill('   ');
-    await page.getByRole('button', { name: 'Publier' }).click();
-    await status.filter({ hasText: 'Refusé (400)' }).waitFor();
+    // Each reader saw it for over a second: two views, one from each origin, on the dashboard.
+    await expectViews('desk-flash', 2);
+    const board = await desk(`/dashboard.html?item=desk-flash`);
+    // Intl separates a number from its % by a no-break space.
+    const spaced = (text) => text.replace(/\s/g, ' ');
+    const figure = async (id) => spaced(await board.page.locator(`#${id}`).textContent());
+    await board.page.locator('#views', { hasText: '2' }).waitFor();
+    assert.deepEqual([await figure('views'), await figure('reads'), await figure('rate')], ['2', '0', '0 %']);
+    const origins = await board.page.locator('#origins tbody tr').allInnerTexts();
+    assert.deepEqual(origins.map((r) => spaced(r.split('\t').join(' | '))).sort(),
+      [`${server.origin} | 1 | 0 | 50 %`, `${server.partner} | 1 | 0 | 50 %`].sort());
+    // The table beside the chart has this minute's two views.
+    assert.deepEqual(await board.page.locator('#minutes details tbody tr').first().locator('td').allTextContents(), ['2', '0']);
+    assert.equal(await board.page.locator('#minutes canvas').count(), 1, 'a uPlot chart');
+    // The CSV export is the token holder's download.
+    const [download] = await Promise.all([board.page.waitForEvent('download'), board.page.getByRole('button', { name: 'Exporter en CSV' }).click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.equal(csv.split('\n')[0], 'start_utc,span_seconds,item,event,origin,n');
+    assert.equal(csv.trim().split('\n').length, 3, csv);
+    await board.context.close();
 
-    await page.getByRole('button', { name: 'Retirer « Alerte depuis le pupitre »' }).click();
-    await status.filter({ hasText: 'Retirée : Alerte depuis le pupitre' }).waitFor();
-    assert.ok(dialogs.some((m) => m.includes('Retirer « Alerte depuis le pupitre » de toutes les pages ?')));
-    await reader.waitForFunction(() => !document.querySelector('[data-depeche=banner]').shadowRoot.innerHTML.includes('Alerte depuis le pupitre'), null, { timeout: 3000 });
-    await page.locator('#items tr', { hasText: 'Alerte depuis le pupitre' }).locator('td', { hasText: 'retirée' }).waitFor();
+    // Corrected and withdrawn from the keyboard alone.
+    await page.getByRole('button', { name: 'Corriger « Alerte depuis le pupitre »' }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'form-title');
+    assert.equal(await page.getByLabel('Identifiant').inputValue(), 'desk-flash');
+    await page.getByLabel('Titre').focus();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('Alerte corrigée depuis le pupitre');
+    await page.keyboard.press('Enter');
+    await status.filter({ hasText: 'Publié : Alerte corrigée depuis le pupitre' }).waitFor();
+    await onReaders('Alerte corrigée depuis le pupitre', true);
+    await page.getByRole('button', { name: 'Retirer « Alerte corrigée depuis le pupitre »' }).focus();
+    await page.keyboard.press('Enter');
+    await status.filter({ hasText: 'Retirée : Alerte corrigée depuis le pupitre' }).waitFor();
+    assert.ok(dialogs.includes('Retirer « Alerte corrigée depuis le pupitre » de toutes les pages ?'), dialogs.join('\n'));
+    await onReaders('Alerte corrigée depuis le pupitre', false);
+    await page.locator('#items tr', { hasText: 'Alerte corrigée depuis le pupitre' }).locator('td', { hasText: 'retirée' }).waitFor();
+
+    // Scheduled: held until its time, then on the readers' pages without a reload.
+    // A whole second: the field keeps no milliseconds.
+    const at = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000);
+    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await page.getByRole('button', { name: 'Nouvelle alerte' }).click();
+    await page.getByLabel('Identifiant').fill('desk-later');
+    await page.getByLabel('Titre').fill('Alerte programmée');
+    await page.getByLabel('Urgence').selectOption('2');
+    await page.getByLabel('Publier à').fill(local);
+    await page.getByRole('button', { name: 'Publier', exact: true }).click();
+    await status.filter({ hasText: 'Programmée : Alerte programmée' }).waitFor();
+    await page.locator('#items tr', { hasText: 'Alerte programmée' }).locator('td', { hasText: 'programmée' }).first().waitFor();
+    assert.equal(await readers[0].page.evaluate(() => document.querySelector('[data-depeche=banner]').shadowRoot.textContent.includes('Alerte programmée')), false);
+    await onReaders('Alerte programmée', true, 10_000);
+    assert.ok(Date.now() >= at.getTime(), 'not before its time');
+    await page.locator('#items tr', { hasText: 'Alerte programmée' }).locator('td', { hasText: 'en ligne' }).waitFor();
 
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     assert.equal(await page.locator('#sign-in').isVisible(), true);
     assert.deepEqual(await page.evaluate(() => window.__violations), [], 'the strict policy refused nothing');
     assert.deepEqual(record.errors, []);
+    for (const r of readers) await r.context.close();
     await context.close();
+
+    // A restart over the same database keeps the items, their states and their counts.
+    await server.stop();
+    server = await startCollector(['--publish-token', TOKEN], server.dir);
+    const again = await desk('/console.html');
+    await again.page.locator('#items tr', { hasText: 'Alerte corrigée depuis le pupitre' }).locator('td', { hasText: 'retirée' }).waitFor();
+    await again.page.locator('#items tr', { hasText: 'Alerte programmée' }).locator('td', { hasText: 'en ligne' }).waitFor();
+    await again.page.goto(`${server.origin}/dashboard.html?item=desk-flash`);
+    await again.page.locator('#views', { hasText: '2' }).waitFor();
+    await again.context.close();
+  });
+
+  it('has no axe violation, light and dark, at 360 px and wide, and nothing wider than the screen', async () => {
+    for (const colorScheme of ['light', 'dark']) {
+      for (const width of [360, 1280]) {
+        for (const path of ['/console.html', '/dashboard.html', '/console.html?lang=en']) {
+          // axe is injected as a script: the pages' policy would refuse it.
+          const { context, page } = await desk(path, { colorScheme, viewport: { width, height: 800 }, bypassCSP: true });
+          if (path.startsWith('/console')) {
+            await page.locator('#f-title').fill('Vérifier l’accessibilité');
+            await page.frameLocator('#preview-dark').locator('[data-depeche=banner] [part=title]').waitFor();
+          } else {
+            await page.locator('#minutes canvas').waitFor();
+          }
+          await page.evaluate(axeSource);
+          const found = await page.evaluate(async () => (await window.axe.run(document, { iframes: false })).violations
+            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+          assert.deepEqual(found, [], `${path} ${colorScheme} ${width}px`);
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          assert.equal(overflow, 0, `${path} ${colorScheme} ${width}px is no wider than the screen`);
+          await context.close();
+        }
+      }
+    }
   });
 });

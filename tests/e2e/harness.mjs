@@ -28,11 +28,11 @@ async function freePort() {
   });
 }
 
-/** Starts the collector; resolves once it answers. Call `stop()` when done. */
-export async function startCollector(extraArgs = []) {
+/** Starts the collector (over the database in `dir`, if given: a restart); resolves once it
+ * answers. Call `stop()` when done. */
+export async function startCollector(extraArgs = [], dir = mkdtempSync(join(tmpdir(), 'depeche-e2e-'))) {
   const port = await freePort();
   const partnerPort = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'depeche-e2e-'));
   const bin = join(root, 'target/release/depeche-collector');
   const args = [
     '--listen', `127.0.0.1:${port}`, '--feed', join(root, 'www/feed.json'), '--database', `sqlite:${join(dir, 'e2e.db')}`,
