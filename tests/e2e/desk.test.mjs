@@ -107,6 +107,13 @@ describe('publisher desk and audience dashboard', () => {
     const flashRow = page.locator('#items tr', { hasText: 'Alerte depuis le pupitre' });
     await flashRow.locator('td', { hasText: 'ce pupitre' }).waitFor();
 
+    // A refused input says why, in the collector's words.
+    await page.getByRole('button', { name: 'Nouvelle alerte' }).click();
+    await page.getByLabel('Identifiant').fill('desk-blank');
+    await page.getByLabel('Titre').fill('   ');
+    await page.getByRole('button', { name: 'Publier', exact: true }).click();
+    await status.filter({ hasText: 'Refusé (400) : the widget would not show this item' }).waitFor();
+
     // Each reader saw it for over a second: two views, one from each origin, on the dashboard.
     await expectViews('desk-flash', 2);
     const board = await desk(`/dashboard.html?item=desk-flash`);
