@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn a_new_item_takes_the_banner_is_announced_once_and_watched() {
-        let mut b = Banner::new(Lang::Fr, vec![]);
+        let mut b = Banner::new(Lang::of("fr"), vec![]);
         let e = b.step(Event::Queue(vec![item("a", 1)]), 0, false, no_card);
         assert_eq!(shown(&b), Some("a"));
         assert_eq!(e.watch, Some(Some("a".into())));
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn rotation_moves_on_only_with_the_current_timer_and_when_nothing_holds_it() {
-        let mut b = Banner::new(Lang::En, vec![]);
+        let mut b = Banner::new(Lang::of("en"), vec![]);
         let e = b.step(Event::Queue(vec![item("a", 1), item("b", 2)]), 0, false, no_card);
         let (_, first) = e.rotate.unwrap();
         let e = b.step(Event::Hover(true), 100, false, no_card);
@@ -390,7 +390,7 @@ mod tests {
 
     #[test]
     fn dismissing_shows_the_next_item_watches_it_and_forgets_what_was_said() {
-        let mut b = Banner::new(Lang::Fr, vec![]);
+        let mut b = Banner::new(Lang::of("fr"), vec![]);
         b.step(Event::Queue(vec![item("a", 1), item("b", 2)]), 0, false, no_card);
         assert_eq!(b.live().as_deref(), Some("URGENT : Titre a"));
         let e = b.step(Event::Dismiss, 500, false, no_card);
@@ -409,7 +409,7 @@ mod tests {
 
     #[test]
     fn a_withdrawn_or_expired_item_leaves_the_live_region() {
-        let mut b = Banner::new(Lang::Fr, vec![]);
+        let mut b = Banner::new(Lang::of("fr"), vec![]);
         b.step(Event::Queue(vec![item("a", 1)]), 0, false, no_card);
         let e = b.step(Event::Queue(vec![]), 100, false, no_card);
         assert_eq!((e.live, e.hidden, e.watch, e.content), (Live::Clear, true, Some(None), Content::Clear));
@@ -422,7 +422,7 @@ mod tests {
 
     #[test]
     fn a_corrected_title_is_drawn_and_said_again() {
-        let mut b = Banner::new(Lang::En, vec![]);
+        let mut b = Banner::new(Lang::of("en"), vec![]);
         b.step(Event::Queue(vec![item("a", 1)]), 0, false, no_card);
         let fixed = Rc::new(Item { title: "Fixed".into(), ..(*item("a", 1)).clone() });
         let e = b.step(Event::Queue(vec![fixed]), 10, false, no_card);
@@ -433,7 +433,7 @@ mod tests {
 
     #[test]
     fn the_title_becomes_a_button_once_a_card_shows_the_item() {
-        let mut b = Banner::new(Lang::Fr, vec![]);
+        let mut b = Banner::new(Lang::of("fr"), vec![]);
         b.step(Event::Queue(vec![item("a", 1)]), 0, false, no_card);
         let same = b.queue().to_vec();
         let e = b.step(Event::Queue(same), 10, true, |id| id == "a");
@@ -472,7 +472,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(512))]
         #[test]
         fn any_sequence_keeps_the_invariants(ops in proptest::collection::vec(op(), 1..60)) {
-            let mut b = Banner::new(Lang::Fr, vec![]);
+            let mut b = Banner::new(Lang::of("fr"), vec![]);
             let mut now: Millis = 0;
             // What the DOM would show, watch and say, kept only from the effects.
             let mut watched: Option<String> = None;

@@ -5,14 +5,16 @@
 
 use crate::text::{concat, push_joined};
 
-/// A language the widget speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// Français.
-    Fr,
-    /// English.
-    En,
+/// A language the widget speaks: its row of [`LANGUAGES`].
+#[derive(Debug, Clone, Copy)]
+pub struct Lang(&'static Strings);
+
+impl PartialEq for Lang {
+    fn eq(&self, other: &Lang) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
 }
+impl Eq for Lang {}
 
 /// The language chosen, and the BCP 47 tag handed to `Intl` for dates and numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,28 +31,36 @@ impl Lang {
         let tag = tag.trim();
         let end = tag.bytes().position(|b| b == b'-' || b == b'_').unwrap_or(tag.len());
         let primary = tag.get(..end)?;
-        if primary.eq_ignore_ascii_case("fr") {
-            Some(Lang::Fr)
-        } else if primary.eq_ignore_ascii_case("en") {
-            Some(Lang::En)
-        } else {
-            None
-        }
+        LANGUAGES.iter().find(|l| l.tag.eq_ignore_ascii_case(primary)).map(Lang)
+    }
+
+    /// English, the language of last resort.
+    pub fn english() -> Lang {
+        Lang(&LANGUAGES[1])
     }
 
     /// How `Intl` should write the hour: French writes "06:38", English "6:38 PM".
     pub fn hour_style(self) -> &'static str {
-        match self {
-            Lang::Fr => "2-digit",
-            Lang::En => "numeric",
-        }
+        self.0.hour
     }
 
     /// The interface strings of this language.
     pub fn strings(self) -> &'static Strings {
-        match self {
-            Lang::Fr => &FR,
-            Lang::En => &EN,
+        self.0
+    }
+
+    /// The language of `tag`, in tests.
+    #[cfg(test)]
+    pub fn of(tag: &str) -> Lang {
+        Lang::from_tag(tag).unwrap_or_else(Lang::english)
+    }
+
+    /// `rtl` or `ltr`, for the `dir` of the interface.
+    pub fn dir(self) -> &'static str {
+        if self.0.rtl {
+            "rtl"
+        } else {
+            "ltr"
         }
     }
 }
@@ -71,7 +81,20 @@ pub fn resolve<'a>(candidates: &[Option<&'a str>], canonical: impl Fn(&str) -> O
             None => refused.push(*tag),
         }
     }
-    (Locale { lang: Lang::En, tag: "en".into() }, refused)
+    (Locale { lang: Lang::english(), tag: "en".into() }, refused)
+}
+
+/// The `dir` of feed text in the language `tag`: `rtl` for a language written right to left
+/// (so that an Arabic title starting with a Latin name still reads from the right), else
+/// `auto` (the text's first strong letter decides).
+pub fn text_dir(tag: Option<&str>) -> &'static str {
+    let primary = tag.unwrap_or_default().split(['-', '_']).next().unwrap_or_default();
+    let rtl = ["ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb", "sd", "ug"];
+    if rtl.iter().any(|r| r.eq_ignore_ascii_case(primary.trim())) {
+        "rtl"
+    } else {
+        "auto"
+    }
 }
 
 /// A language tag as some systems write it, made a BCP 47 candidate: POSIX locales carry a
@@ -88,9 +111,15 @@ pub fn clean_tag(tag: &str) -> String {
     clean
 }
 
-/// Every fixed string the interface shows.
+/// Every fixed string the interface shows, and how the language is written.
 #[derive(Debug)]
 pub struct Strings {
+    /// The primary language subtag (`fr`).
+    pub tag: &'static str,
+    /// Written right to left.
+    pub rtl: bool,
+    /// `Intl.DateTimeFormat`'s `hour` option: `2-digit` writes "06:38", `numeric` "6:38".
+    pub hour: &'static str,
     /// Kicker of an urgency-1 item.
     pub urgent: &'static str,
     /// Kicker of an urgency-2 item.
@@ -135,11 +164,19 @@ pub struct Byline {
     pub then_count: &'static str,
     /// Before the count.
     pub read: &'static str,
-    /// After the count: for the plural category `one`, and for every other.
+    /// After the count: for the plural category `one` (`Intl.PluralRules`), and for every
+    /// other.
     pub times: [&'static str; 2],
 }
 
-static FR: Strings = Strings {
+/// Every language the widget speaks: adding one is adding its row. English (row 1) is the
+/// fallback; Chromium's `Intl` has dates for each (not for Hausa or Bambara, which fall back).
+pub static LANGUAGES: [Strings; 8] = [
+
+    Strings {
+    tag: "fr",
+    rtl: false,
+    hour: "2-digit",
     urgent: "URGENT",
     breaking: "ALERTE",
     kicker_separator: " : ",
@@ -162,9 +199,11 @@ static FR: Strings = Strings {
         // « fois » does not change with the number.
         times: [" fois", " fois"],
     },
-};
-
-static EN: Strings = Strings {
+    },
+    Strings {
+    tag: "en",
+    rtl: false,
+    hour: "numeric",
     urgent: "URGENT",
     breaking: "BREAKING",
     kicker_separator: ": ",
@@ -186,7 +225,164 @@ static EN: Strings = Strings {
         read: "Read ",
         times: [" time", " times"],
     },
-};
+    },
+    Strings {
+    tag: "es",
+    rtl: false,
+    hour: "numeric",
+    urgent: "URGENTE",
+    breaking: "ÚLTIMA HORA",
+    kicker_separator: ": ",
+    read_more: "Leer más",
+    show_less: "Mostrar menos",
+    close_alert: "Cerrar la alerta",
+    previous_alert: "Alerta anterior",
+    next_alert: "Alerta siguiente",
+    pause_rotation: "Detener el paso de las alertas",
+    resume_rotation: "Reanudar el paso de las alertas",
+    alert_region: "Alerta informativa",
+    byline: Byline {
+        by: "Por ",
+        then_date: " · ",
+        date_alone: "Publicado el ",
+        at: " a las ",
+        and: " y ",
+        then_count: " · ",
+        read: "Leído ",
+        times: [" vez", " veces"],
+    },
+    },
+    Strings {
+    tag: "pt",
+    rtl: false,
+    hour: "numeric",
+    urgent: "URGENTE",
+    breaking: "ÚLTIMA HORA",
+    kicker_separator: ": ",
+    read_more: "Ler mais",
+    show_less: "Mostrar menos",
+    close_alert: "Fechar o alerta",
+    previous_alert: "Alerta anterior",
+    next_alert: "Próximo alerta",
+    pause_rotation: "Parar a rotação dos alertas",
+    resume_rotation: "Retomar a rotação dos alertas",
+    alert_region: "Alerta de notícias",
+    byline: Byline {
+        by: "Por ",
+        then_date: " · ",
+        date_alone: "Publicado em ",
+        at: " às ",
+        and: " e ",
+        then_count: " · ",
+        read: "Lido ",
+        times: [" vez", " vezes"],
+    },
+    },
+    Strings {
+    tag: "de",
+    rtl: false,
+    hour: "numeric",
+    urgent: "EILMELDUNG",
+    breaking: "AKTUELL",
+    kicker_separator: ": ",
+    read_more: "Weiterlesen",
+    show_less: "Weniger anzeigen",
+    close_alert: "Meldung schließen",
+    previous_alert: "Vorherige Meldung",
+    next_alert: "Nächste Meldung",
+    pause_rotation: "Wechsel der Meldungen anhalten",
+    resume_rotation: "Wechsel der Meldungen fortsetzen",
+    alert_region: "Nachrichtenmeldung",
+    byline: Byline {
+        by: "Von ",
+        then_date: " · ",
+        date_alone: "Veröffentlicht am ",
+        at: " um ",
+        and: " und ",
+        then_count: " · ",
+        read: "",
+        times: [" Mal gelesen", " Mal gelesen"],
+    },
+    },
+    Strings {
+    tag: "ar",
+    rtl: true,
+    hour: "numeric",
+    urgent: "عاجل",
+    breaking: "تنبيه",
+    kicker_separator: ": ",
+    read_more: "اقرأ المزيد",
+    show_less: "عرض أقل",
+    close_alert: "إغلاق التنبيه",
+    previous_alert: "التنبيه السابق",
+    next_alert: "التنبيه التالي",
+    pause_rotation: "إيقاف تناوب التنبيهات",
+    resume_rotation: "استئناف تناوب التنبيهات",
+    alert_region: "تنبيه إخباري",
+    byline: Byline {
+        by: "بقلم ",
+        then_date: " · ",
+        date_alone: "نُشر في ",
+        at: " الساعة ",
+        and: " و",
+        then_count: " · ",
+        read: "عدد القراءات: ",
+        times: ["", ""],
+    },
+    },
+    Strings {
+    tag: "sw",
+    rtl: false,
+    hour: "numeric",
+    urgent: "DHARURA",
+    breaking: "HABARI MPYA",
+    kicker_separator: ": ",
+    read_more: "Soma zaidi",
+    show_less: "Onyesha kidogo",
+    close_alert: "Funga tahadhari",
+    previous_alert: "Tahadhari iliyotangulia",
+    next_alert: "Tahadhari inayofuata",
+    pause_rotation: "Simamisha mzunguko wa tahadhari",
+    resume_rotation: "Endelea na mzunguko wa tahadhari",
+    alert_region: "Tahadhari ya habari",
+    byline: Byline {
+        by: "Na ",
+        then_date: " · ",
+        date_alone: "Ilichapishwa ",
+        at: " saa ",
+        and: " na ",
+        then_count: " · ",
+        read: "Imesomwa mara ",
+        times: ["", ""],
+    },
+    },
+    Strings {
+    tag: "zh",
+    rtl: false,
+    hour: "numeric",
+    urgent: "紧急",
+    breaking: "快讯",
+    kicker_separator: "：",
+    read_more: "阅读全文",
+    show_less: "收起",
+    close_alert: "关闭快讯",
+    previous_alert: "上一条快讯",
+    next_alert: "下一条快讯",
+    pause_rotation: "停止快讯轮播",
+    resume_rotation: "继续快讯轮播",
+    alert_region: "新闻快讯",
+    byline: Byline {
+        by: "作者：",
+        then_date: " · ",
+        date_alone: "发布于 ",
+        at: " ",
+        and: "和",
+        then_count: " · ",
+        read: "阅读 ",
+        times: [" 次", " 次"],
+    },
+    },
+];
 
 /// The label shown before a title: the feed's own kicker, or one that follows the urgency.
 pub fn kicker(lang: Lang, urgency: u8, custom: Option<&str>) -> Option<&str> {
@@ -235,7 +431,12 @@ pub struct BylineParts<'a> {
 /// `By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times`.
 pub fn byline(lang: Lang, parts: BylineParts) -> String {
     let w = &lang.strings().byline;
-    let names = join_names(w.and, parts.authors);
+    let mut names = join_names(w.and, parts.authors);
+    // Latin names in a right-to-left sentence keep their own order: each is isolated (FSI
+    // … PDI), the bidi algorithm's way of saying "this run is its own paragraph".
+    if lang.strings().rtl && !names.is_empty() {
+        names = concat(&["\u{2068}", &names, "\u{2069}"]);
+    }
     let mut out = String::new();
     if !names.is_empty() {
         out = concat(&[w.by, &names]);
@@ -274,7 +475,7 @@ mod tests {
     fn french_byline_matches_the_sample_story() {
         let authors = diop();
         let s = byline(
-            Lang::Fr,
+            Lang::of("fr"),
             BylineParts {
                 authors: &authors,
                 published: Some(("18 juin 2017", "18:48")),
@@ -292,31 +493,77 @@ mod tests {
             published: Some(("June 18, 2017", "6:48 PM")),
             views: Some(("376", Plural::Other)),
         };
-        assert_eq!(byline(Lang::En, parts), "By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times");
+        assert_eq!(byline(Lang::of("en"), parts), "By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times");
         parts.views = Some(("1", Plural::One));
-        assert_eq!(byline(Lang::En, parts), "By Massene Diop · June 18, 2017 at 6:48 PM · Read 1 time");
-        assert_eq!(byline(Lang::Fr, parts), "Rédigé par Massene Diop le June 18, 2017 à 6:48 PM | Lu 1 fois");
+        assert_eq!(byline(Lang::of("en"), parts), "By Massene Diop · June 18, 2017 at 6:48 PM · Read 1 time");
+        assert_eq!(byline(Lang::of("fr"), parts), "Rédigé par Massene Diop le June 18, 2017 à 6:48 PM | Lu 1 fois");
     }
 
     #[test]
     fn byline_without_author_or_date() {
         let none: Vec<String> = vec![];
         let parts = BylineParts { authors: &none, published: Some(("1 mai 2026", "09:00")), views: None };
-        assert_eq!(byline(Lang::Fr, parts), "Publié le 1 mai 2026 à 09:00");
-        assert_eq!(byline(Lang::En, BylineParts { authors: &none, ..parts }), "1 mai 2026 at 09:00");
-        assert_eq!(byline(Lang::Fr, BylineParts::default()), "");
+        assert_eq!(byline(Lang::of("fr"), parts), "Publié le 1 mai 2026 à 09:00");
+        assert_eq!(byline(Lang::of("en"), BylineParts { authors: &none, ..parts }), "1 mai 2026 at 09:00");
+        assert_eq!(byline(Lang::of("fr"), BylineParts::default()), "");
         let count_only = BylineParts { authors: &none, published: None, views: Some(("3", Plural::Other)) };
-        assert_eq!(byline(Lang::Fr, count_only), "Lu 3 fois");
-        assert_eq!(byline(Lang::En, count_only), "Read 3 times");
+        assert_eq!(byline(Lang::of("fr"), count_only), "Lu 3 fois");
+        assert_eq!(byline(Lang::of("en"), count_only), "Read 3 times");
         let authors = diop();
-        assert_eq!(byline(Lang::En, BylineParts { authors: &authors, ..BylineParts::default() }), "By Massene Diop");
+        assert_eq!(byline(Lang::of("en"), BylineParts { authors: &authors, ..BylineParts::default() }), "By Massene Diop");
+    }
+
+    #[test]
+    fn every_language_writes_the_sample_byline() {
+        // Dates and times as Chromium's Intl writes them for each language (data-time-zone
+        // Africa/Bamako, so 18:48 UTC), the count formatted and its plural category.
+        let authors = diop();
+        let expected = [
+            ("fr", "18 juin 2017", "18:48", "376", "Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois"),
+            ("en", "June 18, 2017", "6:48 PM", "376", "By Massene Diop · June 18, 2017 at 6:48 PM · Read 376 times"),
+            ("es", "18 de junio de 2017", "18:48", "376", "Por Massene Diop · 18 de junio de 2017 a las 18:48 · Leído 376 veces"),
+            ("pt", "18 de junho de 2017", "18:48", "376", "Por Massene Diop · 18 de junho de 2017 às 18:48 · Lido 376 vezes"),
+            ("de", "18. Juni 2017", "18:48", "376", "Von Massene Diop · 18. Juni 2017 um 18:48 · 376 Mal gelesen"),
+            ("ar", "18 يونيو 2017", "6:48 م", "376", "بقلم \u{2068}Massene Diop\u{2069} · 18 يونيو 2017 الساعة 6:48 م · عدد القراءات: 376"),
+            ("sw", "18 Juni 2017", "18:48", "376", "Na Massene Diop · 18 Juni 2017 saa 18:48 · Imesomwa mara 376"),
+            ("zh", "2017年6月18日", "18:48", "376", "作者：Massene Diop · 2017年6月18日 18:48 · 阅读 376 次"),
+        ];
+        assert_eq!(expected.len(), LANGUAGES.len(), "one line per language");
+        for (tag, date, time, n, line) in expected {
+            let parts = BylineParts { authors: &authors, published: Some((date, time)), views: Some((n, Plural::Other)) };
+            assert_eq!(byline(Lang::of(tag), parts), line, "{tag}");
+        }
+        let once = BylineParts { authors: &[], published: None, views: Some(("1", Plural::One)) };
+        assert_eq!(byline(Lang::of("es"), once), "Leído 1 vez");
+        assert_eq!(byline(Lang::of("pt"), once), "Lido 1 vez");
+    }
+
+    #[test]
+    fn every_language_is_complete_and_found_by_its_tag() {
+        for l in &LANGUAGES {
+            let lang = Lang::from_tag(l.tag).map(Lang::strings).map(|s| s.tag);
+            assert_eq!(lang, Some(l.tag));
+            let words = [l.urgent, l.breaking, l.read_more, l.show_less, l.close_alert, l.previous_alert, l.next_alert, l.pause_rotation, l.resume_rotation, l.alert_region];
+            assert!(words.iter().all(|w| !w.trim().is_empty()), "{}", l.tag);
+        }
+        assert_eq!(Lang::of("ar").dir(), "rtl");
+        assert_eq!(Lang::of("zh-Hans-CN").dir(), "ltr");
+        assert_eq!(Lang::from_tag("ha"), None, "Hausa falls back");
+    }
+
+    #[test]
+    fn feed_text_takes_the_direction_of_its_language() {
+        assert_eq!(text_dir(Some("ar-MA")), "rtl");
+        assert_eq!(text_dir(Some("HE")), "rtl");
+        assert_eq!(text_dir(Some("fr")), "auto");
+        assert_eq!(text_dir(None), "auto");
     }
 
     #[test]
     fn joins_several_authors() {
         let names: Vec<String> = ["A", " ", "B", "C"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(join_names(FR.byline.and, &names), "A, B et C");
-        assert_eq!(join_names(EN.byline.and, &names[..3]), "A and B");
+        assert_eq!(join_names(LANGUAGES[0].byline.and, &names), "A, B et C");
+        assert_eq!(join_names(LANGUAGES[1].byline.and, &names[..3]), "A and B");
     }
 
     /// Stands in for `Intl.getCanonicalLocales` on the tags below: a language of two or three
@@ -344,37 +591,37 @@ mod tests {
 
     #[test]
     fn resolves_language_in_order_of_preference() {
-        assert_eq!(locale(&[Some("fr"), Some("en")]), Locale { lang: Lang::Fr, tag: "fr".into() });
-        assert_eq!(locale(&[None, Some("de"), Some("en_GB")]), Locale { lang: Lang::En, tag: "en-GB".into() });
-        assert_eq!(locale(&[Some(" FR-ca ")]), Locale { lang: Lang::Fr, tag: "fr-CA".into() });
-        assert_eq!(locale(&[Some("ar"), None]), Locale { lang: Lang::En, tag: "en".into() });
+        assert_eq!(locale(&[Some("fr"), Some("en")]), Locale { lang: Lang::of("fr"), tag: "fr".into() });
+        assert_eq!(locale(&[None, Some("ha"), Some("en_GB")]), Locale { lang: Lang::of("en"), tag: "en-GB".into() });
+        assert_eq!(locale(&[Some(" FR-ca ")]), Locale { lang: Lang::of("fr"), tag: "fr-CA".into() });
+        assert_eq!(locale(&[Some("ha"), None]), Locale { lang: Lang::of("en"), tag: "en".into() });
     }
 
     #[test]
     fn odd_tags_are_cleaned_or_passed_over_for_the_next_candidate() {
-        assert_eq!(locale(&[Some("fr_FR.UTF-8")]), Locale { lang: Lang::Fr, tag: "fr-FR".into() });
-        assert_eq!(locale(&[Some("fr_FR@euro")]), Locale { lang: Lang::Fr, tag: "fr-FR".into() });
-        assert_eq!(locale(&[Some("EN_us")]), Locale { lang: Lang::En, tag: "en-US".into() });
+        assert_eq!(locale(&[Some("fr_FR.UTF-8")]), Locale { lang: Lang::of("fr"), tag: "fr-FR".into() });
+        assert_eq!(locale(&[Some("fr_FR@euro")]), Locale { lang: Lang::of("fr"), tag: "fr-FR".into() });
+        assert_eq!(locale(&[Some("EN_us")]), Locale { lang: Lang::of("en"), tag: "en-US".into() });
         let (l, refused) = resolve(&[Some("fr-"), Some("en-x"), Some("fr-CA")], canonical);
-        assert_eq!((l, refused), (Locale { lang: Lang::Fr, tag: "fr-CA".into() }, vec!["fr-", "en-x"]));
-        let (l, refused) = resolve(&[Some("fr-"), Some("de"), None], canonical);
-        assert_eq!((l, refused), (Locale { lang: Lang::En, tag: "en".into() }, vec!["fr-"]));
+        assert_eq!((l, refused), (Locale { lang: Lang::of("fr"), tag: "fr-CA".into() }, vec!["fr-", "en-x"]));
+        let (l, refused) = resolve(&[Some("fr-"), Some("bm"), None], canonical);
+        assert_eq!((l, refused), (Locale { lang: Lang::of("en"), tag: "en".into() }, vec!["fr-"]));
         assert_eq!(clean_tag(" pt_BR.ISO-8859-1@x "), "pt-BR");
     }
 
     #[test]
     fn kicker_follows_urgency_unless_overridden() {
-        assert_eq!(kicker(Lang::Fr, 1, None), Some("URGENT"));
-        assert_eq!(kicker(Lang::En, 2, None), Some("BREAKING"));
-        assert_eq!(kicker(Lang::Fr, 2, Some("  ")), Some("ALERTE"));
-        assert_eq!(kicker(Lang::Fr, 5, None), None);
-        assert_eq!(kicker(Lang::Fr, 5, Some("EXCLUSIF")), Some("EXCLUSIF"));
+        assert_eq!(kicker(Lang::of("fr"), 1, None), Some("URGENT"));
+        assert_eq!(kicker(Lang::of("en"), 2, None), Some("BREAKING"));
+        assert_eq!(kicker(Lang::of("fr"), 2, Some("  ")), Some("ALERTE"));
+        assert_eq!(kicker(Lang::of("fr"), 5, None), None);
+        assert_eq!(kicker(Lang::of("fr"), 5, Some("EXCLUSIF")), Some("EXCLUSIF"));
     }
 
     #[test]
     fn hours_follow_each_language() {
-        assert_eq!(Lang::Fr.hour_style(), "2-digit");
-        assert_eq!(Lang::En.hour_style(), "numeric");
+        assert_eq!(Lang::of("fr").hour_style(), "2-digit");
+        assert_eq!(Lang::of("en").hour_style(), "numeric");
     }
 
     #[test]

@@ -272,9 +272,9 @@ mod tests {
     #[test]
     fn a_card_is_rebuilt_only_when_its_parts_change() {
         let old = Item { id: "a".into(), title: "T".into(), summary: Some("Lede.".into()), content_text: Some("Un.\n\nDeux.".into()), ..Item::default() };
-        let built = Shape::of(&old, &card_text(&old), Lang::Fr);
+        let built = Shape::of(&old, &card_text(&old), Lang::of("fr"));
         assert_eq!(built, Shape { kicker: false, lede: true, more: true, image: None });
-        let plan = |new: &Item| card_plan(&built, &old, new, &Shape::of(new, &card_text(new), Lang::Fr));
+        let plan = |new: &Item| card_plan(&built, &old, new, &Shape::of(new, &card_text(new), Lang::of("fr")));
         assert_eq!(plan(&Item { title: "Corrigé".into(), views: Some(3), ..old.clone() }), CardPlan::InPlace { body: false });
         assert_eq!(plan(&Item { content_text: Some("Un.\n\nTrois.".into()), ..old.clone() }), CardPlan::InPlace { body: true });
         assert_eq!(plan(&Item { urgency: 1, ..old.clone() }), CardPlan::Rebuild, "a kicker appears");

@@ -1,8 +1,12 @@
-// Dépêche loader: finds its own <script> tag, loads the widget's wasm, and hands the tag's
-// data-* settings to Rust. It never throws into the host page: a failure is one console line.
+// Dépêche loader: loads the widget's wasm and hands it its settings. It never throws into the
+// host page: a failure is one console line. Two ways in, one code path:
+// - the script tag: `<script type="module" src=".../embed.js" data-feed=…>` starts at once
+//   with the tag's data-* settings, and renders every [data-depeche] mount, later ones too;
+// - the API of this module (and of the npm package): mount(element, options), unmount(element),
+//   refresh(); the first mount() without a script tag starts the widget with its options.
 // The build bundles it with the wasm's JS glue into one file (pkg/embed.js): one request
 // fewer before the wasm can load, and the glue's unused exports left out.
-import init, { start } from './pkg/depeche.js';
+import init, { start, refresh as refreshNow } from './pkg/depeche.js';
 
 // Mount points that reserve their height (data-min-height="5rem") get it at once, before the
 // wasm loads, so that nothing below them moves when the widget appears. A constructed sheet
@@ -15,8 +19,6 @@ try {
   // An older browser: the mount simply does not reserve its height.
 }
 
-const script = Array.from(document.querySelectorAll('script[src]')).find((s) => s.src === import.meta.url);
-
 function explain(error) {
   const text = String((error && error.message) || error);
   // Chromium says "Refused to compile or instantiate WebAssembly module" under a CSP without it.
@@ -26,22 +28,67 @@ function explain(error) {
   return 'the widget could not start: ' + text;
 }
 
-// One instance owns the page: a second copy of the script (under another URL, so another
-// module) would start a second wasm instance and a second refresh loop. The first renders
-// every mount of the page, later ones included.
-const owner = Symbol.for('depeche');
-if (globalThis[owner]) {
-  console.warn('depeche: embed.js is already running on this page; this copy is ignored');
-} else {
-  globalThis[owner] = 1;
-  try {
-    await init({ module_or_path: new URL('pkg/depeche_bg.wasm', import.meta.url) });
-    if (script) {
-      start(script);
-    } else {
-      console.warn('depeche: the embed <script> tag was not found; load embed.js with <script type="module" src=…>');
-    }
-  } catch (error) {
-    console.warn('depeche: ' + explain(error));
+/** Whether the widget runs (a promise), once something started it. */
+let started = null;
+
+/** Starts the widget with the data-* settings of `settings` (an element), once per page. */
+function boot(settings, wasm) {
+  if (started) return started;
+  // One instance owns the page: a second copy of the script (under another URL, so another
+  // module) would start a second wasm instance and a second refresh loop. The first renders
+  // every mount of the page, later ones included.
+  const owner = Symbol.for('depeche');
+  if (globalThis[owner]) {
+    console.warn('depeche: embed.js is already running on this page; this copy is ignored');
+    return (started = Promise.resolve(false));
   }
+  globalThis[owner] = 1;
+  started = init({ module_or_path: wasm || new URL('pkg/depeche_bg.wasm', import.meta.url) })
+    .then(() => { start(settings); return true; })
+    .catch((error) => { console.warn('depeche: ' + explain(error)); return false; });
+  return started;
+}
+
+const script = Array.from(document.querySelectorAll('script[src]')).find((s) => s.src === import.meta.url);
+if (script) boot(script);
+
+/** The widget's settings, by option name, as the script tag's attributes name them. */
+const SETTINGS = {
+  feed: 'data-feed', beacon: 'data-beacon', events: 'data-events', lang: 'data-lang', timeZone: 'data-time-zone',
+  urgency: 'data-urgency', refresh: 'data-refresh', timeout: 'data-timeout', maxBytes: 'data-max-bytes',
+};
+
+/**
+ * Makes `element` a mount point (`kind` "card" by default, `article`, `theme`) and renders it at
+ * once if the widget runs; the first call without a script tag starts the widget with
+ * `options`' settings (`feed` at least). Calling it again on a mount changes its options.
+ * Resolves to whether the widget runs.
+ */
+export function mount(element, options = {}) {
+  if (!(element instanceof Element)) {
+    console.warn('depeche: mount() needs an element');
+    return Promise.resolve(false);
+  }
+  for (const [name, value] of [['data-article', options.article], ['data-theme', options.theme]]) {
+    if (value != null) element.setAttribute(name, String(value));
+  }
+  element.setAttribute('data-depeche', options.kind || element.getAttribute('data-depeche') || 'card');
+  if (!started) {
+    const settings = document.createElement('div');
+    for (const [option, name] of Object.entries(SETTINGS)) {
+      if (options[option] != null) settings.setAttribute(name, String(options[option]));
+    }
+    boot(settings, options.wasm);
+  }
+  return started;
+}
+
+/** Stops rendering into `element`: its listeners and observers are released, its content goes. */
+export function unmount(element) {
+  if (element instanceof Element) element.removeAttribute('data-depeche');
+}
+
+/** Fetches the feed now (a conditional request) rather than at the next refresh. */
+export async function refresh() {
+  if (started && (await started)) refreshNow();
 }

@@ -64,6 +64,7 @@ impl Banner {
         let strings = locale.lang.strings();
         let aside = el::part(doc, "aside", "banner")?;
         el::attr(&aside, "lang", &locale.tag);
+        el::attr(&aside, "dir", locale.lang.dir());
         el::attr(&aside, "aria-label", strings.alert_region);
         let announce = el::part(doc, "div", "announce")?;
         el::attr(&announce, "aria-atomic", "true");
@@ -234,6 +235,8 @@ impl Inner {
             }
             _ => el::text(doc, "span", "title", &item.title)?,
         };
+        // Feed text in its language's direction (an Arabic title under a French interface).
+        el::attr(&title, "dir", i18n::text_dir(item.language.as_deref()));
         el::append(content, &title)?;
         el::attr(&self.parts.aside, "data-item", &item.id);
         Ok(listener)

@@ -137,6 +137,9 @@ pub fn render(
     let shape = Shape::of(item, &text, locale.lang);
     let article = el::part(doc, "article", "card")?;
     el::attr(&article, "lang", content_lang);
+    // Laid out in the interface's direction; feed text takes its language's (`text_dir`), so
+    // that an Arabic title reads right to left under a French interface, and the reverse.
+    el::attr(&article, "dir", locale.lang.dir());
     el::attr(&article, "aria-labelledby", "depeche-title");
 
     // The parts are made empty here; `Card::fill` writes their texts, as it does on updates.
@@ -149,6 +152,8 @@ pub fn render(
     }
     let title = el::part(doc, "h2", "title")?;
     el::attr(&title, "id", "depeche-title");
+    let text_dir = i18n::text_dir(Some(content_lang));
+    el::attr(&title, "dir", text_dir);
     el::append(&article, &title)?;
 
     let byline = el::part(doc, "p", "byline")?;
@@ -167,6 +172,7 @@ pub fn render(
     let mut lede = None;
     if shape.lede {
         let p = el::part(doc, "p", "lede")?;
+        el::attr(&p, "dir", text_dir);
         el::append(&article, &p)?;
         lede = Some(p);
     }
@@ -176,6 +182,7 @@ pub fn render(
     if shape.more {
         let body = el::part(doc, "div", "body")?;
         el::attr(&body, "id", "depeche-body");
+        el::attr(&body, "dir", text_dir);
         el::attr(&body, "hidden", "");
         el::append(&article, &body)?;
 

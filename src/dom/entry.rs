@@ -235,6 +235,28 @@ fn schedule_expiry(settings: Settings, feed: Feed) {
     });
 }
 
+/// Renders the mounts added to the page since the last render (or changed), at once, from the
+/// feed shown: a single-page app's new mount does not wait for the next refresh.
+pub fn render_added() {
+    let Ok(doc) = el::document() else { return };
+    if mount::find(&doc, page::tracks).0.is_empty() {
+        return;
+    }
+    if let Some((settings, feed)) = SHOWN.with(Cell::take) {
+        if let Err(e) = update(&settings, &feed, now()) {
+            page::error(&e);
+        }
+        SHOWN.with(|s| s.set(Some((settings, feed))));
+    }
+}
+
+/// Refreshes the feed now, for the loader's `refresh()`: the same conditional request as any
+/// refresh, done once a fetch in flight ends.
+#[wasm_bindgen(js_name = refresh)]
+pub fn refresh_now() {
+    refresh(true);
+}
+
 /// Renders every unrendered mount of the page from `feed` as of `now`, and keeps what they
 /// need to stay interactive (and counted) until they leave the page. A mount that fails is
 /// reported and kept, empty, to be filled by a later update.
@@ -242,7 +264,7 @@ pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
     if let Some(beacon) = settings.beacon.clone() {
         page::start_counting(Counting { beacon, feed: settings.feed.clone() });
     }
-    page::watch_removals();
+    page::watch_mounts();
     let ctx = Context::new(settings)?;
     let (mounts, errors) = mount::find(&ctx.doc, page::tracks);
     errors.iter().for_each(report);

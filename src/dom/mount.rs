@@ -25,15 +25,16 @@ pub struct Mount {
 }
 
 /// Every `[data-depeche]` element not rendered yet and not `known` (mounts this instance
-/// already tracks, even empty ones). A shadow root marks a mount rendered by this or another
-/// copy of the script, so loading the script twice renders once.
+/// already tracks, even empty ones). A shadow root styled by another copy of the script marks
+/// a mount it rendered, so loading the script twice renders once; one of this instance's is a
+/// mount it let go (unmounted, or removed and put back), to render again.
 pub fn find(doc: &Document, known: impl Fn(&Element) -> bool) -> (Vec<Mount>, Vec<Error>) {
     let mut mounts = Vec::new();
     let mut errors = Vec::new();
     let Ok(list) = doc.query_selector_all("[data-depeche]") else { return (mounts, errors) };
     for i in 0..list.length() {
         let Some(host) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
-        if host.shadow_root().is_some() || known(&host) {
+        if host.shadow_root().is_some_and(|r| !style::is_ours(&r)) || known(&host) {
             continue;
         }
         let kind = match host.get_attribute("data-depeche").as_deref().map(str::trim) {

@@ -203,27 +203,46 @@ pub fn when_visible(f: impl FnOnce() + 'static) {
     *holder.borrow_mut() = Some(listener);
 }
 
-/// Watches the document so that mounts removed from it release their observers and listeners.
-pub fn watch_removals() {
+/// Watches the document for mounts: one removed from it, or whose `data-depeche` or
+/// `data-article` was removed or changed, releases its observers and listeners (and is
+/// emptied, if still on the page); one added, or changed, is rendered at once from the feed
+/// shown. A mount moved within one task is neither: it keeps its state (an open card stays
+/// open).
+pub fn watch_mounts() {
     let installed = STATE.with(|s| s.borrow().removal_observer.is_some());
     let Some(root) = el::document().ok().and_then(|d| d.document_element()) else { return };
     if installed {
         return;
     }
     let callback = Closure::<dyn FnMut()>::new(|| {
-        // Dropping a Mounted disconnects its observer and removes its listeners.
+        let still = |m: &Mounted| {
+            let attr = |name| m.host.get_attribute(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            let kind = match m.kind {
+                Kind::Banner => "banner",
+                Kind::Card => "card",
+            };
+            m.host.is_connected() && attr("data-depeche").as_deref() == Some(kind) && (m.kind == Kind::Banner || attr("data-article") == m.article)
+        };
         let gone: Vec<Mounted> = STATE.with(|s| {
             let mut s = s.borrow_mut();
-            let (kept, gone) = std::mem::take(&mut s.mounts).into_iter().partition(|m| m.host.is_connected());
+            let (kept, gone) = std::mem::take(&mut s.mounts).into_iter().partition(still);
             s.mounts = kept;
             gone
         });
+        for m in gone.iter().filter(|m| m.host.is_connected()) {
+            if let Some(root) = m.host.shadow_root() {
+                el::clear(&root);
+            }
+        }
+        // Dropping a Mounted disconnects its observer and removes its listeners.
         drop(gone);
+        entry::render_added();
     });
     let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else { return };
     let init = MutationObserverInit::new();
     init.set_child_list(true);
     init.set_subtree(true);
+    init.set_attribute_filter(&js_sys::Array::of2(&"data-depeche".into(), &"data-article".into()));
     if observer.observe_with_options(&root, &init).is_ok() {
         STATE.with(|s| s.borrow_mut().removal_observer = Some((observer, callback)));
     }

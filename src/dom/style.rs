@@ -42,3 +42,13 @@ pub fn adopt(root: &ShadowRoot) -> Result<(), Error> {
     root.set_adopted_style_sheets(&sheets);
     Ok(())
 }
+
+/// Whether `root` was styled by this instance (not by another copy of the script).
+pub fn is_ours(root: &ShadowRoot) -> bool {
+    SHEET.with(|cell| {
+        let Some(s) = cell.take() else { return false };
+        let ours = root.adopted_style_sheets().includes(&s, 0);
+        cell.set(Some(s));
+        ours
+    })
+}
