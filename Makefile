@@ -6,7 +6,7 @@ PARTNER_PORT ?= 8081
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: demo test build collector size bench fuzz setup-build setup-test setup-bench setup-size clean
+.PHONY: demo test build collector size bench fuzz npm setup-build setup-test setup-bench setup-size clean
 
 # The publisher console's token: random unless given (expanded once, so the one printed is
 # the one the collector gets).
@@ -32,6 +32,10 @@ build: setup-build
 
 collector:
 	cargo build --release -p depeche-collector
+
+# The npm package (depeche-widget), packed from pkg/ into target/npm/.
+npm: build
+	scripts/npm.sh
 
 size: setup-size
 	scripts/build.sh --named

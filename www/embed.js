@@ -49,8 +49,11 @@ function boot(settings, wasm) {
   return started;
 }
 
+// The tag that loaded this module starts the widget: as embed.js (a tag without data-feed
+// is then told so), or with a data-feed. Bundled into an app, the tag is the app's own, and
+// the app's mount() starts it.
 const script = Array.from(document.querySelectorAll('script[src]')).find((s) => s.src === import.meta.url);
-if (script) boot(script);
+if (script && (script.hasAttribute('data-feed') || new URL(import.meta.url).pathname.endsWith('/embed.js'))) boot(script);
 
 /** The widget's settings, by option name, as the script tag's attributes name them. */
 const SETTINGS = {
