@@ -47,8 +47,8 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
 fi
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -x node_modules/.bin/esbuild ] \
   || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@gfx/zopfli ] || [ ! -d node_modules/uplot ] \
-  || [ ! -d node_modules/axe-core ]; then
-  say "installing npm tools (binaryen's wasm-opt, esbuild, terser, zopfli, playwright-core, the desk's uPlot, axe-core)"
+  || [ ! -d node_modules/axe-core ] || [ ! -d node_modules/typescript ]; then
+  say "installing npm tools (binaryen's wasm-opt, esbuild, terser, zopfli, playwright-core, the desk's uPlot, axe-core, typescript)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
