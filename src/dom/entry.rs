@@ -41,6 +41,8 @@ thread_local! {
     /// Bumped on each show, so that an older expiry timer knows it is stale.
     static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
     static WAKE: Wake = const { Wake { next: Cell::new(None), asked: Cell::new(false) } };
+    /// The formatters built last, with their locale tag and time zone.
+    static FORMATTERS: Cell<Option<((String, Option<String>), Rc<Formatters>)>> = const { Cell::new(None) };
 }
 
 /// Refreshes the feed now rather than at the next interval, if the loop is waiting for the
@@ -355,15 +357,24 @@ impl<'a> Context<'a> {
         content_lang.and_then(|t| intl::canonical(&i18n::clean_tag(t))).unwrap_or_else(|| locale.tag.clone())
     }
 
-    /// Formatters for the locale; an unknown time zone is reported and the reader's own used.
-    fn formatters(&self, locale: &Locale) -> Result<Formatters, Error> {
-        match Formatters::new(locale, self.settings.time_zone.as_deref()) {
-            Ok(f) => Ok(f),
+    /// Formatters for the locale, built once while the locale and time zone stay the same (a
+    /// hundred cards share one set: each `Intl.DateTimeFormat` costs far more to build than to
+    /// use); an unknown time zone is reported and the reader's own used.
+    fn formatters(&self, locale: &Locale) -> Result<Rc<Formatters>, Error> {
+        let zone = self.settings.time_zone.as_deref();
+        if let Some((key, f)) = FORMATTERS.with(Cell::take).filter(|((tag, tz), _)| *tag == locale.tag && tz.as_deref() == zone) {
+            FORMATTERS.with(|c| c.set(Some((key, Rc::clone(&f)))));
+            return Ok(f);
+        }
+        let f = Rc::new(match Formatters::new(locale, zone) {
+            Ok(f) => f,
             Err(e) => {
                 page::error(&e);
-                Formatters::new(locale, None)
+                Formatters::new(locale, None)?
             }
-        }
+        });
+        FORMATTERS.with(|c| c.set(Some(((locale.tag.clone(), zone.map(str::to_owned)), Rc::clone(&f)))));
+        Ok(f)
     }
 
     fn banner_queue(&self, feed: &Feed, now: Millis) -> Vec<Rc<Item>> {
@@ -398,7 +409,7 @@ impl<'a> Context<'a> {
     fn fill_card(&self, m: &mut Mounted, feed: &Feed, item: &Rc<Item>) -> Result<(), Error> {
         let content_lang = item.language.as_deref().or(feed.language.as_deref());
         let locale = self.locale(content_lang);
-        let fmt = Rc::new(self.formatters(&locale)?);
+        let fmt = self.formatters(&locale)?;
         let root = mount::root(&m.host)?;
         let id = item.id.clone();
         let on_expand = Rc::new(move || {

@@ -186,4 +186,26 @@ describe('the demo pages', () => {
     assert.equal(await page.locator('#host').textContent(), 'Page hôte');
     await context.close();
   });
+
+  it('builds its Intl formatters once for twenty cards', async () => {
+    const { context, page, record } = await openPage(env.browser);
+    await page.addInitScript(() => {
+      window.__built = { DateTimeFormat: 0, NumberFormat: 0, PluralRules: 0 };
+      for (const name of Object.keys(window.__built)) {
+        const Original = Intl[name];
+        Intl[name] = new Proxy(Original, { construct(target, args) { window.__built[name] += 1; return Reflect.construct(target, args); } });
+      }
+    });
+    const ids = ['kangaba-attack-2017-06-18', 'niamey-floods-2017-06-18', 'dakar-port-2017-06-17', 'sahel-summit-2017-06-16'];
+    const cards = Array.from({ length: 20 }, (_, i) => `<div data-depeche="card" data-article="${ids[i % 4]}"></div>`).join('');
+    await page.route(`${env.server.origin}/twenty.html`, (r) => r.fulfill({ contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>${cards}
+        <script type="module" src="/embed.js" data-feed="/feed.json" data-lang="fr" data-refresh="0"></script></body></html>` }));
+    await page.goto(`${env.server.origin}/twenty.html`);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-depeche=card]')].every((c) => c.shadowRoot?.querySelector('[part=byline]')));
+    // One date and one time format, one number format and one set of plural rules, for all.
+    assert.deepEqual(await page.evaluate(() => window.__built), { DateTimeFormat: 2, NumberFormat: 1, PluralRules: 1 });
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
 });
