@@ -6,7 +6,7 @@ PARTNER_PORT ?= 8081
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: demo test build collector size bench fuzz npm setup-build setup-test setup-bench setup-size clean
+.PHONY: demo test build collector size bench bench-widget fuzz npm setup-build setup-test setup-bench setup-size clean
 
 # The publisher console's token: random unless given (expanded once, so the one printed is
 # the one the collector gets).
@@ -40,6 +40,10 @@ npm: build
 size: setup-size
 	scripts/build.sh --named
 	scripts/size.sh --breakdown
+
+# The widget against a hand-written JS widget in Chromium (scripts/bench-widget.mjs; PAIRS=9).
+bench-widget: setup-test build collector
+	node scripts/bench-widget.mjs $(PAIRS)
 
 bench: setup-bench collector
 	scripts/bench.sh

@@ -1,0 +1,132 @@
+// `make bench-widget`: Dépêche against a hand-written JavaScript widget (bench/reference.js)
+// in headless Chromium, cold loads (a new context per load, the HTTP cache disabled),
+// alternating the two, on four profiles: the demo feed on localhost, on a Slow 4G network
+// (CDP: 150 ms RTT, 1.6 Mbit/s down), at 4x CPU throttle, and a generated 100-item feed with 100
+// card mounts. It checks that both render the same shadow-root text, then prints medians,
+// ratios and bytes. It measures; it asserts nothing.
+//   node scripts/bench-widget.mjs [pairs]      (default 9 pairs per profile)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync, constants } from 'node:zlib';
+import { minify } from 'terser';
+import { launch } from '../tests/e2e/harness.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const pairs = Number(process.argv[2] || process.env.PAIRS || 9);
+const gzip9 = (b) => gzipSync(b, { level: constants.Z_BEST_COMPRESSION }).length;
+
+// The pages and feeds, in a folder of their own that the collector serves.
+const www = mkdtempSync(join(tmpdir(), 'depeche-bench-'));
+const css = readFileSync(join(root, 'src/dom/widget.css'), 'utf8');
+const reference = (await minify(`const WIDGET_CSS = ${JSON.stringify(css)};\n${readFileSync(join(root, 'bench/reference.js'), 'utf8')}`,
+  { module: true, compress: { passes: 2 }, mangle: true })).code;
+writeFileSync(join(www, 'reference.js'), reference);
+const demo = JSON.parse(readFileSync(join(root, 'www/feed.json'), 'utf8'));
+const story = demo.items[0];
+const hundred = { ...demo, items: Array.from({ length: 100 }, (_, i) => ({ ...story, id: `story-${i}`, title: `${story.title} (${i + 1})`,
+  _depeche: { ...story._depeche, urgency: i === 0 ? 1 : 3, views: 376 + i } })) };
+// Static files: the collector's own /feed.json carries live counts, which the bench has no use for.
+writeFileSync(join(www, 'feed-demo.json'), JSON.stringify(demo));
+writeFileSync(join(www, 'feed-100.json'), JSON.stringify(hundred));
+const page = (loader, feed, mounts) => `<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>bench</title></head><body>
+<div data-depeche="banner"></div>${mounts}
+<script type="module" src="${loader}" data-feed="${feed}" data-lang="fr" data-time-zone="Africa/Bamako" data-refresh="0"></script></body></html>`;
+const one = '<div data-depeche="card" data-article="kangaba-attack-2017-06-18"></div>';
+const many = Array.from({ length: 100 }, (_, i) => `<div data-depeche="card" data-article="story-${i}"></div>`).join('\n');
+for (const [name, loader] of [['widget', '/embed.js'], ['reference', '/reference.js']]) {
+  writeFileSync(join(www, `${name}.html`), page(loader, '/feed-demo.json', one));
+  writeFileSync(join(www, `${name}-100.html`), page(loader, '/feed-100.json', many));
+}
+
+const port = await new Promise((ok) => { const s = createServer().listen(0, () => { const p = s.address().port; s.close(() => ok(p)); }); });
+const collector = spawn(join(root, 'target/release/depeche-collector'), ['--listen', `127.0.0.1:${port}`, '--feed', join(root, 'www/feed.json'),
+  '--database', `sqlite:${join(www, 'bench.db')}`, '--www', www, '--pkg', join(root, 'pkg')], { stdio: 'ignore' });
+const origin = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 100; i++) {
+  try { if ((await fetch(`${origin}/healthz`)).ok) break; } catch {}
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+const ONLY = process.env.PROFILE;
+const PROFILES = {
+  localhost: { page: '', cards: 1 },
+  'Slow 4G': { page: '', cards: 1, network: { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 } },
+  '4x CPU': { page: '', cards: 1, cpu: 4 },
+  '100 cards': { page: '-100', cards: 100 },
+};
+
+const browser = await launch();
+
+/** One cold load: ms to the first banner, ms to every card rendered, heap + wasm bytes, and the shadow text. */
+async function load(name, profile) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const p = await context.newPage();
+  const cdp = await context.newCDPSession(p);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  if (profile.network) await cdp.send('Network.emulateNetworkConditions', profile.network);
+  if (profile.cpu) await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpu });
+  await p.addInitScript((cards) => {
+    // Every frame: the first banner title, and the moment every card has its byline.
+    window.__t = {};
+    const tick = () => {
+      const now = performance.now();
+      if (!window.__t.banner && document.querySelector('[data-depeche=banner]')?.shadowRoot?.querySelector('[part=title]')) window.__t.banner = now;
+      const done = [...document.querySelectorAll('[data-depeche=card]')].filter((c) => c.shadowRoot?.querySelector('[part=byline]')).length;
+      if (!window.__t.cards && done === cards) window.__t.cards = now;
+      if (!(window.__t.banner && window.__t.cards)) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }, profile.cards);
+  await p.goto(`${origin}/${name}${profile.page}.html`);
+  await p.waitForFunction(() => window.__t.banner && window.__t.cards, null, { timeout: 60_000 });
+  await p.waitForTimeout(300);
+  const t = await p.evaluate(() => window.__t);
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  const text = await p.evaluate(() => [...document.querySelectorAll('[data-depeche]')].map((m) => m.shadowRoot?.textContent ?? '').join('\n'));
+  await context.close();
+  return { banner: t.banner, cards: t.cards, memory: heap.usedSize + (heap.backingStorageSize || 0), text };
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const rows = [];
+for (const [label, profile] of Object.entries(PROFILES).filter(([l]) => !ONLY || l === ONLY)) {
+  const runs = { widget: [], reference: [] };
+  for (let i = 0; i < pairs; i++) {
+    // Alternating, and which goes first alternating too.
+    for (const name of i % 2 ? ['reference', 'widget'] : ['widget', 'reference']) runs[name].push(await load(name, profile));
+  }
+  const same = runs.widget[0].text === runs.reference[0].text;
+  const metric = profile.cards > 1 ? 'cards' : 'banner';
+  const w = median(runs.widget.map((r) => r[metric]));
+  const v = median(runs.reference.map((r) => r[metric]));
+  rows.push([label, profile.cards > 1 ? 'all 100 cards rendered' : 'first banner', w, v, same]);
+  if (profile.cards > 1) {
+    const wm = median(runs.widget.map((r) => r.memory));
+    const vm = median(runs.reference.map((r) => r.memory));
+    rows.push([label, 'JS heap + wasm memory (MB)', wm / 1e6, vm / 1e6, same]);
+  }
+  if (!same) {
+    const [a, b] = [runs.widget[0].text, runs.reference[0].text];
+    let at = 0;
+    while (at < a.length && a[at] === b[at]) at++;
+    console.log(`${label}: the shadow texts differ at ${at}:\n  widget:    …${a.slice(Math.max(0, at - 60), at + 60)}\n  reference: …${b.slice(Math.max(0, at - 60), at + 60)}`);
+  }
+}
+await browser.close();
+collector.kill();
+
+const widgetBytes = gzip9(readFileSync(join(root, 'pkg/embed.js'))) + gzip9(readFileSync(join(root, 'pkg/depeche_bg.wasm')));
+const referenceBytes = gzip9(Buffer.from(reference));
+console.log(`\nDépêche against a hand-written JS widget, ${pairs} cold-load pairs per profile, medians (ms unless said)\n`);
+console.log('| profile | measure | Dépêche | reference JS | ratio | same text |');
+console.log('|---|---|---|---|---|---|');
+for (const [label, measure, w, v, same] of rows) {
+  const f = (x) => (x >= 10 ? x.toFixed(0) : x.toFixed(2));
+  console.log(`| ${label} | ${measure} | ${f(w)} | ${f(v)} | ${(w / v).toFixed(2)}× | ${same ? 'yes' : 'NO'} |`);
+}
+console.log(`| download | gzip -9 bytes | ${widgetBytes} | ${referenceBytes} | ${(widgetBytes / referenceBytes).toFixed(2)}× | |`);
