@@ -122,7 +122,9 @@ async fn a_bad_upstream_never_empties_the_feed_and_says_each_problem_once() {
         let s = status();
         assert!(s.failing_since_ms.is_some(), "{m:?}: {s:?}");
         assert_eq!(s.items, 1, "{m:?}: the last good items are still served");
-        assert_eq!(saved.lock().unwrap().len(), before, "{m:?}: nothing replaced them");
+        // A good read already in flight when the fault began may still save the same items:
+        // what matters is that nothing else replaced them.
+        assert!(saved.lock().unwrap()[before..].iter().all(|s| *s == good), "{m:?}: nothing replaced them");
         // Back to good before the next fault: it recovers, and the failure is cleared.
         mode.store(0, Ordering::SeqCst);
         wait_for("recovery", &|s| s.error.is_none() && s.failing_since_ms.is_none());
