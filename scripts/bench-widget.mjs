@@ -34,7 +34,7 @@ writeFileSync(join(www, 'feed-100.json'), JSON.stringify(hundred));
 const page = (loader, feed, mounts) => `<!doctype html><html lang="fr"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>bench</title></head><body>
 <div data-depeche="banner"></div>${mounts}
-<script type="module" src="${loader}" data-feed="${feed}" data-lang="fr" data-time-zone="Africa/Bamako" data-refresh="0"></script></body></html>`;
+<script type="module" src="${loader}" data-feed="${feed}" data-lang="fr" data-time-zone="Africa/Bamako" data-refresh="0" data-beacon="/beacon"></script></body></html>`;
 const one = '<div data-depeche="card" data-article="kangaba-attack-2017-06-18"></div>';
 const many = Array.from({ length: 100 }, (_, i) => `<div data-depeche="card" data-article="story-${i}"></div>`).join('\n');
 for (const [name, loader] of [['widget', '/embed.js'], ['reference', '/reference.js']]) {

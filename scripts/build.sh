@@ -20,7 +20,11 @@ export RUSTUP_TOOLCHAIN=nightly
 # LLVM's inliner at opt-level=z inlines calls up to a cost of 5; at 7 to 10 the whole is
 # 0.23 KB gzip smaller (measured with scripts/size.sh over 0, 5, 7, 8, 9, 10, 11, 12, 15, 25,
 # 50: 7 to 10 give the same bytes, 11 and up grow), as small callees disappear into callers.
-export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=-reference-types -Cllvm-args=-inline-threshold=8"
+# The stack is 64 KiB, not Rust's 1 MiB: nothing in the widget recurses deeper than the
+# allowlisted HTML (32 levels), and a page's wasm memory is mostly its stack (1.8 MB after
+# 100 cards with the default, measured with scripts/bench-widget.mjs). The stack comes first
+# in memory, so an overflow traps rather than overwriting data.
+export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=-reference-types -Cllvm-args=-inline-threshold=8 -Clink-arg=-zstack-size=65536"
 # Its own target folder: switching flags or toolchains would otherwise rebuild every crate
 # each time the tests (stable) and the release (nightly) take turns.
 export CARGO_TARGET_DIR="$PWD/target/release-wasm"

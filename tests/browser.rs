@@ -741,7 +741,7 @@ async fn a_mount_that_leaves_the_page_removes_its_listeners() {
 async fn a_language_the_widget_does_not_speak_keeps_its_tag_and_the_next_one_speaks() {
     let mounts = page(&[("card", Some("kangaba-attack-2017-06-18"))]);
     let mut feed = sample_feed();
-    Rc::make_mut(&mut feed.items[0]).language = Some("de_DE".into());
+    Rc::make_mut(&mut feed.items[0]).language = Some("ha_NG".into());
     let mut s = settings();
     s.lang = None;
     let html = doc().document_element().unwrap();
@@ -749,7 +749,7 @@ async fn a_language_the_widget_does_not_speak_keeps_its_tag_and_the_next_one_spe
     render(&s, &feed, NOW).unwrap();
     html.remove_attribute("lang").unwrap();
     let card = shadow(&mounts[0]);
-    assert_eq!(find(&card, "article").get_attribute("lang").as_deref(), Some("de-DE"), "the text is German");
+    assert_eq!(find(&card, "article").get_attribute("lang").as_deref(), Some("ha-NG"), "the text is Hausa");
     assert_eq!(find(&card, "[part=byline]").get_attribute("lang").as_deref(), Some("fr-CA"), "the interface is the page's");
     assert!(text(&card, "[part=byline]").starts_with("Rédigé par"), "{}", text(&card, "[part=byline]"));
 }

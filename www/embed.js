@@ -43,9 +43,15 @@ function boot(settings, wasm) {
     return (started = Promise.resolve(false));
   }
   globalThis[owner] = 1;
+  // The feed downloads while the wasm does and compiles: the first request is the widget's
+  // own (a plain GET; its answer, limits and failures are read in Rust), only started sooner.
+  const feed = (settings.getAttribute('data-feed') || '').trim();
+  const abort = feed ? new AbortController() : undefined;
+  const early = feed ? fetch(feed, { signal: abort.signal }) : undefined;
+  early?.catch(() => {}); // Rust reads its failure, and says it.
   started = init({ module_or_path: wasm || new URL('pkg/depeche_bg.wasm', import.meta.url) })
-    .then(() => { start(settings); return true; })
-    .catch((error) => { console.warn('depeche: ' + explain(error)); return false; });
+    .then(() => { start(settings, early, abort); return true; })
+    .catch((error) => { abort?.abort(); console.warn('depeche: ' + explain(error)); return false; });
   return started;
 }
 

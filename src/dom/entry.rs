@@ -23,6 +23,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
+/// A locale tag and a time zone: what a set of formatters is built for.
+type FormattersKey = (String, Option<String>);
+
 /// The refresh loop's next step, shared by whatever may start it first.
 type Step = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
 
@@ -42,7 +45,7 @@ thread_local! {
     static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
     static WAKE: Wake = const { Wake { next: Cell::new(None), asked: Cell::new(false) } };
     /// The formatters built last, with their locale tag and time zone.
-    static FORMATTERS: Cell<Option<((String, Option<String>), Rc<Formatters>)>> = const { Cell::new(None) };
+    static FORMATTERS: Cell<Option<(FormattersKey, Rc<Formatters>)>> = const { Cell::new(None) };
 }
 
 /// Refreshes the feed now rather than at the next interval, if the loop is waiting for the
@@ -85,15 +88,19 @@ fn wait(ms: Option<Millis>, wakeable: bool, then: impl FnOnce() + 'static) {
     WAKE.with(|w| w.next.set(wakeable.then_some(next)));
 }
 
-/// Starts the widget for the loader's `<script>` element. Never throws: every failure is
-/// one console message (and a `depeche:error` event), and the page is left as it was.
+/// Starts the widget for the loader's `<script>` element (or the element carrying the first
+/// mount's settings), with the feed request the loader started while the wasm loaded, if
+/// any. Never throws: every failure is one console message (and a `depeche:error` event),
+/// and the page is left as it was.
 #[wasm_bindgen]
-pub fn start(script: Element) {
+pub fn start(script: Element, early: Option<js_sys::Promise>, abort: Option<web_sys::AbortController>) {
     match settings::read(|name| script.get_attribute(name)) {
         Ok((settings, warnings)) => {
             warnings.iter().for_each(report);
             let events = settings.events.clone();
-            Refresh::new(settings).fetch();
+            let mut first = Refresh::new(settings);
+            first.early = early.map(|sent| (sent, abort));
+            first.fetch();
             // After the first fetch has started: the stream's first event asks for a refresh,
             // which waits for that fetch to end.
             if let Some(url) = events {
@@ -115,19 +122,22 @@ struct Refresh {
     etag: Option<String>,
     /// The last feed text read, so that the same text is not read twice.
     last: String,
+    /// The loader's request, for the first fetch.
+    early: Option<fetch::Early>,
 }
 
 impl Refresh {
     fn new(settings: Settings) -> Refresh {
         // A counted view or a live event can wake a loop that never refreshes by itself.
         let policy = Policy::new(settings.refresh_seconds, settings.beacon.is_some() || settings.events.is_some());
-        Refresh { settings, policy, shown: false, etag: None, last: String::new() }
+        Refresh { settings, policy, shown: false, etag: None, last: String::new(), early: None }
     }
 
-    fn fetch(self) {
+    fn fetch(mut self) {
         let url = self.settings.feed.clone();
         let etag = self.etag.clone();
-        fetch::feed(url, self.shown, Limits::of(&self.settings), etag.as_deref(), move |r| self.fetched(r));
+        let early = self.early.take();
+        fetch::feed(url, self.shown, Limits::of(&self.settings), etag.as_deref(), early, move |r| self.fetched(r));
     }
 
     /// Shows what came, then waits for the next refresh (or retry).

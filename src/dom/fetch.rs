@@ -68,11 +68,19 @@ pub enum Fetched {
     NotModified,
 }
 
-/// Fetches `url` within `limits`, then calls `done` with what came. `fresh` revalidates past
-/// the HTTP cache; `etag` makes the request conditional (and bypasses the HTTP cache, so
-/// that a 304 reaches us as a 304).
-pub fn feed(url: String, fresh: bool, limits: Limits, etag: Option<&str>, done: impl FnOnce(Result<Fetched, Failure>) + 'static) {
-    let controller = AbortController::new().ok();
+/// A request the loader started before the wasm was ready (the first, plain one), with the
+/// controller that aborts it: the feed downloads while the wasm compiles.
+pub type Early = (js_sys::Promise, Option<AbortController>);
+
+/// Fetches `url` within `limits` (or reads the response of `early`, the same request already
+/// on its way), then calls `done` with what came. `fresh` revalidates past the HTTP cache;
+/// `etag` makes the request conditional (and bypasses the HTTP cache, so that a 304 reaches us
+/// as a 304).
+pub fn feed(url: String, fresh: bool, limits: Limits, etag: Option<&str>, early: Option<Early>, done: impl FnOnce(Result<Fetched, Failure>) + 'static) {
+    let (early, controller) = match early {
+        Some((sent, controller)) => (Some(sent), controller),
+        None => (None, AbortController::new().ok()),
+    };
     let timed_out = Rc::new(Cell::new(false));
     if let Some(c) = controller.clone() {
         let flag = Rc::clone(&timed_out);
@@ -82,7 +90,7 @@ pub fn feed(url: String, fresh: bool, limits: Limits, etag: Option<&str>, done: 
         });
     }
     let request = Request { url, limits, controller, timed_out };
-    match request.send(fresh, etag) {
+    match early.map_or_else(|| request.send(fresh, etag), Ok) {
         Err(f) => done(Err(f)),
         Ok(sent) => promise::then(&sent, move |response| {
             match response.map_err(|_| request.failed()).and_then(|r| request.head(r.unchecked_into())) {

@@ -14,32 +14,68 @@ pub fn page_visible() -> bool {
     el::document().ok().is_some_and(|d| !d.hidden())
 }
 
-/// A watched element; dropping it disconnects the observer.
-pub struct Watch {
-    observer: IntersectionObserver,
+/// The observer's callback, kept alive as long as the observer.
+type Callback = Closure<dyn FnMut(js_sys::Array)>;
+
+/// One watch's state, which the page's observer finds by its element.
+struct Watched {
+    el: Element,
     tracker: Rc<RefCell<Tracker>>,
     on_view: Rc<dyn Fn()>,
-    _callback: Closure<dyn FnMut(js_sys::Array)>,
+}
+
+thread_local! {
+    /// The page's one IntersectionObserver (a hundred cards need no hundred observers), and
+    /// what it watches.
+    static OBSERVER: RefCell<Option<(IntersectionObserver, Callback)>> = const { RefCell::new(None) };
+    static WATCHED: RefCell<Vec<Watched>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The page's observer, made on first use.
+fn observer() -> Option<IntersectionObserver> {
+    if let Some(o) = OBSERVER.with(|o| o.borrow().as_ref().map(|(o, _)| o.clone())) {
+        return Some(o);
+    }
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(|entries: js_sys::Array| {
+        for entry in entries.iter() {
+            let entry = entry.unchecked_into::<IntersectionObserverEntry>();
+            let target = entry.target();
+            // Every watch of the element (a banner's outgoing and incoming items), found first
+            // and followed with no borrow of the list held.
+            let found: Vec<_> =
+                WATCHED.with(|w| w.borrow().iter().filter(|x| x.el == target).map(|x| (Rc::clone(&x.tracker), Rc::clone(&x.on_view))).collect());
+            for (t, v) in found {
+                let step = t.borrow_mut().intersection(entry.intersection_ratio(), now());
+                follow(step, &t, &v);
+            }
+        }
+    });
+    let init = IntersectionObserverInit::new();
+    let thresholds = js_sys::Array::of3(&0.0.into(), &0.5.into(), &1.0.into());
+    init.set_threshold(&thresholds);
+    let o = IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init).ok()?;
+    OBSERVER.with(|cell| *cell.borrow_mut() = Some((o.clone(), callback)));
+    Some(o)
+}
+
+/// A watched element; dropping it stops watching it.
+pub struct Watch {
+    el: Element,
+    tracker: Rc<RefCell<Tracker>>,
+    on_view: Rc<dyn Fn()>,
 }
 
 impl Watch {
     /// Observes `el`; `on_view` runs once, when the element has been seen.
     pub fn new(el: &Element, on_view: Rc<dyn Fn()>) -> Option<Watch> {
         let tracker = Rc::new(RefCell::new(Tracker::new(page_visible())));
-        let (t, v) = (Rc::clone(&tracker), Rc::clone(&on_view));
-        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            for entry in entries.iter() {
-                let ratio = entry.unchecked_into::<IntersectionObserverEntry>().intersection_ratio();
-                let step = t.borrow_mut().intersection(ratio, now());
-                follow(step, &t, &v);
-            }
-        });
-        let init = IntersectionObserverInit::new();
-        let thresholds = js_sys::Array::of3(&0.0.into(), &0.5.into(), &1.0.into());
-        init.set_threshold(&thresholds);
-        let observer = IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init).ok()?;
-        observer.observe(el);
-        Some(Watch { observer, tracker, on_view, _callback: callback })
+        let o = observer()?;
+        WATCHED.with(|w| w.borrow_mut().push(Watched { el: el.clone(), tracker: Rc::clone(&tracker), on_view: Rc::clone(&on_view) }));
+        // Observed afresh, so that the new watch hears where the element is now (observing an
+        // element already observed says nothing).
+        o.unobserve(el);
+        o.observe(el);
+        Some(Watch { el: el.clone(), tracker, on_view })
     }
 
     /// The page became visible or hidden.
@@ -51,7 +87,18 @@ impl Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        self.observer.disconnect();
+        // This watch's entry only: another may watch the same element (a banner's next item).
+        let gone = WATCHED.with(|w| {
+            let mut w = w.borrow_mut();
+            let at = w.iter().position(|x| Rc::ptr_eq(&x.tracker, &self.tracker));
+            let gone = at.map(|i| w.swap_remove(i));
+            (gone, w.iter().any(|x| x.el == self.el))
+        });
+        if !gone.1 {
+            if let Some(o) = OBSERVER.with(|o| o.borrow().as_ref().map(|(o, _)| o.clone())) {
+                o.unobserve(&self.el);
+            }
+        }
     }
 }
 

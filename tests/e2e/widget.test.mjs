@@ -187,25 +187,48 @@ describe('the demo pages', () => {
     await context.close();
   });
 
-  it('builds its Intl formatters once for twenty cards', async () => {
+  it('builds its Intl formatters and its IntersectionObserver once for twenty cards', async () => {
     const { context, page, record } = await openPage(env.browser);
     await page.addInitScript(() => {
-      window.__built = { DateTimeFormat: 0, NumberFormat: 0, PluralRules: 0 };
-      for (const name of Object.keys(window.__built)) {
-        const Original = Intl[name];
-        Intl[name] = new Proxy(Original, { construct(target, args) { window.__built[name] += 1; return Reflect.construct(target, args); } });
-      }
+      window.__built = { DateTimeFormat: 0, NumberFormat: 0, PluralRules: 0, IntersectionObserver: 0 };
+      const count = (owner, name) => {
+        owner[name] = new Proxy(owner[name], { construct(target, args) { window.__built[name] += 1; return Reflect.construct(target, args); } });
+      };
+      for (const name of ['DateTimeFormat', 'NumberFormat', 'PluralRules']) count(Intl, name);
+      count(window, 'IntersectionObserver');
     });
     const ids = ['kangaba-attack-2017-06-18', 'niamey-floods-2017-06-18', 'dakar-port-2017-06-17', 'sahel-summit-2017-06-16'];
     const cards = Array.from({ length: 20 }, (_, i) => `<div data-depeche="card" data-article="${ids[i % 4]}"></div>`).join('');
     await page.route(`${env.server.origin}/twenty.html`, (r) => r.fulfill({ contentType: 'text/html; charset=utf-8',
       body: `<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>${cards}
-        <script type="module" src="/embed.js" data-feed="/feed.json" data-lang="fr" data-refresh="0"></script></body></html>` }));
+        <script type="module" src="/embed.js" data-feed="/feed.json" data-lang="fr" data-refresh="0" data-beacon="/not-counted"></script></body></html>` }));
     await page.goto(`${env.server.origin}/twenty.html`);
     await page.waitForFunction(() => [...document.querySelectorAll('[data-depeche=card]')].every((c) => c.shadowRoot?.querySelector('[part=byline]')));
-    // One date and one time format, one number format and one set of plural rules, for all.
-    assert.deepEqual(await page.evaluate(() => window.__built), { DateTimeFormat: 2, NumberFormat: 1, PluralRules: 1 });
+    // One date and one time format, one number format and one set of plural rules, and one
+    // observer of whether they are seen, for all.
+    assert.deepEqual(await page.evaluate(() => window.__built), { DateTimeFormat: 2, NumberFormat: 1, PluralRules: 1, IntersectionObserver: 1 });
     assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
+  it('asks for the feed while the wasm is still loading', async () => {
+    const { context, page, record } = await openPage(env.browser);
+    const order = [];
+    // The wasm takes half a second to arrive: the feed request must not wait for it.
+    await page.route('**/pkg/depeche_bg.wasm', async (route) => {
+      order.push('wasm asked');
+      await new Promise((r) => setTimeout(r, 500));
+      order.push('wasm sent');
+      await route.continue();
+    });
+    page.on('request', (r) => r.url().endsWith('/feed.json') && order.push('feed asked'));
+    await page.goto(`${env.server.origin}/`);
+    await page.locator('[data-depeche=card] [part=byline]').waitFor();
+    // (A refresh the event stream asks for may come later.)
+    assert.deepEqual(order.filter((e) => e !== 'wasm asked').slice(0, 2), ['feed asked', 'wasm sent'], order.join(', '));
+    assert.equal(await shadowText(page, '[data-depeche=card]', '[part=byline]'), BYLINE_FR);
+    assert.deepEqual(record.errors, []);
+    assert.deepEqual(widgetLines(record), []);
     await context.close();
   });
 });

@@ -56,12 +56,15 @@ describe('a hostile feed', () => {
       const allowed = new Set(['ARTICLE', 'ASIDE', 'DIV', 'P', 'H2', 'STRONG', 'SPAN', 'BUTTON', 'A', 'EM', 'B', 'I',
         'BLOCKQUOTE', 'UL', 'OL', 'LI', 'BR', 'IMG']);
       const attrs = new Set(['part', 'id', 'lang', 'hidden', 'type', 'href', 'target', 'rel', 'src', 'alt', 'loading',
-        'referrerpolicy', 'aria-label', 'aria-labelledby', 'aria-live', 'aria-atomic', 'aria-expanded', 'aria-controls', 'aria-pressed', 'data-item']);
+        'referrerpolicy', 'aria-label', 'aria-labelledby', 'aria-live', 'aria-atomic', 'aria-expanded', 'aria-controls', 'aria-pressed', 'data-item',
+        'dir']);
       const bad = [];
       for (const m of document.querySelectorAll('[data-depeche]')) {
         for (const el of m.shadowRoot.querySelectorAll('*')) {
           if (!allowed.has(el.tagName)) bad.push(`element ${el.tagName}`);
           for (const a of el.attributes) if (!attrs.has(a.name)) bad.push(`attribute ${a.name} on ${el.tagName}`);
+          // The widget's own directions only, never a value from the feed.
+          if (el.hasAttribute('dir') && !['ltr', 'rtl', 'auto'].includes(el.getAttribute('dir'))) bad.push(`dir=${el.getAttribute('dir')}`);
           for (const a of ['href', 'src']) {
             const v = el.getAttribute(a);
             if (v !== null && !/^https?:\/\//i.test(v)) bad.push(`${a}=${v}`);
