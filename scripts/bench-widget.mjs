@@ -5,6 +5,8 @@
 // card mounts. It checks that both render the same shadow-root text, then prints medians,
 // ratios and bytes. It measures; it asserts nothing.
 //   node scripts/bench-widget.mjs [pairs]      (default 9 pairs per profile)
+//   PKG=dir   the widget's build to measure (default pkg/), e.g. an older one for a before/after
+//   PROFILE=name   one profile only
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -16,6 +18,7 @@ import { launch } from '../tests/e2e/harness.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pairs = Number(process.argv[2] || process.env.PAIRS || 9);
+const pkg = process.env.PKG || join(root, 'pkg');
 const gzip9 = (b) => gzipSync(b, { level: constants.Z_BEST_COMPRESSION }).length;
 
 // The pages and feeds, in a folder of their own that the collector serves.
@@ -44,7 +47,7 @@ for (const [name, loader] of [['widget', '/embed.js'], ['reference', '/reference
 
 const port = await new Promise((ok) => { const s = createServer().listen(0, () => { const p = s.address().port; s.close(() => ok(p)); }); });
 const collector = spawn(join(root, 'target/release/depeche-collector'), ['--listen', `127.0.0.1:${port}`, '--feed', join(root, 'www/feed.json'),
-  '--database', `sqlite:${join(www, 'bench.db')}`, '--www', www, '--pkg', join(root, 'pkg')], { stdio: 'ignore' });
+  '--database', `sqlite:${join(www, 'bench.db')}`, '--www', www, '--pkg', pkg], { stdio: 'ignore' });
 const origin = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 100; i++) {
   try { if ((await fetch(`${origin}/healthz`)).ok) break; } catch {}
@@ -87,9 +90,14 @@ async function load(name, profile) {
   await p.waitForTimeout(300);
   const t = await p.evaluate(() => window.__t);
   const heap = await cdp.send('Runtime.getHeapUsage');
+  // Wasm memory is not in the JS heap: every WebAssembly.Memory of the page, by its buffer.
+  const { result: proto } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+  const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.objectId });
+  const { result: wasm } = await cdp.send('Runtime.callFunctionOn', { objectId: objects.objectId, returnByValue: true,
+    functionDeclaration: 'function () { return this.reduce((n, m) => n + m.buffer.byteLength, 0); }' });
   const text = await p.evaluate(() => [...document.querySelectorAll('[data-depeche]')].map((m) => m.shadowRoot?.textContent ?? '').join('\n'));
   await context.close();
-  return { banner: t.banner, cards: t.cards, memory: heap.usedSize + (heap.backingStorageSize || 0), text };
+  return { banner: t.banner, cards: t.cards, memory: heap.usedSize + wasm.value, text };
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -120,7 +128,7 @@ for (const [label, profile] of Object.entries(PROFILES).filter(([l]) => !ONLY ||
 await browser.close();
 collector.kill();
 
-const widgetBytes = gzip9(readFileSync(join(root, 'pkg/embed.js'))) + gzip9(readFileSync(join(root, 'pkg/depeche_bg.wasm')));
+const widgetBytes = gzip9(readFileSync(join(pkg, 'embed.js'))) + gzip9(readFileSync(join(pkg, 'depeche_bg.wasm')));
 const referenceBytes = gzip9(Buffer.from(reference));
 console.log(`\nDépêche against a hand-written JS widget, ${pairs} cold-load pairs per profile, medians (ms unless said)\n`);
 console.log('| profile | measure | Dépêche | reference JS | ratio | same text |');
