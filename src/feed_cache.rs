@@ -8,9 +8,15 @@ pub const STORAGE_KEY: &str = "depeche:last-feed";
 /// with the host page.
 pub const MAX_STORED: usize = 256 * 1024;
 
+/// Whether a feed text of `len` units fetched from `url` may be kept (`url`, a newline, the
+/// text).
+pub fn storable(url: &str, len: usize) -> bool {
+    !url.bytes().any(|b| b == b'\n') && url.len() + 1 + len <= MAX_STORED
+}
+
 /// The value to store for `text` fetched from `url`, or `None` when too large.
 pub fn encode(url: &str, text: &str) -> Option<String> {
-    if url.bytes().any(|b| b == b'\n') || url.len() + 1 + text.len() > MAX_STORED {
+    if !storable(url, text.len()) {
         return None;
     }
     let mut out = String::with_capacity(url.len() + 1 + text.len());

@@ -120,8 +120,8 @@ struct Refresh {
     /// Whether a feed is on the page (fetched, or the last good copy).
     shown: bool,
     etag: Option<String>,
-    /// The last feed text read, so that the same text is not read twice.
-    last: String,
+    /// The last feed text read, so that the same text is not read twice (compared in JS).
+    last: js_sys::JsString,
     /// The loader's request, for the first fetch.
     early: Option<fetch::Early>,
 }
@@ -130,7 +130,7 @@ impl Refresh {
     fn new(settings: Settings) -> Refresh {
         // A counted view or a live event can wake a loop that never refreshes by itself.
         let policy = Policy::new(settings.refresh_seconds, settings.beacon.is_some() || settings.events.is_some());
-        Refresh { settings, policy, shown: false, etag: None, last: String::new(), early: None }
+        Refresh { settings, policy, shown: false, etag: None, last: js_sys::JsString::from(""), early: None }
     }
 
     fn fetch(mut self) {
@@ -189,18 +189,21 @@ impl Refresh {
 
 /// Parses and validates feed text; skipped items are reported, a useless feed is an error.
 /// `None` when the feed had items but none was valid (each already said why).
-fn read_feed(url: &str, text: &str) -> Result<Option<Feed>, Error> {
-    let value = json::parse(text).ok_or_else(|| Error::NotJson { url: url.to_owned() })?;
+fn read_feed(url: &str, text: &js_sys::JsString) -> Result<Option<Feed>, Error> {
+    let value = json::parse_text(text).ok_or_else(|| Error::NotJson { url: url.to_owned() })?;
     let parsed = feed::parse(value)?;
     let all_skipped = parsed.feed.items.is_empty() && !parsed.skipped.is_empty();
     parsed.skipped.into_iter().for_each(|e| page::error(&Error::Feed(e)));
     Ok((!all_skipped).then_some(parsed.feed))
 }
 
-/// Keeps the feed as the last good copy (if it fits; storage may refuse, harmlessly).
-fn remember(url: &str, text: &str) {
-    if let Some(value) = feed_cache::encode(url, text) {
-        storage::set(feed_cache::STORAGE_KEY, &value);
+/// Keeps the feed as the last good copy (if it fits; storage may refuse, harmlessly), as the
+/// JS string it came as.
+fn remember(url: &str, text: &js_sys::JsString) {
+    if feed_cache::storable(url, text.length() as usize) {
+        let mut head = url.to_owned();
+        head.push('\n');
+        storage::set_js(feed_cache::STORAGE_KEY, &js_sys::JsString::from(head).concat(text));
     }
 }
 
@@ -208,7 +211,7 @@ fn remember(url: &str, text: &str) {
 fn show_last_good_copy(settings: &Settings) -> bool {
     let Some(stored) = storage::get(feed_cache::STORAGE_KEY) else { return false };
     let Some(text) = feed_cache::decode(&stored, &settings.feed) else { return false };
-    match read_feed(&settings.feed, text) {
+    match read_feed(&settings.feed, &js_sys::JsString::from(text)) {
         Ok(Some(feed)) => show(settings, feed, false).is_ok(),
         _ => false,
     }

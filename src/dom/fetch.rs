@@ -19,7 +19,7 @@ extern "C" {
     #[wasm_bindgen(constructor, catch)]
     fn new(label: &str, options: &Object) -> Result<TextDecoder, JsValue>;
     #[wasm_bindgen(method, catch)]
-    fn decode(this: &TextDecoder, input: &JsValue) -> Result<String, JsValue>;
+    fn decode(this: &TextDecoder, input: &JsValue) -> Result<js_sys::JsString, JsValue>;
 }
 
 /// An HTTP date read by the browser's `Date.parse`; `None` when it is not one.
@@ -62,8 +62,9 @@ impl From<Error> for Failure {
 /// What a fetch brought.
 #[derive(Debug)]
 pub enum Fetched {
-    /// The body, checked to be UTF-8 and within the size limit, and its ETag.
-    Body { text: String, etag: Option<String> },
+    /// The body, checked to be UTF-8 and within the size limit, and its ETag. A JS string:
+    /// the feed is parsed, compared and stored on the JS side, never copied into the wasm.
+    Body { text: js_sys::JsString, etag: Option<String> },
     /// `304 Not Modified`: the copy we have is current.
     NotModified,
 }

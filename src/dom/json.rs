@@ -9,9 +9,22 @@ use crate::json::{Json, Kind};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JS string (js-sys's takes a Rust `&str`, which would copy the feed
+    /// out of the wasm again).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_js(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
+}
+
 /// Parses `text` with the browser's `JSON.parse`; `None` when it is not JSON.
 pub fn parse(text: &str) -> Option<JsValue> {
     js_sys::JSON::parse(text).ok()
+}
+
+/// Parses a JS string with `JSON.parse`; `None` when it is not JSON.
+pub fn parse_text(text: &js_sys::JsString) -> Option<JsValue> {
+    parse_js(text).ok()
 }
 
 impl Json for JsValue {

@@ -231,4 +231,50 @@ describe('the demo pages', () => {
     assert.deepEqual(widgetLines(record), []);
     await context.close();
   });
+
+  it('decodes the feed text once: it is parsed, compared and kept on the JS side', async () => {
+    const { context, page, record } = await openPage(env.browser);
+    await page.addInitScript(() => {
+      // Every byte crossing between JS strings and UTF-8 (the wasm's glue, and the widget's
+      // own fatal decoder).
+      window.__crossed = 0;
+      const decode = TextDecoder.prototype.decode;
+      TextDecoder.prototype.decode = function (input, ...rest) {
+        window.__crossed += input ? input.byteLength : 0;
+        return decode.call(this, input, ...rest);
+      };
+      const encodeInto = TextEncoder.prototype.encodeInto;
+      TextEncoder.prototype.encodeInto = function (text, into) {
+        const done = encodeInto.call(this, text, into);
+        window.__crossed += done.written;
+        return done;
+      };
+      const encode = TextEncoder.prototype.encode;
+      TextEncoder.prototype.encode = function (text) {
+        const out = encode.call(this, text);
+        window.__crossed += out.byteLength;
+        return out;
+      };
+    });
+    const story = JSON.parse(readFileSync(join(root, 'www/feed.json'), 'utf8')).items[0];
+    const feed = { version: 'https://jsonfeed.org/version/1.1', title: 'Grand flux', language: 'fr',
+      items: Array.from({ length: 40 }, (_, i) => ({ ...story, id: `s-${i}`, _depeche: { urgency: 5, views: i } })) };
+    const body = JSON.stringify(feed);
+    await page.route(`${env.server.origin}/big.json`, (r) => r.fulfill({ contentType: 'application/feed+json', body }));
+    await page.route(`${env.server.origin}/big.html`, (r) => r.fulfill({ contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body><div data-depeche="card" data-article="s-0"></div>
+        <script type="module" src="/embed.js" data-feed="/big.json" data-refresh="0"></script></body></html>` }));
+    await page.goto(`${env.server.origin}/big.html`);
+    await page.locator('[data-depeche=card] [part=byline]').waitFor();
+    // Decoded once (the fatal decoder), its fields read into the wasm once to be checked, and
+    // one card's text back out: about twice the feed, where copying the whole text into the
+    // wasm, back out for JSON.parse and again for localStorage made it about four times.
+    const bytes = Buffer.byteLength(body);
+    const crossed = await page.evaluate(() => window.__crossed);
+    assert.ok(crossed < 2.5 * bytes, `${crossed} bytes crossed for a ${bytes}-byte feed (${(crossed / bytes).toFixed(2)}×)`);
+    // The last good copy is the text as it came.
+    assert.equal(await page.evaluate(() => localStorage.getItem('depeche:last-feed')), `/big.json\n${body}`);
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
 });
