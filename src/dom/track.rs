@@ -40,13 +40,15 @@ fn observer() -> Option<IntersectionObserver> {
         for entry in entries.iter() {
             let entry = entry.unchecked_into::<IntersectionObserverEntry>();
             let target = entry.target();
-            // Every watch of the element (a banner's outgoing and incoming items), found first
-            // and followed with no borrow of the list held.
-            let found: Vec<_> =
-                WATCHED.with(|w| w.borrow().iter().filter(|x| x.el == target).map(|x| (Rc::clone(&x.tracker), Rc::clone(&x.on_view))).collect());
-            for (t, v) in found {
-                let step = t.borrow_mut().intersection(entry.intersection_ratio(), now());
-                follow(step, &t, &v);
+            // Every watch of the element (a banner's outgoing and incoming items), each taken
+            // from the list and followed with no borrow of the list held.
+            let mut i = 0;
+            while let Some(found) = WATCHED.with(|w| w.borrow().get(i).map(|x| (x.el == target).then(|| (Rc::clone(&x.tracker), Rc::clone(&x.on_view))))) {
+                if let Some((t, v)) = found {
+                    let step = t.borrow_mut().intersection(entry.intersection_ratio(), now());
+                    follow(step, &t, &v);
+                }
+                i += 1;
             }
         }
     });
@@ -88,13 +90,12 @@ impl Watch {
 impl Drop for Watch {
     fn drop(&mut self) {
         // This watch's entry only: another may watch the same element (a banner's next item).
-        let gone = WATCHED.with(|w| {
+        let watched = WATCHED.with(|w| {
             let mut w = w.borrow_mut();
-            let at = w.iter().position(|x| Rc::ptr_eq(&x.tracker, &self.tracker));
-            let gone = at.map(|i| w.swap_remove(i));
-            (gone, w.iter().any(|x| x.el == self.el))
+            w.retain(|x| !Rc::ptr_eq(&x.tracker, &self.tracker));
+            w.iter().any(|x| x.el == self.el)
         });
-        if !gone.1 {
+        if !watched {
             if let Some(o) = OBSERVER.with(|o| o.borrow().as_ref().map(|(o, _)| o.clone())) {
                 o.unobserve(&self.el);
             }
