@@ -28,9 +28,7 @@ pub struct Locale {
 impl Lang {
     /// The supported language of a BCP 47 tag (`fr`, `fr-CA`, `EN-us`).
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        let tag = tag.trim();
-        let end = tag.bytes().position(|b| b == b'-' || b == b'_').unwrap_or(tag.len());
-        let primary = tag.get(..end)?;
+        let primary = primary(tag);
         LANGUAGES.iter().find(|l| l.tag.eq_ignore_ascii_case(primary)).map(Lang)
     }
 
@@ -88,13 +86,21 @@ pub fn resolve<'a>(candidates: &[Option<&'a str>], canonical: impl Fn(&str) -> O
 /// (so that an Arabic title starting with a Latin name still reads from the right), else
 /// `auto` (the text's first strong letter decides).
 pub fn text_dir(tag: Option<&str>) -> &'static str {
-    let primary = tag.unwrap_or_default().split(['-', '_']).next().unwrap_or_default();
+    let primary = primary(tag.unwrap_or_default());
+    // Byte splits and comparisons only: a char-pattern split ships core's char searchers.
     let rtl = ["ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb", "sd", "ug"];
-    if rtl.iter().any(|r| r.eq_ignore_ascii_case(primary.trim())) {
+    if rtl.iter().any(|r| r.eq_ignore_ascii_case(primary)) {
         "rtl"
     } else {
         "auto"
     }
+}
+
+/// The primary language subtag of `tag` (`pt` of ` pt_BR `).
+fn primary(tag: &str) -> &str {
+    let tag = tag.trim();
+    let end = tag.bytes().position(|b| b == b'-' || b == b'_').unwrap_or(tag.len());
+    tag.get(..end).unwrap_or_default()
 }
 
 /// A language tag as some systems write it, made a BCP 47 candidate: POSIX locales carry a
