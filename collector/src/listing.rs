@@ -1,6 +1,7 @@
 //! The desk's list of items (`GET /items`): every item the collector knows, live, scheduled,
 //! expired or withdrawn, with where it came from and how it is read. Pure: what the store
-//! holds and the time in, JSON out.
+//! holds and the time in, JSON out. Expiry is read as the widget reads it (its own RFC 3339
+//! parser), since the widget is what hides an expired item.
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -44,7 +45,7 @@ pub fn list(k: &Known, now_ms: u64) -> Value {
                 "withdrawn"
             } else if held {
                 "scheduled"
-            } else if expires.and_then(millis).is_some_and(|at| at <= now_ms) {
+            } else if expires.and_then(depeche::rfc3339::parse).is_some_and(|at| at <= now_ms as i64) {
                 "expired"
             } else {
                 "live"
@@ -64,10 +65,6 @@ pub fn list(k: &Known, now_ms: u64) -> Value {
         })
         .collect();
     json!({ "generated_ms": now_ms, "items": rows })
-}
-
-fn millis(date: &str) -> Option<u64> {
-    u64::try_from(chrono::DateTime::parse_from_rfc3339(date).ok()?.timestamp_millis()).ok()
 }
 
 #[cfg(test)]

@@ -326,10 +326,10 @@ fn release_due(view: &FeedView, now_ms: u64) -> bool {
     view.scheduled.first().is_some_and(|(at, ..)| *at <= now_ms)
 }
 
-/// When a published item is scheduled: its `date_published`, if later than `now_ms`.
+/// When a published item is scheduled: its `date_published` (read as the widget reads it, as
+/// `/publish` checked it), if later than `now_ms`.
 fn scheduled_at(item: &serde_json::Value, now_ms: u64) -> Option<u64> {
-    let date = item.get("date_published")?.as_str()?;
-    let at = chrono::DateTime::parse_from_rfc3339(date).ok()?.timestamp_millis();
+    let at = depeche::rfc3339::parse(item.get("date_published")?.as_str()?)?;
     u64::try_from(at).ok().filter(|at| *at > now_ms)
 }
 
