@@ -37,19 +37,31 @@ pub fn find(doc: &Document, known: impl Fn(&Element) -> bool) -> (Vec<Mount>, Ve
         if host.shadow_root().is_some_and(|r| !style::is_ours(&r)) || known(&host) {
             continue;
         }
-        let kind = match host.get_attribute("data-depeche").as_deref().map(str::trim) {
-            Some("banner") => Kind::Banner,
-            Some("card") => Kind::Card,
-            other => {
-                let value = other.unwrap_or_default().to_owned();
+        let kind = match kind_of(&host) {
+            Ok(kind) => kind,
+            Err(value) => {
                 errors.push(Error::BadSetting { name: "data-depeche", value, expected: "\"banner\" or \"card\"" });
                 continue;
             }
         };
-        let article = host.get_attribute("data-article").map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+        let article = article_of(&host);
         mounts.push(Mount { host, kind, article });
     }
     (mounts, errors)
+}
+
+/// What `host`'s `data-depeche` asks for, or the value it has instead.
+pub fn kind_of(host: &Element) -> Result<Kind, String> {
+    match host.get_attribute("data-depeche").as_deref().map(str::trim) {
+        Some("banner") => Ok(Kind::Banner),
+        Some("card") => Ok(Kind::Card),
+        other => Err(other.unwrap_or_default().to_owned()),
+    }
+}
+
+/// `host`'s `data-article`, trimmed, if not empty.
+pub fn article_of(host: &Element) -> Option<String> {
+    host.get_attribute("data-article").map(|a| a.trim().to_owned()).filter(|a| !a.is_empty())
 }
 
 /// Whether the page already has a banner mount, rendered or not.

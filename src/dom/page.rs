@@ -9,7 +9,7 @@ use crate::dom::card::Card;
 use crate::dom::console::report_once;
 use crate::dom::{entry, live};
 use crate::dom::listener::Listener;
-use crate::dom::mount::Kind;
+use crate::dom::mount::{self, Kind};
 use crate::dom::track::{page_visible, Watch};
 use crate::dom::{beacon as outbox, el, timer};
 use crate::error::Error;
@@ -215,13 +215,11 @@ pub fn watch_mounts() {
         return;
     }
     let callback = Closure::<dyn FnMut()>::new(|| {
+        // Read as `mount::find` reads a new mount: a mount stays while it would be found the same.
         let still = |m: &Mounted| {
-            let attr = |name| m.host.get_attribute(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-            let kind = match m.kind {
-                Kind::Banner => "banner",
-                Kind::Card => "card",
-            };
-            m.host.is_connected() && attr("data-depeche").as_deref() == Some(kind) && (m.kind == Kind::Banner || attr("data-article") == m.article)
+            m.host.is_connected()
+                && mount::kind_of(&m.host) == Ok(m.kind)
+                && (m.kind == Kind::Banner || mount::article_of(&m.host) == m.article)
         };
         let gone: Vec<Mounted> = STATE.with(|s| {
             let mut s = s.borrow_mut();
