@@ -96,7 +96,8 @@ impl Drop for Watch {
             w.iter().any(|x| x.el == self.el)
         });
         if !watched {
-            if let Some(o) = OBSERVER.with(|o| o.borrow().as_ref().map(|(o, _)| o.clone())) {
+            // The observer exists: this watch was made with it.
+            if let Some(o) = observer() {
                 o.unobserve(&self.el);
             }
         }
