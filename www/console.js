@@ -1,6 +1,6 @@
 // The publishing desk: sign in once, compose with a live preview rendered by the widget
 // itself, publish, schedule, correct and withdraw; the list of every alert follows live.
-import { accepted, authorized, dateTime, lang, number, onChange, say, signIn, t, translate } from './desk.js';
+import { accepted, authorized, dateTime, lang, number, onChange, read, say, signIn, t, translate } from './desk.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('publish');
@@ -41,7 +41,8 @@ let previewTimer = 0;
 function preview() {
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => {
-    const item = { ...draft(), id: draft().id || 'apercu' };
+    const item = draft();
+    item.id ||= 'apercu';
     $('no-banner').hidden = item._depeche.urgency <= 2;
     const hash = encodeURIComponent(JSON.stringify(item));
     for (const theme of ['light', 'dark']) {
@@ -79,15 +80,10 @@ function row(entry) {
 }
 
 async function refresh() {
-  try {
-    const response = await fetch('/items', authorized({ cache: 'no-store' }));
-    if (response.status === 401) return show(false);
-    if (!response.ok) return accepted(response);
-    items = (await response.json()).items;
-    $('items').tBodies[0].replaceChildren(...items.map(row));
-  } catch (error) {
-    say(t('failed', error.message));
-  }
+  const listing = await read('/items');
+  if (!listing) return;
+  items = listing.items;
+  $('items').tBodies[0].replaceChildren(...items.map(row));
 }
 
 async function send(item, ok) {

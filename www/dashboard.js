@@ -2,7 +2,7 @@
 // screen readers), the read rate, and where views come from, for one alert or all; the
 // figures of GET /stats, refreshed live; the table as CSV.
 import uPlot from '/pkg/uplot.js';
-import { accepted, authorized, lang, number, onChange, percent, say, signIn, t, timeOnly, translate } from './desk.js';
+import { accepted, authorized, lang, number, onChange, percent, read, say, signIn, t, timeOnly, translate } from './desk.js';
 
 const $ = (id) => document.getElementById(id);
 const select = $('item');
@@ -11,23 +11,18 @@ const charts = {};
 const dayHour = new Intl.DateTimeFormat(lang, { weekday: 'short', day: 'numeric', hour: 'numeric' });
 
 translate();
-const show = signIn(load);
+signIn(load);
 
 /** The alert chosen (`?item=`), or '' for all. */
 const chosen = () => new URLSearchParams(location.search).get('item') || '';
 
 async function load() {
-  try {
-    const listing = await fetch('/items', authorized({ cache: 'no-store' }));
-    if (listing.status === 401) return show(false);
-    if (!listing.ok) return accepted(listing);
-    const options = (await listing.json()).items.map((i) => new Option(i.title, i.id));
-    select.replaceChildren(new Option(t('allItems'), ''), ...options);
-    select.value = chosen();
-    await refresh();
-  } catch (error) {
-    say(t('failed', error.message));
-  }
+  const listing = await read('/items');
+  if (!listing) return;
+  const options = listing.items.map((i) => new Option(i.title, i.id));
+  select.replaceChildren(new Option(t('allItems'), ''), ...options);
+  select.value = chosen();
+  await refresh();
 }
 
 select.addEventListener('change', () => {
@@ -41,10 +36,8 @@ select.addEventListener('change', () => {
 const query = () => (chosen() ? `?item=${encodeURIComponent(chosen())}` : '');
 
 async function refresh() {
-  const response = await fetch(`/stats${query()}`, authorized({ cache: 'no-store' }));
-  if (response.status === 401) return show(false);
-  if (!response.ok) return accepted(response);
-  const stats = await response.json();
+  const stats = await read(`/stats${query()}`);
+  if (!stats) return;
   $('views').textContent = number.format(stats.totals.views);
   $('reads').textContent = number.format(stats.totals.reads);
   $('rate').textContent = stats.totals.read_rate === null ? t('none') : percent.format(stats.totals.read_rate);

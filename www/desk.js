@@ -115,6 +115,25 @@ export async function accepted(response, ok) {
   return response.ok;
 }
 
+/** Shows the sign-in form again (the token was refused); set by `signIn`. */
+let signedOut = () => {};
+
+/**
+ * The collector's JSON answer to a GET of `path` with the token, or `null`: a refused token
+ * shows the sign-in form, another refusal or a network failure is said in the status line.
+ */
+export async function read(path) {
+  try {
+    const response = await fetch(path, authorized({ cache: 'no-store' }));
+    if (response.status === 401) return signedOut();
+    if (!response.ok) return void (await accepted(response));
+    return await response.json();
+  } catch (error) {
+    say(t('failed', error.message));
+    return null;
+  }
+}
+
 /** Shows the sign-in form or the page's content, and wires sign-in and sign-out once. */
 export function signIn(onSignedIn) {
   const form = document.getElementById('sign-in');
@@ -126,6 +145,7 @@ export function signIn(onSignedIn) {
     out.hidden = !signedIn;
     if (signedIn) onSignedIn();
   };
+  signedOut = () => show(false);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     setToken(new FormData(form).get('token'));
