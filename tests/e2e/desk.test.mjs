@@ -6,13 +6,11 @@
 // axe-core finds no violation on either page, light and dark, at 360 px and wide.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launch, openPage, root, startCollector, USER_AGENT } from './harness.mjs';
+import { axeViolations, launch, openPage, startCollector, USER_AGENT } from './harness.mjs';
 
 const TOKEN = 'e2e-desk';
 const STORY = 'kangaba-attack-2017-06-18';
-const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 describe('publisher desk and audience dashboard', () => {
   let server;
@@ -200,9 +198,7 @@ describe('publisher desk and audience dashboard', () => {
           } else {
             await page.locator('#minutes canvas').waitFor();
           }
-          await page.evaluate(axeSource);
-          const found = await page.evaluate(async () => (await window.axe.run(document, { iframes: false })).violations
-            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+          const found = await axeViolations(page, { iframes: false });
           assert.deepEqual(found, [], `${path} ${colorScheme} ${width}px`);
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
           assert.equal(overflow, 0, `${path} ${colorScheme} ${width}px is no wider than the screen`);

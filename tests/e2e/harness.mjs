@@ -1,7 +1,7 @@
 // Shared set-up of the end-to-end tests: a collector on free loopback ports with a fresh
 // database, and headless Chromium driven by playwright-core (the system's, never a download).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -157,3 +157,12 @@ export const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
+
+const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violations on `page` (`options` as axe.run takes them), each as `rule: targets`. */
+export async function axeViolations(page, options = {}) {
+  await page.evaluate(axeSource);
+  return page.evaluate(async (o) => (await window.axe.run(document, o)).violations
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), options);
+}

@@ -2,13 +2,11 @@
 // loader's mount/unmount/refresh API; data-theme switched at run time), on a phone, and in
 // eight languages (one right to left), each checked by axe-core and photographed.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { artifacts, openPage, root, widgetLines, withCollectorAndBrowser } from './harness.mjs';
+import { artifacts, axeViolations, openPage, widgetLines, withCollectorAndBrowser } from './harness.mjs';
 
 const STORY = 'kangaba-attack-2017-06-18';
-const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 /** A page of the collector's origin, served from `body`. */
 async function route(page, origin, path, body) {
@@ -119,8 +117,7 @@ describe('reach: single-page apps, phones and languages', () => {
       const dir = await page.locator('[data-depeche=card] [part~=card]').evaluate((el) => getComputedStyle(el).direction);
       assert.equal(dir, lang === 'ar' ? 'rtl' : 'ltr');
       await page.screenshot({ path: join(artifacts, `languages-${lang}.png`), fullPage: true });
-      await page.evaluate(axeSource);
-      const found = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => `${v.id}: ${v.nodes.length}`));
+      const found = await axeViolations(page);
       assert.deepEqual(found, [], lang);
       assert.deepEqual(record.errors, []);
       assert.deepEqual(widgetLines(record), []);
