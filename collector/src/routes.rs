@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER, USER_AGENT};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -333,6 +333,9 @@ fn scheduled_at(item: &serde_json::Value, now_ms: u64) -> Option<u64> {
     u64::try_from(at).ok().filter(|at| *at > now_ms)
 }
 
+/// The response header of `GET /feed.json` that gives the feed's version, as `/events` says it.
+pub const FEED_VERSION: HeaderName = HeaderName::from_static("depeche-version");
+
 /// The collector's router: `GET /feed.json`, `POST /beacon`, `GET /healthz`, static files.
 pub fn app(state: AppState) -> Router {
     let config = state.inner.config.clone();
@@ -341,7 +344,7 @@ pub fn app(state: AppState) -> Router {
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([CONTENT_TYPE, IF_NONE_MATCH])
-        .expose_headers([ETAG, RETRY_AFTER])
+        .expose_headers([ETAG, RETRY_AFTER, FEED_VERSION])
         // Refreshes send If-None-Match, which needs a preflight cross-origin: cache it.
         .max_age(std::time::Duration::from_secs(600));
     let mut router = Router::new()
@@ -482,17 +485,21 @@ async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Response {
     };
     let (body, etag) = (view.body.clone(), view.etag.clone());
     let cache = [(CACHE_CONTROL, "public, max-age=5, must-revalidate")];
+    // The version the event stream says: a reader whose stream opens on the version it has
+    // fetched does not fetch it again.
+    let version = [(FEED_VERSION, HeaderValue::from(view.version))];
     let matches = headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
     s.inner.store.metrics().feed(matches);
     if matches {
-        return (StatusCode::NOT_MODIFIED, [(ETAG, etag)], cache).into_response();
+        return (StatusCode::NOT_MODIFIED, [(ETAG, etag)], cache, version).into_response();
     }
     (
         [(CONTENT_TYPE, "application/feed+json; charset=utf-8".to_owned()), (ETAG, etag)],
         cache,
+        version,
         body,
     )
         .into_response()

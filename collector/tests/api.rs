@@ -448,6 +448,28 @@ async fn the_event_stream_says_each_new_feed_version_once() {
 }
 
 #[tokio::test]
+async fn the_feed_says_its_version_as_the_event_stream_does() {
+    // A reader compares the stream's first event with the version of the feed it has, so
+    // that opening the stream does not fetch the feed a second time.
+    let h = harness_with(120, Some("s3cret")).await;
+    let version = |r: &Response<Body>| r.headers().get("depeche-version").map(|v| v.to_str().unwrap().to_owned());
+    let get = || Request::get("/feed.json").header(header::ORIGIN, "http://partner.test").body(Body::empty()).unwrap();
+    let r = send(&h, get()).await;
+    assert_eq!(version(&r).as_deref(), Some("0"));
+    let exposed = r.headers().get(header::ACCESS_CONTROL_EXPOSE_HEADERS).unwrap().to_str().unwrap().to_lowercase();
+    assert!(exposed.contains("depeche-version"), "partners may read it: {exposed}");
+    let etag = r.headers().get(header::ETAG).unwrap().clone();
+    let item = r#"{"id":"flash","title":"Alerte","_depeche":{"urgency":1}}"#;
+    assert_eq!(send(&h, publish_request(Some("s3cret"), item)).await.status(), StatusCode::CREATED);
+    let r = send(&h, get()).await;
+    assert_eq!((r.status(), version(&r).as_deref()), (StatusCode::OK, Some("1")));
+    let etag_now = r.headers().get(header::ETAG).unwrap().clone();
+    assert_ne!(etag, etag_now);
+    let r = send(&h, Request::get("/feed.json").header(header::IF_NONE_MATCH, etag_now).body(Body::empty()).unwrap()).await;
+    assert_eq!((r.status(), version(&r).as_deref()), (StatusCode::NOT_MODIFIED, Some("1")), "a 304 says it too");
+}
+
+#[tokio::test]
 async fn event_streams_beyond_the_cap_are_refused_with_retry_after() {
     let dir = tempfile::tempdir().unwrap();
     let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
