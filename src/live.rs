@@ -27,6 +27,9 @@ pub enum Event {
     Failed,
     /// A timer armed by [`Effects::timer`] fired, with its generation.
     Timer(u32),
+    /// A feed response said its version (the collector's `Depeche-Version`): an event with
+    /// that version brings nothing the page lacks.
+    Fetched(u64),
 }
 
 /// Whether to fetch the feed.
@@ -78,7 +81,8 @@ pub struct Live {
     /// Timers of an older generation are stale.
     generation: u32,
     reported: bool,
-    /// The version of the last event: a reconnection's first event fetches only if it differs.
+    /// The version of the last event or feed fetched: a new connection's first event fetches
+    /// only if it differs.
     version: Option<u64>,
 }
 
@@ -121,6 +125,10 @@ impl Live {
                 let changed = version.is_none() || version != self.version;
                 self.version = version;
                 Effects { fetch: if changed { Fetch::Now } else { Fetch::No }, ..Effects::default() }
+            }
+            Event::Fetched(version) => {
+                self.version = Some(version);
+                Effects::default()
             }
             Event::Failed if connected => self.back_off(random),
             Event::Timer(g) if g == self.generation => match self.state {
@@ -178,6 +186,21 @@ mod tests {
         assert_eq!(live.step(Event::Message(Some(8)), 0.5).fetch, Fetch::Now);
         assert_eq!(live.step(Event::Message(Some(8)), 0.5).fetch, Fetch::No, "the same version again");
         assert_eq!(live.step(Event::Message(None), 0.5).fetch, Fetch::Now, "an unreadable version is taken for a change");
+    }
+
+    #[test]
+    fn the_first_event_fetches_only_what_the_page_has_not_fetched() {
+        let mut live = Live::new();
+        assert_eq!(live.step(Event::Fetched(4), 0.5), Effects::default());
+        assert!(live.step(Event::Visible(true), 0.5).open);
+        assert_eq!(live.step(Event::Message(Some(4)), 0.5).fetch, Fetch::No, "the version the page loaded");
+        assert_eq!(live.step(Event::Message(Some(5)), 0.5).fetch, Fetch::Now, "published since");
+        live.step(Event::Fetched(5), 0.5);
+        assert_eq!(live.step(Event::Message(Some(5)), 0.5).fetch, Fetch::No);
+        live.step(Event::Visible(false), 0.5);
+        live.step(Event::Fetched(6), 0.5);
+        live.step(Event::Visible(true), 0.5);
+        assert_eq!(live.step(Event::Message(Some(6)), 0.5).fetch, Fetch::No, "fetched while reconnecting");
     }
 
     #[test]
@@ -245,6 +268,7 @@ mod tests {
             any::<bool>().prop_map(|v| Step::Event(Event::Visible(v))),
             proptest::option::of(0u64..4).prop_map(|v| Step::Event(Event::Message(v))),
             Just(Step::Event(Event::Failed)),
+            (0u64..4).prop_map(|v| Step::Event(Event::Fetched(v))),
             (0u32..6).prop_map(|g| Step::Event(Event::Timer(g))),
             Just(Step::Due),
         ]
@@ -295,6 +319,10 @@ mod tests {
                     }
                     (Event::Message(v), Fetch::No) => prop_assert!(!was_open || (v.is_some() && v == fetched_for), "version {:?} not fetched", v),
                     (Event::Visible(true), f) => prop_assert!(f != Fetch::Now),
+                    (Event::Fetched(v), f) => {
+                        prop_assert_eq!(f, Fetch::No);
+                        fetched_for = Some(v);
+                    }
                     (_, f) => prop_assert_eq!(f, Fetch::No),
                 }
             }

@@ -97,15 +97,9 @@ pub fn start(script: Element, early: Option<js_sys::Promise>, abort: Option<web_
     match settings::read(|name| script.get_attribute(name)) {
         Ok((settings, warnings)) => {
             warnings.iter().for_each(report);
-            let events = settings.events.clone();
             let mut first = Refresh::new(settings);
             first.early = early.map(|sent| (sent, abort));
             first.fetch();
-            // After the first fetch has started: the stream's first event asks for a refresh,
-            // which waits for that fetch to end.
-            if let Some(url) = events {
-                live::start(url);
-            }
         }
         Err(e) => page::error(&e),
     }
@@ -124,13 +118,16 @@ struct Refresh {
     last: js_sys::JsString,
     /// The loader's request, for the first fetch.
     early: Option<fetch::Early>,
+    /// The event stream's URL until the stream is started, once the first fetch has ended.
+    events: Option<String>,
 }
 
 impl Refresh {
     fn new(settings: Settings) -> Refresh {
         // A counted view or a live event can wake a loop that never refreshes by itself.
         let policy = Policy::new(settings.refresh_seconds, settings.beacon.is_some() || settings.events.is_some());
-        Refresh { settings, policy, shown: false, etag: None, last: js_sys::JsString::from(""), early: None }
+        let events = settings.events.clone();
+        Refresh { settings, policy, shown: false, etag: None, last: js_sys::JsString::from(""), early: None, events }
     }
 
     fn fetch(mut self) {
@@ -141,7 +138,18 @@ impl Refresh {
     }
 
     /// Shows what came, then waits for the next refresh (or retry).
-    fn fetched(mut self, result: Result<Fetched, Failure>) {
+    fn fetched(mut self, result: Result<fetch::Reply, Failure>) {
+        let result = result.map(|(fetched, version)| {
+            if let Some(v) = version {
+                live::fetched(v);
+            }
+            fetched
+        });
+        // Once the page has a feed and knows its version: the stream's first event (the
+        // version now) then fetches only if something was published since.
+        if let Some(url) = self.events.take() {
+            live::start(url);
+        }
         let outcome = match self.receive(result) {
             Ok(None) => Outcome::Read,
             Ok(Some(f)) => {

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, Headers, RequestCache, RequestInit, Response};
+use web_sys::{AbortController, Headers, RequestCache, RequestInit};
 
 #[wasm_bindgen]
 extern "C" {
@@ -69,6 +69,9 @@ pub enum Fetched {
     NotModified,
 }
 
+/// What a fetch brought, and the feed's version if the server said it (`Depeche-Version`).
+pub type Reply = (Fetched, Option<u64>);
+
 /// A request the loader started before the wasm was ready (the first, plain one), with the
 /// controller that aborts it: the feed downloads while the wasm compiles.
 pub type Early = (js_sys::Promise, Option<AbortController>);
@@ -77,7 +80,7 @@ pub type Early = (js_sys::Promise, Option<AbortController>);
 /// on its way), then calls `done` with what came. `fresh` revalidates past the HTTP cache;
 /// `etag` makes the request conditional (and bypasses the HTTP cache, so that a 304 reaches us
 /// as a 304).
-pub fn feed(url: String, fresh: bool, limits: Limits, etag: Option<&str>, early: Option<Early>, done: impl FnOnce(Result<Fetched, Failure>) + 'static) {
+pub fn feed(url: String, fresh: bool, limits: Limits, etag: Option<&str>, early: Option<Early>, done: impl FnOnce(Result<Reply, Failure>) + 'static) {
     let (early, controller) = match early {
         Some((sent, controller)) => (Some(sent), controller),
         None => (None, AbortController::new().ok()),
@@ -95,10 +98,10 @@ pub fn feed(url: String, fresh: bool, limits: Limits, etag: Option<&str>, early:
         Err(f) => done(Err(f)),
         Ok(sent) => promise::then(&sent, move |response| {
             match response.map_err(|_| request.failed()).and_then(|r| request.head(r.unchecked_into())) {
-                Ok(Head::Body { body, etag }) => promise::then(&body, move |buffer| {
-                    done(buffer.map_err(|_| request.failed()).and_then(|b| request.body(&b, etag)))
+                Ok((Head::Body { body, etag }, version)) => promise::then(&body, move |buffer| {
+                    done(buffer.map_err(|_| request.failed()).and_then(|b| request.body(&b, etag)).map(|f| (f, version)))
                 }),
-                Ok(Head::NotModified) => done(Ok(Fetched::NotModified)),
+                Ok((Head::NotModified, version)) => done(Ok((Fetched::NotModified, version))),
                 Err(f) => done(Err(f)),
             }
         }),
@@ -153,11 +156,13 @@ impl Request {
         error.into()
     }
 
-    /// Reads the status and headers; the body is read only when it is wanted and fits.
-    fn head(&self, response: Response) -> Result<Head, Failure> {
+    /// Reads the status and headers (and the feed's version); the body is read only when it
+    /// is wanted and fits.
+    fn head(&self, response: web_sys::Response) -> Result<(Head, Option<u64>), Failure> {
         let header = |name: &str| response.headers().get(name).ok().flatten();
+        let version = header("depeche-version").and_then(|v| crate::text::parse_u64(&v));
         if response.status() == 304 {
-            return Ok(Head::NotModified);
+            return Ok((Head::NotModified, version));
         }
         if !response.ok() {
             let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, timer::now(), http_date));
@@ -171,7 +176,7 @@ impl Request {
             return Err(self.too_large());
         }
         let body = response.array_buffer().map_err(|_| self.failed())?;
-        Ok(Head::Body { body, etag: header("etag") })
+        Ok((Head::Body { body, etag: header("etag") }, version))
     }
 
     /// Checks the body's size and encoding.

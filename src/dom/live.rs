@@ -35,13 +35,25 @@ thread_local! {
     static STREAM: Stream = const { Stream { model: Cell::new(Live::new()), url: Cell::new(""), open: Cell::new(None) } };
 }
 
-/// Opens the event stream at `url` while the page is visible; each event fetches the feed.
-/// One per page: the loader starts one widget instance, which calls this once.
+/// Opens the event stream at `url` while the page is visible; each event with a version the
+/// page has not fetched fetches the feed. One per page: the loader starts one widget
+/// instance, whose first fetch calls this once.
 pub fn start(url: String) {
     // Kept for the page's life, like the stream.
     STREAM.with(|s| s.url.set(url.leak()));
     page::listen();
     step(Event::Visible(page_visible()));
+}
+
+/// A feed response said the feed's version: kept, for the stream's events to compare with
+/// (before `start` too).
+pub fn fetched(version: u64) {
+    STREAM.with(|s| {
+        let mut model = s.model.get();
+        // Nothing to do: the version is only remembered.
+        let _ = model.step(Event::Fetched(version), 0.0);
+        s.model.set(model);
+    });
 }
 
 /// The page was hidden or shown (`page` listens; nothing happens before `start`).
