@@ -2,7 +2,7 @@
 # Builds pkg/: the release wasm and its JS glue, as small as they can be shipped.
 #   scripts/build.sh          pkg/ for the demo and the end-to-end tests
 #   scripts/build.sh --named  also target/size/named.wasm: the same build with function names
-#                             kept (for twiggy; the names section is never shipped)
+#                             kept (for scripts/size-parts.mjs; the names section is never shipped)
 #
 # The standard library is rebuilt for size with nightly's build-std, and a panic aborts at
 # once (`-Cpanic=immediate-abort`): no panic message, location or formatting code is shipped

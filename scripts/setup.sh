@@ -4,7 +4,7 @@
 #                            std for size), wasm-pack, wasm-bindgen-cli, binaryen, esbuild and terser (npm)
 #   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, PostgreSQL, playwright-core, cargo-fuzz
 #   scripts/setup.sh bench   the above build tools, plus wrk and PostgreSQL
-#   scripts/setup.sh size    the above build tools, plus twiggy
+#   scripts/setup.sh size    the above build tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
@@ -64,11 +64,6 @@ case "$what" in
     fi
     ;;
   bench) apt_install wrk postgresql chromium ;;
-  size)
-    if ! command -v twiggy >/dev/null; then
-      say "installing twiggy (size breakdown)"
-      cargo install twiggy --locked
-    fi
-    ;;
+  size) ;;
   *) echo "usage: $0 build|test|bench|size" >&2; exit 2 ;;
 esac

@@ -3,7 +3,8 @@
 # JS glue (pkg/embed.js), as scripts/build.sh wrote them to pkg/: raw, compressed with
 # `gzip -9`, and as the collector serves them precompressed (Zopfli .gz, Brotli .br;
 # scripts/compress.mjs).
-# With --breakdown, also twiggy's top items of the same build (scripts/build.sh --named).
+# With --breakdown, also what each module of the widget costs and the largest functions, in
+# the same build with names kept (scripts/build.sh --named; scripts/size-parts.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -19,11 +20,16 @@ for f in pkg/depeche_bg.wasm pkg/embed.js; do
 done
 printf '%-22s %8s %8d %10d %8d\n' "total" "" "$gzip9" "$served" "$brotli"
 echo "(pkg/embed.js is the loader and the wasm's JS glue in one file)"
-echo "budget: 40960 bytes gzip in all (goal 30720)"
+goal=30720
+if [ "$gzip9" -le "$goal" ]; then
+  echo "goal: $goal bytes gzip -9 in all, met"
+else
+  echo "goal: $goal bytes gzip -9 in all, $((gzip9 - goal)) over"
+fi
 
 if [ "${1:-}" = --breakdown ]; then
   # Written by `scripts/build.sh --named` from the same build as pkg/.
   echo
-  echo "twiggy top of the same optimised build, names kept (the names section is not shipped):"
-  twiggy top -n 25 target/size/named.wasm
+  echo "the wasm's code by part, in the same optimised build with names kept (the names section is not shipped):"
+  node scripts/size-parts.mjs target/size/named.wasm 25
 fi
