@@ -49,6 +49,8 @@ wasm-pack build --release --target web --no-typescript --no-pack . -- "${build_s
 # The target_features section is only for linkers; browsers ignore it (0.1 KB).
 last_passes=(--low-memory-unused --flatten --rereloop -Oz -Oz --strip-target-features)
 node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js "${features[@]}" "${inlining[@]}" "${last_passes[@]}"
+# Short ASCII strings from the wasm read by a loop rather than TextDecoder (scripts/fast-strings.mjs).
+node scripts/fast-strings.mjs pkg/depeche.js
 # The loader as shipped, bundled with the glue into one minified file that the collector
 # serves at /embed.js: one request fewer before the wasm, and the glue's unused exports
 # (initSync) left out (0.25 KB gzip less than the two files, measured with scripts/size.sh).
