@@ -7,8 +7,8 @@
 //   node scripts/bench-widget.mjs [pairs]      (default 9 pairs per profile)
 //   PKG=dir   the widget's build to measure (default pkg/), e.g. an older one for a before/after
 //   PROFILE=name   one profile only
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,12 @@ const www = mkdtempSync(join(tmpdir(), 'depeche-bench-'));
 const css = readFileSync(join(root, 'src/dom/widget.css'), 'utf8');
 const reference = (await minify(`const WIDGET_CSS = ${JSON.stringify(css)};\n${readFileSync(join(root, 'bench/reference.js'), 'utf8')}`,
   { module: true, compress: { passes: 2 }, mangle: true })).code;
-writeFileSync(join(www, 'reference.js'), reference);
+// Served as the widget is, from the pkg/ folder with Brotli and Zopfli copies beside it: a
+// reference sent uncompressed would pay for bytes the widget does not.
+const served = join(www, 'pkg');
+cpSync(pkg, served, { recursive: true, preserveTimestamps: true });
+writeFileSync(join(served, 'reference.js'), reference);
+execFileSync('node', [join(root, 'scripts/compress.mjs'), join(served, 'reference.js')]);
 const demo = JSON.parse(readFileSync(join(root, 'www/feed.json'), 'utf8'));
 const story = demo.items[0];
 const hundred = { ...demo, items: Array.from({ length: 100 }, (_, i) => ({ ...story, id: `story-${i}`, title: `${story.title} (${i + 1})`,
@@ -40,14 +45,14 @@ const page = (loader, feed, mounts) => `<!doctype html><html lang="fr"><head><me
 <script type="module" src="${loader}" data-feed="${feed}" data-lang="fr" data-time-zone="Africa/Bamako" data-refresh="0" data-beacon="/beacon"></script></body></html>`;
 const one = '<div data-depeche="card" data-article="kangaba-attack-2017-06-18"></div>';
 const many = Array.from({ length: 100 }, (_, i) => `<div data-depeche="card" data-article="story-${i}"></div>`).join('\n');
-for (const [name, loader] of [['widget', '/embed.js'], ['reference', '/reference.js']]) {
+for (const [name, loader] of [['widget', '/embed.js'], ['reference', '/pkg/reference.js']]) {
   writeFileSync(join(www, `${name}.html`), page(loader, '/feed-demo.json', one));
   writeFileSync(join(www, `${name}-100.html`), page(loader, '/feed-100.json', many));
 }
 
 const port = await new Promise((ok) => { const s = createServer().listen(0, () => { const p = s.address().port; s.close(() => ok(p)); }); });
 const collector = spawn(join(root, 'target/release/depeche-collector'), ['--listen', `127.0.0.1:${port}`, '--feed', join(root, 'www/feed.json'),
-  '--database', `sqlite:${join(www, 'bench.db')}`, '--www', www, '--pkg', pkg], { stdio: 'ignore' });
+  '--database', `sqlite:${join(www, 'bench.db')}`, '--www', www, '--pkg', served], { stdio: 'ignore' });
 const origin = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 100; i++) {
   try { if ((await fetch(`${origin}/healthz`)).ok) break; } catch {}
