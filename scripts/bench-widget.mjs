@@ -39,14 +39,22 @@ const hundred = { ...demo, items: Array.from({ length: 100 }, (_, i) => ({ ...st
 // Static files: the collector's own /feed.json carries live counts, which the bench has no use for.
 writeFileSync(join(www, 'feed-demo.json'), JSON.stringify(demo));
 writeFileSync(join(www, 'feed-100.json'), JSON.stringify(hundred));
-const page = (loader, feed, mounts) => `<!doctype html><html lang="fr"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>bench</title></head><body>
+const page = (loader, feed, mounts, preloads = []) => `<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>bench</title>${preloads.join('')}</head><body>
 <div data-depeche="banner"></div>${mounts}
 <script type="module" src="${loader}" data-feed="${feed}" data-lang="fr" data-time-zone="Africa/Bamako" data-refresh="0" data-beacon="/beacon"></script></body></html>`;
 const one = '<div data-depeche="card" data-article="kangaba-attack-2017-06-18"></div>';
 const many = Array.from({ length: 100 }, (_, i) => `<div data-depeche="card" data-article="story-${i}"></div>`).join('\n');
+// Each page preloading everything it will fetch, as the README suggests to publishers: the
+// downloads start with the page rather than once the script has run.
+const preload = (href) => `<link rel="preload" href="${href}" as="fetch" crossorigin>`;
+const preloads = {
+  widget: ['<link rel="modulepreload" href="/embed.js">', preload('/pkg/depeche_bg.wasm'), preload('/feed-demo.json')],
+  reference: ['<link rel="modulepreload" href="/pkg/reference.js">', preload('/feed-demo.json')],
+};
 for (const [name, loader] of [['widget', '/embed.js'], ['reference', '/pkg/reference.js']]) {
   writeFileSync(join(www, `${name}.html`), page(loader, '/feed-demo.json', one));
+  writeFileSync(join(www, `${name}-preloaded.html`), page(loader, '/feed-demo.json', one, preloads[name]));
   writeFileSync(join(www, `${name}-100.html`), page(loader, '/feed-100.json', many));
 }
 
@@ -60,9 +68,11 @@ for (let i = 0; i < 100; i++) {
 }
 
 const ONLY = process.env.PROFILE;
+const SLOW_4G = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
 const PROFILES = {
   localhost: { page: '', cards: 1 },
-  'Slow 4G': { page: '', cards: 1, network: { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 } },
+  'Slow 4G': { page: '', cards: 1, network: SLOW_4G },
+  'Slow 4G, preloaded': { page: '-preloaded', cards: 1, network: SLOW_4G },
   '4x CPU': { page: '', cards: 1, cpu: 4 },
   '100 cards': { page: '-100', cards: 100 },
 };
@@ -101,8 +111,11 @@ async function load(name, profile) {
   const { result: wasm } = await cdp.send('Runtime.callFunctionOn', { objectId: objects.objectId, returnByValue: true,
     functionDeclaration: 'function () { return this.reduce((n, m) => n + m.buffer.byteLength, 0); }' });
   const text = await p.evaluate(() => [...document.querySelectorAll('[data-depeche]')].map((m) => m.shadowRoot?.textContent ?? '').join('\n'));
+  // A preload that the page's own request does not match downloads the file twice.
+  const fetched = await p.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+  const twice = fetched.filter((path, i) => fetched.indexOf(path) !== i);
   await context.close();
-  return { banner: t.banner, cards: t.cards, memory: heap.usedSize + wasm.value, text };
+  return { banner: t.banner, cards: t.cards, memory: heap.usedSize + wasm.value, text, twice };
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -114,6 +127,10 @@ for (const [label, profile] of Object.entries(PROFILES).filter(([l]) => !ONLY ||
     for (const name of i % 2 ? ['reference', 'widget'] : ['widget', 'reference']) runs[name].push(await load(name, profile));
   }
   const same = runs.widget[0].text === runs.reference[0].text;
+  for (const [name, list] of Object.entries(runs)) {
+    const twice = [...new Set(list.flatMap((r) => r.twice))];
+    if (twice.length) console.log(`${label}: the ${name} page downloaded ${twice.join(', ')} twice`);
+  }
   const metric = profile.cards > 1 ? 'cards' : 'banner';
   const w = median(runs.widget.map((r) => r[metric]));
   const v = median(runs.reference.map((r) => r[metric]));
