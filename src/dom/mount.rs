@@ -5,6 +5,11 @@ use crate::error::Error;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
+/// The attribute that makes an element a mount point.
+pub const ATTRIBUTE: &str = "data-depeche";
+/// Every mount point.
+pub const SELECTOR: &str = "[data-depeche]";
+
 /// What a mount point shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -31,7 +36,7 @@ pub struct Mount {
 pub fn find(doc: &Document, known: impl Fn(&Element) -> bool) -> (Vec<Mount>, Vec<Error>) {
     let mut mounts = Vec::new();
     let mut errors = Vec::new();
-    let Ok(list) = doc.query_selector_all("[data-depeche]") else { return (mounts, errors) };
+    let Ok(list) = doc.query_selector_all(SELECTOR) else { return (mounts, errors) };
     for i in 0..list.length() {
         let Some(host) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
         if host.shadow_root().is_some_and(|r| !style::is_ours(&r)) || known(&host) {
@@ -52,7 +57,7 @@ pub fn find(doc: &Document, known: impl Fn(&Element) -> bool) -> (Vec<Mount>, Ve
 
 /// What `host`'s `data-depeche` asks for, or the value it has instead.
 pub fn kind_of(host: &Element) -> Result<Kind, String> {
-    match host.get_attribute("data-depeche").as_deref().map(str::trim) {
+    match host.get_attribute(ATTRIBUTE).as_deref().map(str::trim) {
         Some("banner") => Ok(Kind::Banner),
         Some("card") => Ok(Kind::Card),
         other => Err(other.unwrap_or_default().to_owned()),
@@ -73,7 +78,7 @@ pub fn has_banner(doc: &Document) -> bool {
 pub fn insert_banner(doc: &Document) -> Result<Element, Error> {
     let body = doc.body().ok_or(Error::Unsupported("a <body> element"))?;
     let host = el::part(doc, "div", "")?;
-    el::attr(&host, "data-depeche", "banner");
+    el::attr(&host, ATTRIBUTE, "banner");
     body.insert_before(&host, body.first_child().as_ref()).map_err(|_| Error::Unsupported("inserting the banner"))?;
     Ok(host)
 }

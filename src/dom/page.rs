@@ -17,10 +17,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CustomEvent, CustomEventInit, Element, MutationObserver, MutationObserverInit};
+use web_sys::{CustomEvent, CustomEventInit, Element, MutationObserver, MutationObserverInit, MutationRecord};
 
 /// After a view is sent, the feed is refreshed this much later to show the new count.
 const RECOUNT_DELAY_MS: Millis = 1500;
+
+/// An observer's callback, given its records (the same type as `track`'s: one JS shim).
+type ObserverCallback = Closure<dyn FnMut(js_sys::Array)>;
 
 /// One rendered mount and everything that keeps it alive.
 pub struct Mounted {
@@ -55,7 +58,7 @@ struct State {
     sent: Sent,
     counting: Option<Counting>,
     listeners: Vec<Listener>,
-    removal_observer: Option<(MutationObserver, Closure<dyn FnMut()>)>,
+    removal_observer: Option<(MutationObserver, ObserverCallback)>,
 }
 
 thread_local! {
@@ -159,7 +162,7 @@ pub fn error(error: &Error) {
     report_once(error);
     let message = error.message();
     let Some(doc) = el::document().ok() else { return };
-    let Ok(hosts) = doc.query_selector_all("[data-depeche]") else { return };
+    let Ok(hosts) = doc.query_selector_all(mount::SELECTOR) else { return };
     for i in 0..hosts.length() {
         if let Some(host) = hosts.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
             dispatch(&host, "depeche:error", &[("message", &message)]);
@@ -214,7 +217,10 @@ pub fn watch_mounts() {
     if installed {
         return;
     }
-    let callback = Closure::<dyn FnMut()>::new(|| {
+    let callback = ObserverCallback::new(|records: js_sys::Array| {
+        if !concerns_mounts(&records) {
+            return;
+        }
         // Read as `mount::find` reads a new mount: a mount stays while it would be found the same.
         let still = |m: &Mounted| {
             m.host.is_connected()
@@ -240,10 +246,28 @@ pub fn watch_mounts() {
     let init = MutationObserverInit::new();
     init.set_child_list(true);
     init.set_subtree(true);
-    init.set_attribute_filter(&js_sys::Array::of2(&"data-depeche".into(), &"data-article".into()));
+    init.set_attribute_filter(&js_sys::Array::of2(&mount::ATTRIBUTE.into(), &"data-article".into()));
     if observer.observe_with_options(&root, &init).is_ok() {
         STATE.with(|s| s.borrow_mut().removal_observer = Some((observer, callback)));
     }
+}
+
+/// Whether a batch of the document's mutations may have added, removed or changed a mount: a
+/// mount attribute changed, or an element came or went that is or holds a mount. The host
+/// page's own changes (a clock's text, a list growing) are neither, and cost a look at each
+/// record instead of a search of the page and a read of every mount.
+fn concerns_mounts(records: &js_sys::Array) -> bool {
+    let holds_mount = |node: Option<web_sys::Node>| {
+        node.and_then(|n| n.dyn_into::<Element>().ok())
+            .is_some_and(|e| e.get_attribute(mount::ATTRIBUTE).is_some() || e.query_selector(mount::SELECTOR).map_or(true, |m| m.is_some()))
+    };
+    (0..records.length()).any(|i| {
+        let record: MutationRecord = records.get(i).unchecked_into();
+        if record.type_() == "attributes" {
+            return true;
+        }
+        [record.added_nodes(), record.removed_nodes()].iter().any(|nodes| (0..nodes.length()).any(|j| holds_mount(nodes.item(j))))
+    })
 }
 
 /// How many mounts are alive (for tests of the release on removal).

@@ -71,6 +71,47 @@ describe('reach: single-page apps, phones and languages', () => {
     await context.close();
   });
 
+  it('leaves the host page’s own DOM changes alone: a ticking clock or a growing list costs it nothing', async () => {
+    const { context, page, record } = await openPage(env.browser);
+    const cards = ['kangaba-attack-2017-06-18', 'niamey-floods-2017-06-18', 'dakar-port-2017-06-17']
+      .map((id) => `<div data-depeche="card" data-article="${id}"></div>`).join('');
+    await route(page, env.server.origin, '/busy.html', `<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>
+      ${cards}<p id="clock"></p><ul id="list"></ul>
+      <script type="module" src="/embed.js" data-feed="/feed.json" data-refresh="600"></script></body></html>`);
+    await page.goto(`${env.server.origin}/busy.html`);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-depeche=card]')].every((c) => c.shadowRoot?.querySelector('[part=byline]')));
+    // What the widget reads when it looks for mounts, counted from now on: a search of the
+    // document, and a read of a mount's attributes.
+    await page.evaluate(() => {
+      window.__reads = 0;
+      const search = Document.prototype.querySelectorAll;
+      Document.prototype.querySelectorAll = function (...args) { window.__reads++; return search.apply(this, args); };
+      const read = Element.prototype.getAttribute;
+      Element.prototype.getAttribute = function (...args) {
+        if (this.hasAttribute('data-depeche')) window.__reads++;
+        return read.apply(this, args);
+      };
+    });
+    await page.evaluate(async () => {
+      for (let i = 0; i < 30; i++) {
+        document.getElementById('clock').textContent = `12:00:${i}`;
+        document.getElementById('list').append(Object.assign(document.createElement('li'), { textContent: `item ${i}` }));
+        if (i % 10 === 9) document.getElementById('list').firstElementChild.remove();
+        await new Promise((r) => setTimeout(r, 0)); // one mutation batch each
+      }
+    });
+    assert.equal(await page.evaluate(() => window.__reads), 0, 'no search for mounts, no mount re-read');
+    // The control: a mount among the host's changes is still found at once.
+    await page.evaluate(() => {
+      const li = document.createElement('li');
+      li.innerHTML = '<div id="late" data-depeche="card" data-article="niamey-floods-2017-06-18"></div>';
+      document.getElementById('list').append(li);
+    });
+    await page.locator('#late [part=title]').waitFor({ timeout: 1000 });
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
   it('starts from the API alone, with the options of the first mount', async () => {
     const { context, page, record } = await openPage(env.browser);
     await route(page, env.server.origin, '/api.html', `<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>
