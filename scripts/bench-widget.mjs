@@ -105,6 +105,10 @@ async function load(name, profile) {
   await p.waitForTimeout(300);
   const t = await p.evaluate(() => window.__t);
   const heap = await cdp.send('Runtime.getHeapUsage');
+  // And what is still held once the garbage is collected (the first figure counts garbage
+  // not yet collected too).
+  await cdp.send('HeapProfiler.collectGarbage');
+  const held = await cdp.send('Runtime.getHeapUsage');
   // Wasm memory is not in the JS heap: every WebAssembly.Memory of the page, by its buffer.
   const { result: proto } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
   const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.objectId });
@@ -115,7 +119,7 @@ async function load(name, profile) {
   const fetched = await p.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
   const twice = fetched.filter((path, i) => fetched.indexOf(path) !== i);
   await context.close();
-  return { banner: t.banner, cards: t.cards, memory: heap.usedSize + wasm.value, text, twice };
+  return { banner: t.banner, cards: t.cards, memory: heap.usedSize + wasm.value, held: held.usedSize + wasm.value, text, twice };
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -139,6 +143,9 @@ for (const [label, profile] of Object.entries(PROFILES).filter(([l]) => !ONLY ||
     const wm = median(runs.widget.map((r) => r.memory));
     const vm = median(runs.reference.map((r) => r.memory));
     rows.push([label, 'JS heap + wasm memory (MB)', wm / 1e6, vm / 1e6, same]);
+    const wh = median(runs.widget.map((r) => r.held));
+    const vh = median(runs.reference.map((r) => r.held));
+    rows.push([label, 'the same after a garbage collection (MB)', wh / 1e6, vh / 1e6, same]);
   }
   if (!same) {
     const [a, b] = [runs.widget[0].text, runs.reference[0].text];
