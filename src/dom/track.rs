@@ -36,20 +36,24 @@ fn observer() -> Option<IntersectionObserver> {
     if let Some(o) = OBSERVER.with(|o| o.borrow().as_ref().map(|(o, _)| o.clone())) {
         return Some(o);
     }
-    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(|entries: js_sys::Array| {
+    let callback = Callback::new(|entries: js_sys::Array| {
+        // Each element's latest entry (all are of this instant), found by element in a JS map:
+        // matching every entry against every watch made a hundred cards' first report ten
+        // thousand comparisons across the wasm boundary.
+        let latest = js_sys::Map::new();
         for entry in entries.iter() {
-            let entry = entry.unchecked_into::<IntersectionObserverEntry>();
-            let target = entry.target();
-            // Every watch of the element (a banner's outgoing and incoming items), each taken
-            // from the list and followed with no borrow of the list held.
-            let mut i = 0;
-            while let Some(found) = WATCHED.with(|w| w.borrow().get(i).map(|x| (x.el == target).then(|| (Rc::clone(&x.tracker), Rc::clone(&x.on_view))))) {
-                if let Some((t, v)) = found {
-                    let step = t.borrow_mut().intersection(entry.intersection_ratio(), now());
-                    follow(step, &t, &v);
-                }
-                i += 1;
+            latest.set(&entry.unchecked_ref::<IntersectionObserverEntry>().target(), &entry);
+        }
+        // Every watch of an element (a banner's outgoing and incoming items), each taken from
+        // the list and followed with no borrow of the list held.
+        let mut i = 0;
+        while let Some((entry, t, v)) = WATCHED.with(|w| w.borrow().get(i).map(|x| (latest.get(&x.el), Rc::clone(&x.tracker), Rc::clone(&x.on_view)))) {
+            if !entry.is_undefined() {
+                let ratio = entry.unchecked_ref::<IntersectionObserverEntry>().intersection_ratio();
+                let step = t.borrow_mut().intersection(ratio, now());
+                follow(step, &t, &v);
             }
+            i += 1;
         }
     });
     let init = IntersectionObserverInit::new();
