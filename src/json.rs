@@ -68,7 +68,8 @@ impl Kind {
 /// (tests, fuzzing), and in the browser `JSON.parse`'s own result, read in place, so that
 /// the feed is not first copied into a tree (see `dom/json.rs`).
 pub trait Json: Sized {
-    /// The value under `key`, when this is an object with that key.
+    /// The value under `key`, when this object has that key. Asked of objects only (the
+    /// browser's reading checks nothing: see `dom/json.rs`).
     fn get(&self, key: &str) -> Option<Self>;
     /// This value's type.
     fn kind(&self) -> Kind;

@@ -6,7 +6,7 @@
 //! formatting, which drags float printing in).
 
 use crate::json::{Json, Kind};
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -15,6 +15,16 @@ extern "C" {
     /// out of the wasm again).
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn parse_js(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
+
+    /// `Object.hasOwn` with the key as a Rust string (js-sys's takes a JS value, made and
+    /// dropped by two more calls).
+    #[wasm_bindgen(js_namespace = Object, js_name = hasOwn)]
+    fn has_own(object: &JsValue, key: &str) -> bool;
+
+    /// `Reflect.get` with the key as a Rust string; never throws on what `JSON.parse` makes
+    /// (no getters), so without js-sys's `catch` wrapper.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get)]
+    fn field(object: &JsValue, key: &str) -> JsValue;
 }
 
 /// Parses `text` with the browser's `JSON.parse`; `None` when it is not JSON.
@@ -29,16 +39,12 @@ pub fn parse_text(text: &js_sys::JsString) -> Option<JsValue> {
 
 impl Json for JsValue {
     fn get(&self, key: &str) -> Option<JsValue> {
-        // Only objects have fields, as in `json::Value` (an array's own `length` is not one).
-        if !self.is_object() || Array::is_array(self) {
-            return None;
-        }
-        let key = JsValue::from_str(key);
+        // Asked of objects only (feed validation checks a value's kind first), so no type
+        // checks here: two calls into JS for a field, not six (a hundred items read two
+        // thousand fields).
+        debug_assert!(self.kind() == Kind::Object, "a field of a non-object");
         // Own properties only: a host page may have added to Object.prototype.
-        if !Object::has_own(self.unchecked_ref::<Object>(), &key) {
-            return None;
-        }
-        Reflect::get(self, &key).ok()
+        has_own(self, key).then(|| field(self, key))
     }
 
     fn kind(&self) -> Kind {
