@@ -78,7 +78,7 @@ console.log(`code: ${total} bytes in ${bodies.length} functions, ${all} with gzi
 console.log(`${'part (module)'.padEnd(36)} ${'bytes'.padStart(7)} ${'gzip -9'.padStart(8)}  functions`);
 for (const r of rows) console.log(`${r.key.padEnd(36)} ${String(r.raw).padStart(7)} ${String(r.gzip).padStart(8)}  ${r.functions}`);
 
-console.log(`\nthe ${top} largest functions (bytes):`);
+if (top > 0) console.log(`\nthe ${top} largest functions (bytes):`);
 const named = bodies.map((body, i) => [body.length, (names.get(i) ?? `#${i}`).replace(/\[[0-9a-f]+\]/g, '')]);
 named.sort((a, b) => b[0] - a[0]);
 for (const [size, fn] of named.slice(0, top)) console.log(`${String(size).padStart(7)}  ${fn.length > 110 ? `${fn.slice(0, 109)}…` : fn}`);
