@@ -24,10 +24,21 @@ fn json_parse_results_are_read_in_place_for_every_kind_of_value() {
     assert_eq!((a[0].number(), a[1].string().as_deref()), (Some(1.0), Some("x")));
     assert_eq!(kind("o"), Some(Kind::Object));
     assert_eq!(kind("missing"), None);
-    // Only objects have fields; a string's or an array's properties are not read.
-    assert!(v.get("s").unwrap().get("length").is_none());
-    assert!(v.get("a").unwrap().get("length").is_none());
     assert!(v.get("n").unwrap().elements().is_none());
+}
+
+#[wasm_bindgen_test]
+fn only_objects_are_asked_for_fields() {
+    // `get` checks nothing (two calls into JS a field, not six): validation asks fields of
+    // objects only, so a string's or an array's `length` is never read as a field (`get`
+    // asserts it in this debug build).
+    let parsed = feed::parse(parse_json(r#"{"items":["x",[1],5,null,{"id":"a","title":"T","authors":["Diop"],"_depeche":[2]}]}"#).unwrap()).unwrap();
+    assert!(parsed.feed.items.is_empty());
+    let messages: Vec<String> = parsed.skipped.iter().map(|e| e.message()).collect();
+    assert_eq!(messages.len(), 5, "{messages:?}");
+    assert!(messages[..4].iter().all(|m| m.contains("expected an object")), "{messages:?}");
+    assert!(messages[4].starts_with("items[4]."), "{messages:?}");
+    assert!(feed::parse(parse_json("[]").unwrap()).is_err(), "the feed itself must be an object");
 }
 
 #[wasm_bindgen_test]
