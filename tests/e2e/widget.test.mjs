@@ -218,6 +218,8 @@ describe('the demo pages', () => {
       window.__compared = 0;
       const is = Object.is;
       Object.is = (a, b) => { window.__compared += a instanceof Element ? 1 : 0; return is(a, b); };
+      window.__views = 0;
+      document.addEventListener('depeche:view', () => { window.__views += 1; });
     });
     const ids = ['kangaba-attack-2017-06-18', 'niamey-floods-2017-06-18', 'dakar-port-2017-06-17', 'sahel-summit-2017-06-16'];
     const cards = Array.from({ length: 100 }, (_, i) => `<div data-depeche="card" data-article="${ids[i % 4]}"></div>`).join('');
@@ -226,7 +228,8 @@ describe('the demo pages', () => {
         <script type="module" src="/embed.js" data-feed="/feed.json" data-lang="fr" data-refresh="0" data-beacon="/not-counted"></script></body></html>` }));
     await page.goto(`${env.server.origin}/hundred.html`);
     await page.waitForFunction(() => [...document.querySelectorAll('[data-depeche=card]')].every((c) => c.shadowRoot?.querySelector('[part=byline]')));
-    await page.waitForTimeout(300); // the observer's first report of where each card is
+    // A card seen for a second: the observer has reported where every card is.
+    await page.waitForFunction(() => window.__views > 0, null, { timeout: 5000 });
     // A card added later: the page's mounts are searched for the new one.
     await page.evaluate(() => { document.getElementById('more').innerHTML = '<div id="late" data-depeche="card"></div>'; });
     await page.locator('#late [part=title]').waitFor({ timeout: 1000 });
