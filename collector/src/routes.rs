@@ -209,6 +209,12 @@ impl AppState {
             (Bytes::from(body), etag)
         };
         s.store.metrics().feed_version.store(version, std::sync::atomic::Ordering::Relaxed);
+        let view = Arc::new(FeedView { feed, version, counts, body, etag, version_at: now, counts_at, scheduled });
+        // Served before it is announced: a reader that hears of a version and asks for the
+        // feed at once must get it. Announced first, a reader could be answered from the view
+        // being replaced, a 304 of the version before, and keep it (seen in push.test under
+        // load: the alert missed its second).
+        *s.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&view);
         // Readers connected to this instance's event stream hear of a new version, and so do
         // those a GRIP proxy holds.
         s.versions.send_if_modified(|v| std::mem::replace(v, version) != version);
@@ -220,8 +226,6 @@ impl AppState {
                 }
             });
         }
-        let view = Arc::new(FeedView { feed, version, counts, body, etag, version_at: now, counts_at, scheduled });
-        *s.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&view);
         Ok(view)
     }
 
