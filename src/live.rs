@@ -28,7 +28,8 @@ pub enum Event {
     /// A timer armed by [`Effects::timer`] fired, with its generation.
     Timer(u32),
     /// A feed response said its version (the collector's `Depeche-Version`): an event with
-    /// that version brings nothing the page lacks.
+    /// that version brings nothing the page lacks, and one older than the stream announced is
+    /// fetched again, once (an instance that has not heard of the publish yet answered).
     Fetched(u64),
 }
 
@@ -84,6 +85,10 @@ pub struct Live {
     /// The version of the last event or feed fetched: a new connection's first event fetches
     /// only if it differs.
     version: Option<u64>,
+    /// The last version the stream announced, and the one a response older than it was
+    /// fetched again for.
+    announced: Option<u64>,
+    retried: Option<u64>,
 }
 
 impl Default for Live {
@@ -95,7 +100,7 @@ impl Default for Live {
 impl Live {
     /// No stream yet: the first `Event::Visible(true)` opens one.
     pub const fn new() -> Live {
-        Live { state: State::Hidden, attempt: 0, generation: 0, reported: false, version: None }
+        Live { state: State::Hidden, attempt: 0, generation: 0, reported: false, version: None, announced: None, retried: None }
     }
 
     /// Whether a stream is (or should be) open.
@@ -124,11 +129,16 @@ impl Live {
                 self.attempt = 0;
                 let changed = version.is_none() || version != self.version;
                 self.version = version;
+                self.announced = version.or(self.announced);
                 Effects { fetch: if changed { Fetch::Now } else { Fetch::No }, ..Effects::default() }
             }
             Event::Fetched(version) => {
                 self.version = Some(version);
-                Effects::default()
+                let stale = self.announced.is_some_and(|a| a > version) && self.retried != self.announced;
+                if stale {
+                    self.retried = self.announced;
+                }
+                Effects { fetch: if stale { Fetch::Now } else { Fetch::No }, ..Effects::default() }
             }
             Event::Failed if connected => self.back_off(random),
             Event::Timer(g) if g == self.generation => match self.state {
@@ -201,6 +211,21 @@ mod tests {
         live.step(Event::Fetched(6), 0.5);
         live.step(Event::Visible(true), 0.5);
         assert_eq!(live.step(Event::Message(Some(6)), 0.5).fetch, Fetch::No, "fetched while reconnecting");
+    }
+
+    #[test]
+    fn a_response_older_than_the_version_announced_is_fetched_again_once() {
+        let (mut live, _) = started(true);
+        assert_eq!(live.step(Event::Message(Some(7)), 0.5).fetch, Fetch::Now);
+        // An instance that has not heard of 7 yet answers with 6 (or a response already on its
+        // way when 7 was announced): once more.
+        assert_eq!(live.step(Event::Fetched(6), 0.5).fetch, Fetch::Now, "older than announced");
+        assert_eq!(live.step(Event::Fetched(6), 0.5).fetch, Fetch::No, "once for a version");
+        assert_eq!(live.step(Event::Fetched(7), 0.5).fetch, Fetch::No);
+        assert_eq!(live.step(Event::Message(Some(7)), 0.5).fetch, Fetch::No, "7 is on the page");
+        assert_eq!(live.step(Event::Message(Some(8)), 0.5).fetch, Fetch::Now);
+        assert_eq!(live.step(Event::Fetched(8), 0.5).fetch, Fetch::No);
+        assert_eq!(live.step(Event::Fetched(9), 0.5).fetch, Fetch::No, "newer than announced: nothing to catch up");
     }
 
     #[test]
@@ -284,6 +309,7 @@ mod tests {
             let (mut live, fx) = started(true);
             let (mut open, mut visible, mut reports) = (fx.open, true, 0);
             let mut fetched_for: Option<u64> = None;
+            let (mut announced, mut retried): (Option<u64>, Option<u64>) = (None, None);
             let mut newest = fx.timer;
             for (s, random) in steps {
                 let event = match s {
@@ -316,11 +342,24 @@ mod tests {
                     (Event::Message(v), Fetch::Now) => {
                         prop_assert!(v.is_none() || v != fetched_for, "fetched again for version {:?}", v);
                         fetched_for = v;
+                        announced = v.or(announced);
                     }
-                    (Event::Message(v), Fetch::No) => prop_assert!(!was_open || (v.is_some() && v == fetched_for), "version {:?} not fetched", v),
+                    (Event::Message(v), Fetch::No) => {
+                        prop_assert!(!was_open || (v.is_some() && v == fetched_for), "version {:?} not fetched", v);
+                        if was_open {
+                            announced = v.or(announced);
+                        }
+                    }
                     (Event::Visible(true), f) => prop_assert!(f != Fetch::Now),
                     (Event::Fetched(v), f) => {
-                        prop_assert_eq!(f, Fetch::No);
+                        // Again only for a response older than the last version announced,
+                        // and once for that version.
+                        if f == Fetch::Now {
+                            prop_assert!(announced.is_some_and(|a| a > v) && retried != announced, "fetched again after {}", v);
+                            retried = announced;
+                        } else {
+                            prop_assert!(f == Fetch::No && (announced.is_none_or(|a| a <= v) || retried == announced));
+                        }
                         fetched_for = Some(v);
                     }
                     (_, f) => prop_assert_eq!(f, Fetch::No),

@@ -46,14 +46,19 @@ pub fn start(url: String) {
 }
 
 /// A feed response said the feed's version: kept, for the stream's events to compare with
-/// (before `start` too).
+/// (before `start` too); older than the stream announced, the feed is fetched once more
+/// after this response.
 pub fn fetched(version: u64) {
-    STREAM.with(|s| {
+    let fx = STREAM.with(|s| {
         let mut model = s.model.get();
-        // Nothing to do: the version is only remembered.
-        let _ = model.step(Event::Fetched(version), 0.0);
+        let fx = model.step(Event::Fetched(version), 0.0);
         s.model.set(model);
+        fx
     });
+    // A fetch is all that can come of it.
+    if fx.fetch != Fetch::No {
+        entry::refresh(true);
+    }
 }
 
 /// The page was hidden or shown (`page` listens; nothing happens before `start`).

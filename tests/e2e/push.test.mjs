@@ -11,8 +11,15 @@ const TRIALS = 20;
 describe('push alerts', () => {
   const env = withCollectorAndBrowser(['--publish-token', TOKEN]);
   let chaos;
-  /** The open responses of `/stream`, for the test to send events on. */
+  /** The open responses of `/stream` and `/lagging-stream`, for the tests to send events on. */
   const streams = [];
+  const lagging = [];
+  const LAGGING = 'Alerte : coupure générale d’électricité à Bamako';
+  const withLaggingAlert = (() => {
+    const feed = JSON.parse(GOOD);
+    feed.items.unshift({ id: 'lagging', title: LAGGING, language: 'fr', date_published: new Date().toISOString(), _depeche: { urgency: 1 } });
+    return JSON.stringify(feed);
+  })();
   before(async () => {
     chaos = await startChaos({
       '/feed.json': json(GOOD),
@@ -22,6 +29,15 @@ describe('push alerts', () => {
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         res.write('event: feed\nid: 1\ndata: 1\n\n');
         streams.push(res);
+      },
+      // An instance that had not heard of version 2 yet: its first two answers are version 1
+      // (the load, then one after the stream announced 2), the next ones version 2.
+      '/lagging-feed': (req, res, hit) =>
+        json(hit <= 2 ? GOOD : withLaggingAlert, 200, { 'Depeche-Version': hit <= 2 ? '1' : '2' })(req, res),
+      '/lagging-stream': (req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        res.write('event: feed\nid: 1\ndata: 1\n\n');
+        lagging.push(res);
       },
       // A proxy that buffers: the stream's headers come, its events never do.
       '/buffered': (req, res) => { res.writeHead(200, { 'Content-Type': 'text/event-stream' }); res.write(':\n\n'); },
@@ -169,6 +185,25 @@ describe('push alerts', () => {
     for (let i = 0; i < 50 && hits().length < 4; i++) await page.waitForTimeout(100);
     assert.equal(hits().length, 4, 'fetched again once the slow refresh ended');
     assert.ok(hits()[3] - hits()[2] >= 3000, 'after it, not during it');
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
+  it('an answer older than the version the stream announced is fetched again at once', async () => {
+    const { page, context, record } = await openPage(env.browser);
+    await page.addInitScript(instrument);
+    await page.goto(chaos.host('/lagging-feed', 'data-events="/lagging-stream" data-refresh="0"'));
+    await page.locator('[data-depeche=banner] [part=title]').waitFor();
+    await page.waitForFunction(() => window.__sources.open === 1);
+    await page.waitForTimeout(300);
+    const hits = () => chaos.hits('/lagging-feed').length;
+    assert.equal(hits(), 1, 'the stream opened on the version loaded: nothing fetched again');
+    lagging.at(-1).write('event: feed\nid: 2\ndata: 2\n\n');
+    // Without polling, only fetching again once the answer said 1 brings the alert.
+    await page.locator('[data-depeche=banner] [part=title]', { hasText: LAGGING }).waitFor({ timeout: 3000 });
+    assert.equal(hits(), 3, 'the lagging answer, then the one with the alert');
+    await page.waitForTimeout(500);
+    assert.equal(hits(), 3, 'and no more');
     assert.deepEqual(record.errors, []);
     await context.close();
   });
