@@ -8,21 +8,15 @@ pub const STORAGE_KEY: &str = "depeche:last-feed";
 /// with the host page.
 pub const MAX_STORED: usize = 256 * 1024;
 
-/// Whether a feed text of `len` units fetched from `url` may be kept (`url`, a newline, the
-/// text).
-pub fn storable(url: &str, len: usize) -> bool {
-    !url.bytes().any(|b| b == b'\n') && url.len() + 1 + len <= MAX_STORED
-}
-
-/// The value to store for `text` fetched from `url`, or `None` when too large.
-pub fn encode(url: &str, text: &str) -> Option<String> {
-    if !storable(url, text.len()) {
+/// What goes before a feed text of `len` units fetched from `url` in the stored value (the
+/// URL and a newline; the text follows as it came, joined on the JS side), or `None` when
+/// it may not be kept: too large, or a URL with a newline.
+pub fn prefix(url: &str, len: usize) -> Option<String> {
+    if url.bytes().any(|b| b == b'\n') || url.len() + 1 + len > MAX_STORED {
         return None;
     }
-    let mut out = String::with_capacity(url.len() + 1 + text.len());
-    out.push_str(url);
+    let mut out = url.to_owned();
     out.push('\n');
-    out.push_str(text);
     Some(out)
 }
 
@@ -35,6 +29,11 @@ pub fn decode<'a>(stored: &'a str, url: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The value stored for `text` from `url`, as the widget joins it.
+    fn encode(url: &str, text: &str) -> Option<String> {
+        prefix(url, text.len()).map(|p| p + text)
+    }
 
     #[test]
     fn round_trips_for_the_same_feed_only() {

@@ -208,9 +208,7 @@ fn read_feed(url: &str, text: &js_sys::JsString) -> Result<Option<Feed>, Error> 
 /// Keeps the feed as the last good copy (if it fits; storage may refuse, harmlessly), as the
 /// JS string it came as.
 fn remember(url: &str, text: &js_sys::JsString) {
-    if feed_cache::storable(url, text.length() as usize) {
-        let mut head = url.to_owned();
-        head.push('\n');
+    if let Some(head) = feed_cache::prefix(url, text.length() as usize) {
         storage::set_js(feed_cache::STORAGE_KEY, &js_sys::JsString::from(head).concat(text));
     }
 }
