@@ -260,8 +260,7 @@ fn schedule_expiry(settings: Settings, feed: Feed) {
 /// feed shown: a single-page app's new mount does not wait for the next refresh.
 pub fn render_added() {
     let Ok(doc) = el::document() else { return };
-    let tracked = page::tracked();
-    if mount::find(&doc, |host| tracked.has(host)).0.is_empty() {
+    if page::new_mounts(&doc).0.is_empty() {
         return;
     }
     if let Some((settings, feed)) = SHOWN.with(Cell::take) {
@@ -288,8 +287,7 @@ pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
     }
     page::watch_mounts();
     let ctx = Context::new(settings)?;
-    let tracked = page::tracked();
-    let (mounts, errors) = mount::find(&ctx.doc, |host| tracked.has(host));
+    let (mounts, errors) = page::new_mounts(&ctx.doc);
     errors.iter().for_each(report);
     let mut mounted = Vec::new();
     for m in mounts.iter().filter(|m| m.kind == Kind::Card) {

@@ -9,21 +9,17 @@ use crate::dom::card::Card;
 use crate::dom::console::report_once;
 use crate::dom::{entry, live};
 use crate::dom::listener::Listener;
-use crate::dom::mount::{self, Kind};
-use crate::dom::track::{page_visible, Watch};
+use crate::dom::mount::{self, Kind, Mount};
+use crate::dom::track::{page_visible, ObserverCallback, Watch};
 use crate::dom::{beacon as outbox, el, timer};
 use crate::error::Error;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CustomEvent, CustomEventInit, Element, MutationObserver, MutationObserverInit, MutationRecord};
+use web_sys::{CustomEvent, CustomEventInit, Document, Element, MutationObserver, MutationObserverInit, MutationRecord};
 
 /// After a view is sent, the feed is refreshed this much later to show the new count.
 const RECOUNT_DELAY_MS: Millis = 1500;
-
-/// An observer's callback, given its records (the same type as `track`'s: one JS shim).
-type ObserverCallback = Closure<dyn FnMut(js_sys::Array)>;
 
 /// One rendered mount and everything that keeps it alive.
 pub struct Mounted {
@@ -77,16 +73,16 @@ pub fn adopt(mounted: Vec<Mounted>) {
     STATE.with(|s| s.borrow_mut().mounts.extend(mounted));
 }
 
-/// The mount points this instance tracks (rendered or left empty), as the keys of a JS map (a
-/// JS `Map` like `track`'s, not a `Set`: fewer bindings): a search of the page asks it of each
-/// element found, at one call each, where comparing each element with each mount made ten
-/// thousand calls for a hundred cards.
-pub fn tracked() -> js_sys::Map {
-    let map = js_sys::Map::new();
+/// The page's mount points this instance does not track yet (rendered or left empty), as
+/// `mount::find` reads them. The tracked ones are the keys of a JS map (a JS `Map` like
+/// `track`'s, not a `Set`: fewer bindings), asked of each element found at one call each,
+/// where comparing each element with each mount made ten thousand calls for a hundred cards.
+pub fn new_mounts(doc: &Document) -> (Vec<Mount>, Vec<Error>) {
+    let tracked = js_sys::Map::new();
     STATE.with(|s| s.borrow().mounts.iter().for_each(|m| {
-        map.set(&m.host, &JsValue::TRUE);
+        tracked.set(&m.host, &JsValue::TRUE);
     }));
-    map
+    mount::find(doc, |host| tracked.has(host))
 }
 
 /// The card showing `item`, if any.

@@ -14,8 +14,9 @@ pub fn page_visible() -> bool {
     el::document().ok().is_some_and(|d| !d.hidden())
 }
 
-/// The observer's callback, kept alive as long as the observer.
-type Callback = Closure<dyn FnMut(js_sys::Array)>;
+/// An observer's callback, given its entries or records, kept alive as long as the observer
+/// (one closure type for the page's IntersectionObserver and MutationObserver: one JS shim).
+pub type ObserverCallback = Closure<dyn FnMut(js_sys::Array)>;
 
 /// One watch's state, which the page's observer finds by its element.
 struct Watched {
@@ -27,7 +28,7 @@ struct Watched {
 thread_local! {
     /// The page's one IntersectionObserver (a hundred cards need no hundred observers), and
     /// what it watches.
-    static OBSERVER: RefCell<Option<(IntersectionObserver, Callback)>> = const { RefCell::new(None) };
+    static OBSERVER: RefCell<Option<(IntersectionObserver, ObserverCallback)>> = const { RefCell::new(None) };
     static WATCHED: RefCell<Vec<Watched>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -36,7 +37,7 @@ fn observer() -> Option<IntersectionObserver> {
     if let Some(o) = OBSERVER.with(|o| o.borrow().as_ref().map(|(o, _)| o.clone())) {
         return Some(o);
     }
-    let callback = Callback::new(|entries: js_sys::Array| {
+    let callback = ObserverCallback::new(|entries: js_sys::Array| {
         // Each element's latest entry (all are of this instant), found by element in a JS map:
         // matching every entry against every watch made a hundred cards' first report ten
         // thousand comparisons across the wasm boundary.
