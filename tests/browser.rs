@@ -790,3 +790,44 @@ async fn rotation_pauses_while_focus_is_in_the_banner() {
     assert_eq!(text(&banner, "[part=counter]"), "2/3", "released: it rotates");
     assert_eq!(text(&banner, "[part=title]"), "Titre focus-b");
 }
+
+#[wasm_bindgen_test]
+fn a_tree_is_built_in_one_piece_with_feed_text_as_text_and_its_kept_elements_in_order() {
+    use depeche::dom::build::Tree;
+    let d = doc();
+    let parent = d.create_element("div").unwrap();
+    let hostile = "<img src=x onerror=alert(1)>&amp;\u{0}end";
+    let mut t = Tree::default();
+    t.open("p", "lede").attr("lang", "fr").keep().text(hostile).close();
+    t.open("div", "").attr("title", "a\u{0}b").keep();
+    t.open("em", "").text("x").close();
+    t.text("tail").close();
+    let mut kept = t.build(&d, &parent).expect("built");
+
+    let lede = kept.take().expect("the first kept");
+    let div = kept.take().expect("the second kept");
+    assert!(kept.take().is_err(), "two were kept");
+    assert_eq!(parent.child_element_count(), 2);
+    assert_eq!(lede.parent_element().as_ref(), Some(&parent));
+    assert_eq!(lede.get_attribute("part").as_deref(), Some("lede"));
+    assert_eq!(lede.get_attribute("lang").as_deref(), Some("fr"));
+    // Text, never markup; the NUL that ends fields shows as U+FFFD.
+    assert_eq!(lede.child_element_count(), 0);
+    assert_eq!(lede.text_content().as_deref(), Some("<img src=x onerror=alert(1)>&amp;\u{FFFD}end"));
+    assert!(!div.has_attribute("part"), "an empty part name sets none");
+    assert_eq!(div.get_attribute("title").as_deref(), Some("a\u{FFFD}b"));
+    assert_eq!(div.first_element_child().map(|e| e.tag_name()).as_deref(), Some("EM"));
+    assert_eq!(div.text_content().as_deref(), Some("xtail"));
+}
+
+#[wasm_bindgen_test]
+fn a_tree_that_fails_halfway_leaves_its_parent_untouched() {
+    use depeche::dom::build::Tree;
+    let d = doc();
+    let parent = d.create_element("div").unwrap();
+    let mut t = Tree::default();
+    t.open("p", "ok").text("first").close();
+    t.open("not a tag name", "").close();
+    assert!(t.build(&d, &parent).is_err());
+    assert_eq!(parent.child_nodes().length(), 0, "nothing of the tree reached the parent");
+}

@@ -1,5 +1,6 @@
 //! The expandable article card.
 
+use crate::dom::build::Tree;
 use crate::dom::el;
 use crate::dom::intl::Formatters;
 use crate::dom::listener::Listener;
@@ -10,7 +11,7 @@ use crate::i18n::{self, BylineParts, Locale, Strings};
 use crate::view::{card_plan, card_text, Body, CardPlan, CardText, Shape};
 use std::cell::RefCell;
 use std::rc::Rc;
-use web_sys::{Document, Element, Node, ShadowRoot};
+use web_sys::{Document, Element, ShadowRoot};
 
 /// A rendered card, kept so the banner can open it and the count can change.
 pub struct Card {
@@ -112,7 +113,9 @@ impl Card {
         match &self.expander {
             Some(x) if body => {
                 el::clear(&x.body);
-                fill_body(doc, &x.body, text, item)
+                let mut t = Tree::default();
+                self::body(&mut t, text, item);
+                t.build(doc, &x.body).map(drop)
             }
             _ => Ok(()),
         }
@@ -135,64 +138,54 @@ pub fn render(
     let strings = locale.lang.strings();
     let text = card_text(item);
     let shape = Shape::of(item, &text, locale.lang);
-    let article = el::part(doc, "article", "card")?;
-    el::attr(&article, "lang", content_lang);
+    let mut t = Tree::default();
     // Laid out in the interface's direction; feed text takes its language's (`text_dir`), so
     // that an Arabic title reads right to left under a French interface, and the reverse.
-    el::attr(&article, "dir", locale.lang.dir());
-    el::attr(&article, "aria-labelledby", "depeche-title");
-
-    // The parts are made empty here; `Card::fill` writes their texts, as it does on updates.
-    let mut kicker = None;
-    if shape.kicker {
-        let el = el::part(doc, "p", "kicker")?;
-        el::attr(&el, "lang", &locale.tag);
-        el::append(&article, &el)?;
-        kicker = Some(el);
+    t.open("article", "card")
+        .attr("lang", content_lang)
+        .attr("dir", locale.lang.dir())
+        .attr("aria-labelledby", "depeche-title");
+    // The parts `Card::fill` rewrites on updates are kept, in this order.
+    if let Some(k) = i18n::kicker(locale.lang, item.urgency, item.kicker.as_deref()) {
+        t.open("p", "kicker").attr("lang", &locale.tag).keep().text(k).close();
     }
-    let title = el::part(doc, "h2", "title")?;
-    el::attr(&title, "id", "depeche-title");
     let text_dir = i18n::text_dir(Some(content_lang));
-    el::attr(&title, "dir", text_dir);
-    el::append(&article, &title)?;
-
-    let byline = el::part(doc, "p", "byline")?;
-    el::attr(&byline, "lang", &locale.tag);
-    el::append(&article, &byline)?;
-
+    t.open("h2", "title").attr("id", "depeche-title").attr("dir", text_dir).keep().text(&item.title).close();
+    t.open("p", "byline").attr("lang", &locale.tag).keep().text(&byline_text(item, locale, &fmt)).close();
     if let Some(src) = &shape.image {
-        let img = el::part(doc, "img", "image")?;
-        el::attr(&img, "src", src);
-        el::attr(&img, "alt", "");
-        el::attr(&img, "loading", "lazy");
-        el::attr(&img, "referrerpolicy", "no-referrer");
-        el::append(&article, &img)?;
+        t.open("img", "image")
+            .attr("src", src)
+            .attr("alt", "")
+            .attr("loading", "lazy")
+            .attr("referrerpolicy", "no-referrer")
+            .close();
     }
-
-    let mut lede = None;
-    if shape.lede {
-        let p = el::part(doc, "p", "lede")?;
-        el::attr(&p, "dir", text_dir);
-        el::append(&article, &p)?;
-        lede = Some(p);
+    if let Some(lede) = &text.lede {
+        t.open("p", "lede").attr("dir", text_dir).keep().text(lede).close();
     }
+    if shape.more {
+        t.open("div", "body").attr("id", "depeche-body").attr("dir", text_dir).attr("hidden", "").keep();
+        body(&mut t, &text, item);
+        t.close();
+        t.open("button", "toggle")
+            .attr("type", "button")
+            .attr("lang", &locale.tag)
+            .attr("aria-expanded", "false")
+            .attr("aria-controls", "depeche-body")
+            .keep()
+            .text(strings.read_more)
+            .close();
+    }
+    // Built whole before it enters the page, so that it appears whole.
+    let mut kept = t.build(doc, root)?;
+    let kicker = kept.take_if(shape.kicker)?;
+    let title = kept.take()?;
+    let byline = kept.take()?;
+    let lede = kept.take_if(shape.lede)?;
+    let parts = kept.take_if(shape.more)?.zip(kept.take_if(shape.more)?);
 
     let mut listeners = Vec::new();
-    let mut expander = None;
-    if shape.more {
-        let body = el::part(doc, "div", "body")?;
-        el::attr(&body, "id", "depeche-body");
-        el::attr(&body, "dir", text_dir);
-        el::attr(&body, "hidden", "");
-        el::append(&article, &body)?;
-
-        let toggle = el::text(doc, "button", "toggle", strings.read_more)?;
-        el::attr(&toggle, "type", "button");
-        el::attr(&toggle, "lang", &locale.tag);
-        el::attr(&toggle, "aria-expanded", "false");
-        el::attr(&toggle, "aria-controls", "depeche-body");
-        el::append(&article, &toggle)?;
-
+    let expander = parts.map(|(body, toggle)| {
         let x = Expander { toggle: toggle.clone(), body, strings };
         let on_click = x.clone();
         listeners.push(Listener::new(&toggle, "click", move |_| {
@@ -202,10 +195,10 @@ pub fn render(
                 on_expand();
             }
         }));
-        expander = Some(x);
-    }
+        x
+    });
 
-    let card = Card {
+    Ok(Card {
         item_id: item.id.clone(),
         host: host.clone(),
         title,
@@ -218,29 +211,22 @@ pub fn render(
         fmt,
         expander,
         _listeners: listeners,
-    };
-    // Filled before it enters the page, so that it appears whole.
-    card.fill(doc, item, &text, true)?;
-    el::append(root, &article)?;
-    Ok(card)
+    })
 }
 
-/// The body's paragraphs (or sanitised HTML) and the signature.
-fn fill_body(doc: &Document, body: &Element, text: &CardText, item: &Item) -> Result<(), Refused> {
+/// The body's paragraphs (or sanitised HTML) and the signature, into the open element.
+fn body(t: &mut Tree, text: &CardText, item: &Item) {
     match &text.body {
         Body::Paragraphs(paras) => {
             for p in paras {
-                let para = el::text(doc, "p", "", p)?;
-                el::append(body, &para)?;
+                t.open("p", "").text(p).close();
             }
         }
-        Body::Html(nodes) => append_html(doc, body, nodes)?,
+        Body::Html(nodes) => html(t, nodes),
     }
     if let Some(sig) = &item.signature {
-        let p = el::text(doc, "p", "signature", sig)?;
-        el::append(body, &p)?;
+        t.open("p", "signature").text(sig).close();
     }
-    Ok(())
 }
 
 /// The byline in the reader's language, with `Intl`-formatted date, time and count.
@@ -257,24 +243,21 @@ fn byline_text(item: &Item, locale: &Locale, fmt: &Formatters) -> String {
     )
 }
 
-/// Builds sanitised HTML nodes with `createElement`, never with an HTML parser.
-fn append_html(doc: &Document, parent: &Node, nodes: &[HtmlNode]) -> Result<(), Refused> {
+/// Sanitised HTML as elements and text nodes, never through an HTML parser.
+fn html(t: &mut Tree, nodes: &[HtmlNode]) {
     for node in nodes {
         match node {
-            HtmlNode::Text(t) => el::append_text(doc, parent, t)?,
+            HtmlNode::Text(text) => {
+                t.text(text);
+            }
             HtmlNode::Element { tag, href, children } => {
-                let e = el::part(doc, tag.name(), "")?;
-                if *tag == Tag::A {
-                    if let Some(h) = href {
-                        el::attr(&e, "href", h);
-                        el::attr(&e, "target", "_blank");
-                        el::attr(&e, "rel", "noopener noreferrer");
-                    }
+                t.open(tag.name(), "");
+                if let (Tag::A, Some(h)) = (tag, href) {
+                    t.attr("href", h).attr("target", "_blank").attr("rel", "noopener noreferrer");
                 }
-                append_html(doc, &e, children)?;
-                el::append(parent, &e)?;
+                html(t, children);
+                t.close();
             }
         }
     }
-    Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod alloc;
 pub mod banner;
+pub mod build;
 mod beacon;
 pub mod card;
 mod console;
