@@ -802,7 +802,7 @@ fn a_tree_is_built_in_one_piece_with_feed_text_as_text_and_its_kept_elements_in_
     t.open("div", "").attr("title", "a\u{0}b").keep();
     t.open("em", "").text("x").close();
     t.text("tail").close();
-    let mut kept = t.build(&d, &parent).expect("built");
+    let mut kept = t.build(&d, &parent, None).expect("built");
 
     let lede = kept.take().expect("the first kept");
     let div = kept.take().expect("the second kept");
@@ -828,6 +828,6 @@ fn a_tree_that_fails_halfway_leaves_its_parent_untouched() {
     let mut t = Tree::default();
     t.open("p", "ok").text("first").close();
     t.open("not a tag name", "").close();
-    assert!(t.build(&d, &parent).is_err());
+    assert!(t.build(&d, &parent, None).is_err());
     assert_eq!(parent.child_nodes().length(), 0, "nothing of the tree reached the parent");
 }

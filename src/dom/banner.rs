@@ -3,6 +3,7 @@
 
 use crate::banner::{self as model, Content, Effects, Event, Live, TitleKind};
 use crate::dismissals;
+use crate::dom::build::Tree;
 use crate::dom::el::{self, Refused};
 use crate::dom::listener::Listener;
 use crate::dom::timer::{self, now};
@@ -62,29 +63,30 @@ impl Banner {
     /// Renders a banner for `queue` (most urgent first) into `host`'s shadow `root`.
     pub fn render(doc: &Document, host: &Element, root: &ShadowRoot, queue: Vec<Rc<Item>>, locale: &Locale) -> Result<Banner, Refused> {
         let strings = locale.lang.strings();
-        let aside = el::part(doc, "aside", "banner")?;
-        el::attr(&aside, "lang", &locale.tag);
-        el::attr(&aside, "dir", locale.lang.dir());
-        el::attr(&aside, "aria-label", strings.alert_region);
-        let announce = el::part(doc, "div", "announce")?;
-        el::attr(&announce, "aria-atomic", "true");
-        let content = el::part(doc, "div", "content")?;
-        let counter = el::part(doc, "span", "counter")?;
-        let button = |part: &str, text: &str, label: &str| -> Result<Element, Refused> {
-            let b = el::text(doc, "button", part, text)?;
-            el::attr(&b, "type", "button");
-            el::attr(&b, "aria-label", label);
-            Ok(b)
-        };
-        let previous = button("previous", "‹", strings.previous_alert)?;
-        let next = button("next", "›", strings.next_alert)?;
-        let pause = button("pause", "❚❚", strings.pause_rotation)?;
-        el::attr(&pause, "aria-pressed", "false");
-        let close = button("close", "×", strings.close_alert)?;
-        for part in [&announce, &content, &counter, &previous, &next, &pause, &close] {
-            el::append(&aside, part)?;
+        let mut t = Tree::default();
+        t.open("aside", "banner")
+            .attr("lang", &locale.tag)
+            .attr("dir", locale.lang.dir())
+            .attr("aria-label", strings.alert_region)
+            .keep();
+        t.open("div", "announce").attr("aria-atomic", "true").keep().close();
+        t.open("div", "content").keep().close();
+        t.open("span", "counter").keep().close();
+        for (part, text, label) in [
+            ("previous", "‹", strings.previous_alert),
+            ("next", "›", strings.next_alert),
+            ("pause", "❚❚", strings.pause_rotation),
+            ("close", "×", strings.close_alert),
+        ] {
+            t.open("button", part).attr("type", "button").attr("aria-label", label).keep().text(text);
+            if part == "pause" {
+                t.attr("aria-pressed", "false");
+            }
+            t.close();
         }
-        el::append(root, &aside)?;
+        let mut kept = t.build(doc, root, None)?;
+        let (aside, announce, content, counter) = (kept.take()?, kept.take()?, kept.take()?, kept.take()?);
+        let (previous, next, pause, close) = (kept.take()?, kept.take()?, kept.take()?, kept.take()?);
 
         let inner = Rc::new(Inner {
             doc: doc.clone(),
@@ -207,39 +209,30 @@ impl Inner {
 
     /// Builds the content for `item`: kicker, then the title as `kind` says.
     fn fill(&self, item: &Item, kind: TitleKind) -> Result<Option<Listener>, Refused> {
-        let doc = &self.doc;
-        let content = &self.parts.content;
+        let mut t = Tree::default();
         if let Some(k) = i18n::kicker(self.locale.lang, item.urgency, item.kicker.as_deref()) {
-            let k = el::text(doc, "strong", "kicker", k)?;
-            el::append(content, &k)?;
-            el::append_text(doc, content, self.strings.kicker_separator)?;
+            t.open("strong", "kicker").text(k).close().text(self.strings.kicker_separator);
         }
-        let mut listener = None;
         let url = item.url.as_deref().and_then(safe_http_url);
-        let title = match (kind, url) {
-            (TitleKind::Button, _) => {
-                let b = el::text(doc, "button", "title", &item.title)?;
-                el::attr(&b, "type", "button");
-                let id = item.id.clone();
-                listener = Some(Listener::new(&b, "click", move |_| {
-                    if let Some(card) = page::card_for(&id) {
-                        card.reveal();
-                    }
-                }));
-                b
-            }
-            (TitleKind::Link, Some(url)) => {
-                let a = el::text(doc, "a", "title", &item.title)?;
-                el::attr(&a, "href", &url);
-                a
-            }
-            _ => el::text(doc, "span", "title", &item.title)?,
+        let button = kind == TitleKind::Button;
+        match (kind, &url) {
+            (TitleKind::Button, _) => t.open("button", "title").attr("type", "button"),
+            (TitleKind::Link, Some(url)) => t.open("a", "title").attr("href", url),
+            _ => t.open("span", "title"),
         };
         // Feed text in its language's direction (an Arabic title under a French interface).
-        el::attr(&title, "dir", i18n::text_dir(item.language.as_deref()));
-        el::append(content, &title)?;
+        t.attr("dir", i18n::text_dir(item.language.as_deref())).keep().text(&item.title).close();
+        let title = t.build(&self.doc, &self.parts.content, None)?.take()?;
         el::attr(&self.parts.aside, "data-item", &item.id);
-        Ok(listener)
+        if !button {
+            return Ok(None);
+        }
+        let id = item.id.clone();
+        Ok(Some(Listener::new(&title, "click", move |_| {
+            if let Some(card) = page::card_for(&id) {
+                card.reveal();
+            }
+        })))
     }
 
     /// Empties the live region, then fills it a moment later if the model still says `text`

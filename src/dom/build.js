@@ -1,7 +1,7 @@
 // Builds the element tree that build.rs describes in one string, in one call from the wasm
 // rather than one per element, attribute and text. Fields are separated by NUL; each starts
 // with what it does. Only createElement, setAttribute and text nodes: nothing parses HTML.
-export function build(doc, parent, ops) {
+export function build(doc, parent, before, ops) {
   const fields = ops.split('\0');
   const tree = doc.createDocumentFragment();
   const open = [tree];
@@ -36,6 +36,6 @@ export function build(doc, parent, ops) {
     }
   }
   // Whole or not at all: a tree that failed halfway never reaches the page.
-  parent.appendChild(tree);
+  parent.insertBefore(tree, before);
   return kept;
 }

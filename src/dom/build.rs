@@ -12,9 +12,10 @@ use web_sys::{Document, Element, Node};
 
 #[wasm_bindgen(module = "/src/dom/build.js")]
 extern "C" {
-    /// Builds `ops` into a fragment, appends it to `parent`, and returns the kept elements.
+    /// Builds `ops` into a fragment, inserts it into `parent` before `before` (last if
+    /// none), and returns the kept elements.
     #[wasm_bindgen(catch)]
-    fn build(doc: &Document, parent: &Node, ops: &str) -> Result<Array, JsValue>;
+    fn build(doc: &Document, parent: &Node, before: Option<&Node>, ops: &str) -> Result<Array, JsValue>;
 }
 
 /// The elements a built tree kept, taken in the order they were kept.
@@ -88,9 +89,10 @@ impl Tree {
         self
     }
 
-    /// Builds the tree and appends it to `parent` in one piece; the kept elements.
-    pub fn build(&self, doc: &Document, parent: &Node) -> Result<Kept, Refused> {
-        let array = build(doc, parent, &self.ops).map_err(|_| Refused)?;
+    /// Builds the tree and inserts it into `parent` in one piece, before `before` or last;
+    /// the kept elements.
+    pub fn build(&self, doc: &Document, parent: &Node, before: Option<&Node>) -> Result<Kept, Refused> {
+        let array = build(doc, parent, before, &self.ops).map_err(|_| Refused)?;
         Ok(Kept { array, next: 0 })
     }
 

@@ -115,7 +115,7 @@ impl Card {
                 el::clear(&x.body);
                 let mut t = Tree::default();
                 self::body(&mut t, text, item);
-                t.build(doc, &x.body).map(drop)
+                t.build(doc, &x.body, None).map(drop)
             }
             _ => Ok(()),
         }
@@ -177,7 +177,7 @@ pub fn render(
             .close();
     }
     // Built whole before it enters the page, so that it appears whole.
-    let mut kept = t.build(doc, root)?;
+    let mut kept = t.build(doc, root, None)?;
     let kicker = kept.take_if(shape.kicker)?;
     let title = kept.take()?;
     let byline = kept.take()?;

@@ -1,4 +1,5 @@
-//! The raw DOM calls, gathered here so the rest reads as a description of the widget.
+//! The raw DOM calls on elements the widget has built (`build` makes them), gathered here so
+//! the rest reads as a description of the widget.
 //!
 //! Feed text only ever goes through `set_text_content` and `set_attribute`: nothing here
 //! parses HTML.
@@ -36,35 +37,9 @@ pub fn document() -> Result<Document, Error> {
     window().and_then(|w| w.document()).ok_or(Error::Unsupported("a document"))
 }
 
-/// A new element with a `part` name, so host pages can style it with `::part()`.
-pub fn part(doc: &Document, tag: &str, part: &str) -> Result<Element, Refused> {
-    let el = doc.create_element(tag).map_err(|_| Refused)?;
-    if !part.is_empty() {
-        attr(&el, "part", part);
-    }
-    Ok(el)
-}
-
-/// A new element holding `text` as plain text.
-pub fn text(doc: &Document, tag: &str, part_name: &str, text: &str) -> Result<Element, Refused> {
-    let el = part(doc, tag, part_name)?;
-    el.set_text_content(Some(text));
-    Ok(el)
-}
-
 /// Sets an attribute; a refusal only happens for invalid names, which are all ours.
 pub fn attr(el: &Element, name: &str, value: &str) {
     let _ = el.set_attribute(name, value);
-}
-
-/// Appends `child` to `parent`.
-pub fn append(parent: &Node, child: &Node) -> Result<(), Refused> {
-    parent.append_child(child).map(|_| ()).map_err(|_| Refused)
-}
-
-/// Appends plain text to `parent`.
-pub fn append_text(doc: &Document, parent: &Node, text: &str) -> Result<(), Refused> {
-    append(parent, &doc.create_text_node(text))
 }
 
 /// Replaces `el`'s text, only if it differs: an unchanged text is no DOM mutation.

@@ -1,5 +1,6 @@
 //! Finding the publisher's mount points and giving each its own shadow root.
 
+use crate::dom::build::Tree;
 use crate::dom::{el, style};
 use crate::error::Error;
 use wasm_bindgen::JsCast;
@@ -77,10 +78,10 @@ pub fn has_banner(doc: &Document) -> bool {
 /// A banner mount inserted at the top of `<body>`, for pages that did not place one.
 pub fn insert_banner(doc: &Document) -> Result<Element, Error> {
     let body = doc.body().ok_or(Error::Unsupported("a <body> element"))?;
-    let host = el::part(doc, "div", "")?;
-    el::attr(&host, ATTRIBUTE, "banner");
-    body.insert_before(&host, body.first_child().as_ref()).map_err(|_| Error::Unsupported("inserting the banner"))?;
-    Ok(host)
+    let mut t = Tree::default();
+    t.open("div", "").attr(ATTRIBUTE, "banner").keep();
+    let host = t.build(doc, &body, body.first_child().as_ref()).and_then(|mut kept| kept.take());
+    host.map_err(|_| Error::Unsupported("inserting the banner"))
 }
 
 /// The mount's shadow root, emptied if this instance rendered it before, else a new one.
