@@ -22,17 +22,17 @@ extern "C" {
 pub struct Kept {
     array: Array,
     next: u32,
+    len: u32,
 }
 
 impl Kept {
     /// The next kept element; `Refused` when there are no more (the tree kept fewer).
     pub fn take(&mut self) -> Result<Element, Refused> {
-        let v = self.array.get(self.next);
-        self.next += 1;
-        if v.is_undefined() {
+        if self.next == self.len {
             return Err(Refused);
         }
-        Ok(v.unchecked_into())
+        self.next += 1;
+        Ok(self.array.get(self.next - 1).unchecked_into())
     }
 
     /// The next kept element if `wanted` (the tree kept one only then).
@@ -93,7 +93,7 @@ impl Tree {
     /// the kept elements.
     pub fn build(&self, doc: &Document, parent: &Node, before: Option<&Node>) -> Result<Kept, Refused> {
         let array = build(doc, parent, before, &self.ops).map_err(|_| Refused)?;
-        Ok(Kept { array, next: 0 })
+        Ok(Kept { len: array.length(), array, next: 0 })
     }
 
     // Out of line, as the other writers: inlined into each of their calls, the loop of
