@@ -243,10 +243,10 @@ impl<J: Json> Fields<'_, J> {
     }
 
     fn opt_str(&self, key: &str) -> Result<Option<String>, FeedError> {
-        match present(self.obj, key) {
-            None => Ok(None),
-            Some(v) => v.string().map(Some).ok_or_else(|| wrong_type(self.path_of(key), "a string", &v)),
-        }
+        self.obj.string_at(key).map_err(|found| FeedError {
+            path: self.path_of(key),
+            reason: Reason::WrongType { expected: "a string", found: found.name() },
+        })
     }
 
     fn read_strings(&self, item: &mut Item, fields: &[(&str, Slot<String>)]) -> Result<(), FeedError> {

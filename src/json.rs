@@ -83,6 +83,15 @@ pub trait Json: Sized {
     fn is_null(&self) -> bool {
         self.kind() == Kind::Null
     }
+    /// The string under `key`: `Ok(None)` when it is missing or null, `Err` with its type
+    /// when it is something else. Asked of objects only. Most of a feed is read this way,
+    /// so the browser's objects answer it in one call (see `dom/json.rs`).
+    fn string_at(&self, key: &str) -> Result<Option<String>, Kind> {
+        match self.get(key).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(v) => v.string().map(Some).ok_or_else(|| v.kind()),
+        }
+    }
 }
 
 impl Value {

@@ -28,6 +28,20 @@ fn json_parse_results_are_read_in_place_for_every_kind_of_value() {
 }
 
 #[wasm_bindgen_test]
+fn a_string_field_is_read_in_one_question_with_the_same_answers_as_field_by_field() {
+    let text = r#"{"s":"Traoré ✓","e":"","n":-1.5,"b":false,"z":null,"a":[1],"o":{}}"#;
+    let v = parse_json(text).unwrap();
+    let tree: depeche::json::Value = serde_json::from_str(text).unwrap();
+    for key in ["s", "e", "n", "b", "z", "a", "o", "missing", "toString", "__proto__"] {
+        assert_eq!(v.string_at(key), (&tree).string_at(key), "{key}");
+    }
+    assert_eq!(v.string_at("s"), Ok(Some("Traoré ✓".to_owned())));
+    assert_eq!(v.string_at("n"), Err(Kind::Number));
+    assert_eq!(v.string_at("z"), Ok(None));
+    assert_eq!(v.string_at("toString"), Ok(None), "inherited, so not a field");
+}
+
+#[wasm_bindgen_test]
 fn only_objects_are_asked_for_fields() {
     // `get` checks nothing (two calls into JS a field, not six): validation asks fields of
     // objects only, so a string's or an array's `length` is never read as a field (`get`

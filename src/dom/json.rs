@@ -27,6 +27,14 @@ extern "C" {
     fn field(object: &JsValue, key: &str) -> JsValue;
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/dom/json.js")]
+extern "C" {
+    /// The own string property `key`, `None` when missing or null; throws the value when it
+    /// is of another type.
+    #[wasm_bindgen(js_name = stringAt, catch)]
+    fn string_at(object: &JsValue, key: &str) -> Result<Option<String>, JsValue>;
+}
+
 /// Parses `text` with the browser's `JSON.parse`; `None` when it is not JSON. The same path
 /// as the widget's feed, for text that starts in Rust (the tests).
 pub fn parse(text: &str) -> Option<JsValue> {
@@ -86,5 +94,11 @@ impl Json for JsValue {
 
     fn is_null(&self) -> bool {
         self.is_null_or_undefined()
+    }
+
+    fn string_at(&self, key: &str) -> Result<Option<String>, Kind> {
+        // One call where `get`, `is_null`, `kind` and `string` make four or more.
+        debug_assert!(self.kind() == Kind::Object, "a field of a non-object");
+        string_at(self, key).map_err(|other| other.kind())
     }
 }
