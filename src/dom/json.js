@@ -8,3 +8,15 @@ export function stringAt(object, key) {
   if (typeof value === 'string' || value == null) return value;
   throw value;
 }
+
+// What a JSON.parse value is, as dom/json.rs numbers its kinds: 0 null (or undefined),
+// 1 boolean, 2 number, 3 string, 4 array, 5 object.
+export function kindOf(value) {
+  if (value == null) return 0;
+  switch (typeof value) {
+    case 'boolean': return 1;
+    case 'number': return 2;
+    case 'string': return 3;
+  }
+  return Array.isArray(value) ? 4 : 5;
+}
