@@ -31,12 +31,11 @@ pub struct Card {
     locale: Locale,
     fmt: Rc<Formatters>,
     /// The expand/collapse button and the part it reveals, when there is more to read.
-    expander: Option<Expander>,
+    expander: Option<Rc<Expander>>,
     /// Keeps the toggle's click listener registered for as long as the card lives.
     _listeners: Vec<Listener>,
 }
 
-#[derive(Clone)]
 struct Expander {
     toggle: Element,
     body: Element,
@@ -82,7 +81,7 @@ impl Card {
 
     /// Whether the full body is showing.
     pub fn is_expanded(&self) -> bool {
-        self.expander.as_ref().is_some_and(Expander::is_open)
+        self.expander.as_ref().is_some_and(|x| x.is_open())
     }
 
     /// Shows a newer version of the same item, changing only what changed, so that focus,
@@ -186,9 +185,11 @@ pub fn render(
 
     let mut listeners = Vec::new();
     let expander = parts.map(|(body, toggle)| {
-        let x = Expander { toggle: toggle.clone(), body, strings };
+        // Shared with the listener through an `Rc`: cloning its elements would be two calls
+        // into JS each way, per card.
+        let x = Rc::new(Expander { toggle, body, strings });
         let on_click = x.clone();
-        listeners.push(Listener::new(&toggle, "click", move |_| {
+        listeners.push(Listener::new(&x.toggle, "click", move |_| {
             let open = !on_click.is_open();
             on_click.set(open);
             if open {
