@@ -2,10 +2,8 @@
 //! that is flushed shortly after each event and at once when the page is hidden.
 
 use crate::rfc3339::Millis;
-use crate::dom::{el, promise, timer};
+use crate::dom::{browser, el, promise, timer};
 use std::cell::RefCell;
-use wasm_bindgen::JsValue;
-use web_sys::{RequestCredentials, RequestInit, RequestMode};
 
 /// Events are coalesced for this long before sending.
 const FLUSH_DELAY_MS: Millis = 500;
@@ -51,13 +49,8 @@ fn send(url: &str, body: &str) {
     if window.navigator().send_beacon_with_opt_str(url, Some(body)) == Ok(true) {
         return;
     }
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_mode(RequestMode::NoCors);
-    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
-    let request = window.fetch_with_str_and_init(url, &init);
     // Handling the promise consumes a rejection, so no `unhandledrejection` reaches the host.
-    promise::then(&request, drop);
+    if let Ok(request) = browser::keepalive_post(url, body) {
+        promise::then(&request, drop);
+    }
 }

@@ -322,7 +322,7 @@ pub fn update(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
             continue;
         }
         match ctx.update_card(&mut m, feed, now) {
-            Ok(true) => page::dispatch(&m.host, "depeche:update", &[]),
+            Ok(true) => page::dispatch(&m.host, "depeche:update", "", ""),
             Ok(false) => {}
             Err(e) => page::error(&e),
         }
@@ -338,7 +338,7 @@ pub fn update(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
             None => {}
         }
         if before != m.banner.as_ref().and_then(Banner::current) {
-            page::dispatch(&m.host, "depeche:update", &[]);
+            page::dispatch(&m.host, "depeche:update", "", "");
         }
     }
     page::adopt(banners);
@@ -416,7 +416,7 @@ impl<'a> Context<'a> {
         };
         match view::card_item(feed, now, m.article.as_deref()) {
             Ok(item) => match self.fill_card(&mut mounted, feed, item) {
-                Ok(()) => page::dispatch(&m.host, "depeche:render", &[("item", &item.id)]),
+                Ok(()) => page::dispatch(&m.host, "depeche:render", "item", &item.id),
                 Err(e) => page::error(&e),
             },
             Err(e) => page::error(&e.into()),
@@ -484,7 +484,7 @@ impl<'a> Context<'a> {
         let banner = banner.map_err(|e| page::error(&e)).ok();
         let current = banner.as_ref().and_then(Banner::current);
         if banner.is_some() {
-            page::dispatch(&host, "depeche:render", &[("item", current.as_deref().unwrap_or(""))]);
+            page::dispatch(&host, "depeche:render", "item", current.as_deref().unwrap_or(""));
         }
         Mounted { host, kind: Kind::Banner, article: None, card: None, banner, watch: None, watched: None }
     }

@@ -3,6 +3,7 @@
 
 mod alloc;
 pub mod banner;
+mod browser;
 pub mod build;
 mod beacon;
 pub mod card;

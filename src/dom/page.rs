@@ -11,12 +11,12 @@ use crate::dom::{entry, live};
 use crate::dom::listener::Listener;
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::track::{page_visible, ObserverCallback, Watch};
-use crate::dom::{beacon as outbox, el, timer};
+use crate::dom::{beacon as outbox, browser, el, timer};
 use crate::error::Error;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CustomEvent, CustomEventInit, Document, Element, MutationObserver, MutationObserverInit, MutationRecord};
+use web_sys::{Document, Element, MutationObserver, MutationRecord};
 
 /// After a view is sent, the feed is refreshed this much later to show the new count.
 const RECOUNT_DELAY_MS: Millis = 1500;
@@ -133,7 +133,7 @@ pub fn watch(host: &Element, item: &str) -> Option<Watch> {
         host,
         Rc::new(move || {
             if report_event(&id, Event::View) {
-                dispatch(&target, "depeche:view", &[("item", &id)]);
+                dispatch(&target, "depeche:view", "item", &id);
             }
         }),
     )
@@ -168,25 +168,15 @@ pub fn error(error: &Error) {
     let Ok(hosts) = doc.query_selector_all(mount::SELECTOR) else { return };
     for i in 0..hosts.length() {
         if let Some(host) = hosts.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-            dispatch(&host, "depeche:error", &[("message", &message)]);
+            dispatch(&host, "depeche:error", "message", &message);
         }
     }
 }
 
 /// Dispatches a `CustomEvent` on `target` that bubbles out of shadow roots (`composed`),
-/// with `detail` as a plain object of strings.
-pub fn dispatch(target: &Element, name: &str, detail: &[(&str, &str)]) {
-    let init = CustomEventInit::new();
-    init.set_bubbles(true);
-    init.set_composed(true);
-    let object = js_sys::Object::new();
-    for (k, v) in detail {
-        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    init.set_detail(&object);
-    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
-        let _ = target.dispatch_event(&event);
-    }
+/// with `{ key: value }` as its detail (`{}` when `key` is empty).
+pub fn dispatch(target: &Element, name: &str, key: &str, value: &str) {
+    let _ = browser::dispatch(target, name, key, value);
 }
 
 /// Runs `f` once the document is visible (at once if it is).
@@ -245,12 +235,7 @@ pub fn watch_mounts() {
         drop(gone);
         entry::render_added();
     });
-    let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else { return };
-    let init = MutationObserverInit::new();
-    init.set_child_list(true);
-    init.set_subtree(true);
-    init.set_attribute_filter(&js_sys::Array::of2(&mount::ATTRIBUTE.into(), &"data-article".into()));
-    if observer.observe_with_options(&root, &init).is_ok() {
+    if let Ok(observer) = browser::observe_mutations(callback.as_ref().unchecked_ref(), &root, mount::ATTRIBUTE, "data-article") {
         STATE.with(|s| s.borrow_mut().removal_observer = Some((observer, callback)));
     }
 }

@@ -1,13 +1,13 @@
 //! Watching a mounted element's visibility with an IntersectionObserver.
 
-use crate::dom::el;
+use crate::dom::{browser, el};
 use crate::dom::timer::{self, now};
-use crate::viewability::{Step, Tracker};
+use crate::viewability::{Step, Tracker, MIN_RATIO};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
+use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry};
 
 /// Whether the document is visible.
 pub fn page_visible() -> bool {
@@ -57,10 +57,7 @@ fn observer() -> Option<IntersectionObserver> {
             i += 1;
         }
     });
-    let init = IntersectionObserverInit::new();
-    let thresholds = js_sys::Array::of3(&0.0.into(), &0.5.into(), &1.0.into());
-    init.set_threshold(&thresholds);
-    let o = IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init).ok()?;
+    let o = browser::intersection_observer(callback.as_ref().unchecked_ref(), MIN_RATIO).ok()?;
     OBSERVER.with(|cell| *cell.borrow_mut() = Some((o.clone(), callback)));
     Some(o)
 }

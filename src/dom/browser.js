@@ -1,0 +1,36 @@
+// Browser calls that take an options object, written here in one call each: through web-sys
+// every field of an options object is a call of its own from the wasm, and an import, with
+// its shim in the glue, for each field the widget sets.
+
+// A feed request: `cache` is a RequestCache value, `signal` aborts it (or undefined), and
+// `etag`, when not empty, asks for a 304 if the feed is unchanged.
+export function feedRequest(url, cache, signal, etag) {
+  return fetch(url, { cache, signal, headers: etag ? { 'If-None-Match': etag } : {} });
+}
+
+// A beacon sent as a keepalive request when sendBeacon refused it: text/plain needs no
+// preflight, and no cookies go with it.
+export function keepalivePost(url, body) {
+  return fetch(url, { method: 'POST', body, credentials: 'omit', mode: 'no-cors', keepalive: true });
+}
+
+// Dispatches a CustomEvent that bubbles out of shadow roots, its detail `{ [key]: value }`
+// (`{}` when `key` is empty).
+export function dispatch(target, name, key, value) {
+  const detail = {};
+  if (key) detail[key] = value;
+  target.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail }));
+}
+
+// A MutationObserver of the elements added and removed under `root`, and of changes to the
+// two attributes named.
+export function observeMutations(callback, root, attribute, other) {
+  const observer = new MutationObserver(callback);
+  observer.observe(root, { childList: true, subtree: true, attributeFilter: [attribute, other] });
+  return observer;
+}
+
+// An IntersectionObserver that reports crossing nothing, `ratio` and all of the element.
+export function intersectionObserver(callback, ratio) {
+  return new IntersectionObserver(callback, { threshold: [0, ratio, 1] });
+}
