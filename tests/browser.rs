@@ -831,3 +831,21 @@ fn a_tree_that_fails_halfway_leaves_its_parent_untouched() {
     assert!(t.build(&d, &parent, None).is_err());
     assert_eq!(parent.child_nodes().length(), 0, "nothing of the tree reached the parent");
 }
+
+#[wasm_bindgen_test]
+async fn a_mount_that_cannot_hold_a_shadow_root_logs_one_message_and_the_others_render() {
+    let mounts = page(&[("card", None)]);
+    let link = doc().create_element("a").unwrap();
+    link.set_attribute("data-depeche", "card").unwrap();
+    doc().body().unwrap().append_child(&link).unwrap();
+    let f = sample_feed();
+    let logged = warnings_during(|| render(&settings(), &f, NOW).unwrap());
+    let ours: Vec<_> = logged.iter().filter(|l| l.starts_with("depeche: ")).collect();
+    assert_eq!(ours, ["depeche: data-depeche on <a>: this element cannot hold the widget; use a <div>"]);
+    assert!(link.shadow_root().is_none());
+    assert!(!text(&shadow(&mounts[0]), "[part=title]").is_empty(), "the good mount still renders");
+    // Leaves no card for the next test's banner to open.
+    link.remove();
+    mounts[0].remove();
+    sleep(20).await;
+}

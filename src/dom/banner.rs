@@ -3,6 +3,7 @@
 
 use crate::banner::{self as model, Content, Effects, Event, Live, TitleKind};
 use crate::dismissals;
+use crate::dom::browser;
 use crate::dom::build::Tree;
 use crate::dom::el::{self, Refused};
 use crate::dom::listener::Listener;
@@ -254,7 +255,5 @@ impl Inner {
 
 /// Automatic rotation is off for readers who ask for less motion (WCAG 2.2.2).
 fn reduced_motion() -> bool {
-    el::window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
-        .is_some_and(|m| m.matches())
+    browser::matches_media("(prefers-reduced-motion: reduce)") == Ok(true)
 }

@@ -2,7 +2,7 @@
 //! that is flushed shortly after each event and at once when the page is hidden.
 
 use crate::rfc3339::Millis;
-use crate::dom::{browser, el, promise, timer};
+use crate::dom::{browser, promise, timer};
 use std::cell::RefCell;
 
 /// Events are coalesced for this long before sending.
@@ -43,10 +43,9 @@ pub fn flush() {
 
 /// One beacon. A string body goes as `text/plain`, a CORS-safelisted type: no preflight.
 fn send(url: &str, body: &str) {
-    let Some(window) = el::window() else { return };
     // sendBeacon may be missing (it then throws, caught here) or refuse when the page's
     // in-flight keepalive quota (64 KiB in Chrome) is used up.
-    if window.navigator().send_beacon_with_opt_str(url, Some(body)) == Ok(true) {
+    if browser::send_beacon(url, body) == Ok(true) {
         return;
     }
     // Handling the promise consumes a rejection, so no `unhandledrejection` reaches the host.

@@ -34,3 +34,45 @@ export function observeMutations(callback, root, attribute, other) {
 export function intersectionObserver(callback, ratio) {
   return new IntersectionObserver(callback, { threshold: [0, ratio, 1] });
 }
+
+// A response header's value, or null.
+export function header(response, name) {
+  return response.headers.get(name);
+}
+
+// The body as text; throws on bytes that are not UTF-8 rather than replacing them.
+export function decodeUtf8(buffer) {
+  return new TextDecoder('utf-8', { fatal: true }).decode(buffer);
+}
+
+// `navigator.sendBeacon`; throws where it is missing.
+export function sendBeacon(url, body) {
+  return navigator.sendBeacon(url, body);
+}
+
+// Whether the media query matches.
+export function matchesMedia(query) {
+  return matchMedia(query).matches;
+}
+
+// Attaches an open shadow root.
+export function attachShadow(host) {
+  return host.attachShadow({ mode: 'open' });
+}
+
+// Styles a shadow root with the one sheet; whether it already was with this sheet.
+export function adopt(root, sheet) {
+  root.adoptedStyleSheets = [sheet];
+}
+export function adopts(root, sheet) {
+  return root.adoptedStyleSheets.includes(sheet);
+}
+
+// Intl formatters for dates (18 juin 2017) and times (18:48, with the language's `hour`
+// style), in `timeZone` or the reader's own when it is empty.
+export function dateFormat(tag, timeZone) {
+  return new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'long', year: 'numeric', timeZone: timeZone || undefined });
+}
+export function timeFormat(tag, hour, timeZone) {
+  return new Intl.DateTimeFormat(tag, { hour, minute: '2-digit', timeZone: timeZone || undefined });
+}

@@ -1,9 +1,10 @@
-//! Browser calls that take an options object, made in one call each (`browser.js`): through
-//! web-sys each field of an options object is a call from the wasm and an import of its own.
+//! Browser calls made in one call each (`browser.js`) where web-sys takes several: each field
+//! of an options object, each getter on the way to a method, is a call from the wasm and an
+//! import of its own, with its shim in the glue.
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortSignal, Element, IntersectionObserver, MutationObserver, Node};
+use web_sys::{AbortSignal, CssStyleSheet, Element, IntersectionObserver, MutationObserver, Node, Response, ShadowRoot};
 
 #[wasm_bindgen(module = "/src/dom/browser.js")]
 extern "C" {
@@ -29,4 +30,38 @@ extern "C" {
     /// An `IntersectionObserver` that reports crossing 0, `ratio` and 1 of an element.
     #[wasm_bindgen(js_name = intersectionObserver, catch)]
     pub fn intersection_observer(callback: &Function, ratio: f64) -> Result<IntersectionObserver, JsValue>;
+
+    /// A response header's value.
+    pub fn header(response: &Response, name: &str) -> Option<String>;
+
+    /// The body as text; an error for bytes that are not UTF-8.
+    #[wasm_bindgen(js_name = decodeUtf8, catch)]
+    pub fn decode_utf8(buffer: &JsValue) -> Result<js_sys::JsString, JsValue>;
+
+    /// `navigator.sendBeacon`; an error where it is missing.
+    #[wasm_bindgen(js_name = sendBeacon, catch)]
+    pub fn send_beacon(url: &str, body: &str) -> Result<bool, JsValue>;
+
+    /// Whether a media query matches.
+    #[wasm_bindgen(js_name = matchesMedia, catch)]
+    pub fn matches_media(query: &str) -> Result<bool, JsValue>;
+
+    /// Attaches an open shadow root; an error for an element that cannot have one.
+    #[wasm_bindgen(js_name = attachShadow, catch)]
+    pub fn attach_shadow(host: &Element) -> Result<ShadowRoot, JsValue>;
+
+    /// Styles a shadow root with `sheet` alone.
+    pub fn adopt(root: &ShadowRoot, sheet: &CssStyleSheet);
+
+    /// Whether a shadow root is styled with `sheet`.
+    pub fn adopts(root: &ShadowRoot, sheet: &CssStyleSheet) -> bool;
+
+    /// An `Intl.DateTimeFormat` of day, month and year; in the reader's time zone when
+    /// `time_zone` is empty. An error for an unknown locale or time zone.
+    #[wasm_bindgen(js_name = dateFormat, catch)]
+    pub fn date_format(tag: &str, time_zone: &str) -> Result<JsValue, JsValue>;
+
+    /// An `Intl.DateTimeFormat` of hours (in `hour` style) and minutes, as `date_format`.
+    #[wasm_bindgen(js_name = timeFormat, catch)]
+    pub fn time_format(tag: &str, hour: &str, time_zone: &str) -> Result<JsValue, JsValue>;
 }

@@ -5,22 +5,11 @@ use crate::error::Error;
 use crate::settings::Settings;
 use crate::retry::parse_retry_after;
 use crate::rfc3339::Millis;
-use js_sys::{ArrayBuffer, Object, Reflect};
-use wasm_bindgen::prelude::wasm_bindgen;
+use js_sys::ArrayBuffer;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortController;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `TextDecoder`, with `catch`: a fatal decoder throws on invalid UTF-8.
-    type TextDecoder;
-    #[wasm_bindgen(constructor, catch)]
-    fn new(label: &str, options: &Object) -> Result<TextDecoder, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn decode(this: &TextDecoder, input: &JsValue) -> Result<js_sys::JsString, JsValue>;
-}
 
 /// An HTTP date read by the browser's `Date.parse`; `None` when it is not one.
 fn http_date(v: &str) -> Option<Millis> {
@@ -150,7 +139,7 @@ impl Request {
     /// Reads the status and headers (and the feed's version); the body is read only when it
     /// is wanted and fits.
     fn head(&self, response: web_sys::Response) -> Result<(Head, Option<u64>), Failure> {
-        let header = |name: &str| response.headers().get(name).ok().flatten();
+        let header = |name: &str| browser::header(&response, name);
         let version = header("depeche-version").and_then(|v| crate::text::parse_u64(&v));
         if response.status() == 304 {
             return Ok((Head::NotModified, version));
@@ -178,10 +167,7 @@ impl Request {
         }
         // The browser's decoder, told to refuse invalid UTF-8 rather than replace it: no
         // copy of the bytes into the wasm, and no UTF-8 validation shipped in it.
-        let options = Object::new();
-        let _ = Reflect::set(&options, &"fatal".into(), &JsValue::TRUE);
-        let text = TextDecoder::new("utf-8", &options).and_then(|d| d.decode(buffer));
-        let text = text.map_err(|_| Error::NotUtf8 { url: self.url.clone() })?;
+        let text = browser::decode_utf8(buffer).map_err(|_| Error::NotUtf8 { url: self.url.clone() })?;
         Ok(Fetched::Body { text, etag })
     }
 

@@ -5,15 +5,13 @@
 
 use crate::error::Error;
 use crate::i18n::{Locale, Plural};
-use js_sys::{Object, Reflect};
+use crate::dom::browser;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat)]
     type DateTimeFormat;
-    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "DateTimeFormat", catch)]
-    fn new(locale: &str, options: &Object) -> Result<DateTimeFormat, JsValue>;
     #[wasm_bindgen(method, js_class = "DateTimeFormat")]
     fn format(this: &DateTimeFormat, epoch_ms: f64) -> String;
 
@@ -48,23 +46,11 @@ pub struct Formatters {
     plural: PluralRules,
 }
 
-fn options(pairs: &[(&str, &str)], time_zone: Option<&str>) -> Object {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &(*k).into(), &(*v).into());
-    }
-    if let Some(tz) = time_zone {
-        let _ = Reflect::set(&o, &"timeZone".into(), &tz.into());
-    }
-    o
-}
-
 impl Formatters {
     /// Formatters for `locale` (a canonical tag), in `time_zone` (the reader's own when `None`).
     pub fn new(locale: &Locale, time_zone: Option<&str>) -> Result<Formatters, Error> {
-        let date_opts = [("day", "numeric"), ("month", "long"), ("year", "numeric")];
-        let time_opts = [("hour", locale.lang.hour_style()), ("minute", "2-digit")];
         let tag = locale.tag.as_str();
+        let zone = time_zone.unwrap_or("");
         let unsupported = || Error::Unsupported("Intl for this language");
         // The tag is canonical (`intl::canonical`), so a refusal with a time zone given is
         // the time zone's.
@@ -73,8 +59,8 @@ impl Formatters {
             None => unsupported(),
         };
         Ok(Formatters {
-            date: DateTimeFormat::new(tag, &options(&date_opts, time_zone)).map_err(|_| bad_zone())?,
-            time: DateTimeFormat::new(tag, &options(&time_opts, time_zone)).map_err(|_| bad_zone())?,
+            date: browser::date_format(tag, zone).map_err(|_| bad_zone())?.unchecked_into(),
+            time: browser::time_format(tag, locale.lang.hour_style(), zone).map_err(|_| bad_zone())?.unchecked_into(),
             number: NumberFormat::new(tag).map_err(|_| unsupported())?,
             plural: PluralRules::new(tag).map_err(|_| unsupported())?,
         })

@@ -1,10 +1,10 @@
 //! Finding the publisher's mount points and giving each its own shadow root.
 
 use crate::dom::build::Tree;
-use crate::dom::{el, style};
+use crate::dom::{browser, el, style};
 use crate::error::Error;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Document, Element, ShadowRoot};
 
 /// The attribute that makes an element a mount point.
 pub const ATTRIBUTE: &str = "data-depeche";
@@ -97,8 +97,7 @@ pub fn root(host: &Element) -> Result<ShadowRoot, Error> {
 
 /// Attaches an open shadow root to `host`, styled with the widget's stylesheet.
 fn shadow(host: &Element) -> Result<ShadowRoot, Error> {
-    let init = ShadowRootInit::new(ShadowRootMode::Open);
-    let root = host.attach_shadow(&init).map_err(|_| Error::BadMount { tag: host.local_name() })?;
+    let root = browser::attach_shadow(host).map_err(|_| Error::BadMount { tag: host.local_name() })?;
     style::adopt(&root)?;
     Ok(root)
 }

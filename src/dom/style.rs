@@ -4,6 +4,7 @@
 //! `style=` attributes are blocked. Hosts theme through the custom properties and `::part()`.
 
 use crate::css;
+use crate::dom::browser;
 use crate::error::Error;
 use std::cell::Cell;
 use web_sys::{CssStyleSheet, ShadowRoot};
@@ -38,8 +39,7 @@ fn sheet() -> Result<CssStyleSheet, Error> {
 
 /// Makes `root` use the widget's stylesheet.
 pub fn adopt(root: &ShadowRoot) -> Result<(), Error> {
-    let sheets = js_sys::Array::of1(&sheet()?.into());
-    root.set_adopted_style_sheets(&sheets);
+    browser::adopt(root, &sheet()?);
     Ok(())
 }
 
@@ -47,7 +47,7 @@ pub fn adopt(root: &ShadowRoot) -> Result<(), Error> {
 pub fn is_ours(root: &ShadowRoot) -> bool {
     SHEET.with(|cell| {
         let Some(s) = cell.take() else { return false };
-        let ours = root.adopted_style_sheets().includes(&s, 0);
+        let ours = browser::adopts(root, &s);
         cell.set(Some(s));
         ours
     })
