@@ -76,3 +76,23 @@ export function dateFormat(tag, timeZone) {
 export function timeFormat(tag, hour, timeZone) {
   return new Intl.DateTimeFormat(tag, { hour, minute: '2-digit', timeZone: timeZone || undefined });
 }
+
+// Whether a batch of MutationRecords may have added, removed or changed a mount: an
+// attribute the observer watches changed, or an element came or went that has `attribute`
+// or holds an element matching `selector`.
+export function touchesMounts(records, attribute, selector) {
+  for (const record of records) {
+    if (record.type === 'attributes') return true;
+    for (const nodes of [record.addedNodes, record.removedNodes]) {
+      for (const node of nodes) {
+        if (node instanceof Element && (node.hasAttribute(attribute) || node.querySelector(selector))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+// A language tag's canonical form (`EN-us` → `en-US`); throws for a tag that is not one.
+export function canonicalLocale(tag) {
+  return Intl.getCanonicalLocales(tag)[0];
+}

@@ -64,4 +64,12 @@ extern "C" {
     /// An `Intl.DateTimeFormat` of hours (in `hour` style) and minutes, as `date_format`.
     #[wasm_bindgen(js_name = timeFormat, catch)]
     pub fn time_format(tag: &str, hour: &str, time_zone: &str) -> Result<JsValue, JsValue>;
+
+    /// Whether a batch of `MutationRecord`s may have added, removed or changed a mount.
+    #[wasm_bindgen(js_name = touchesMounts, catch)]
+    pub fn touches_mounts(records: &js_sys::Array, attribute: &str, selector: &str) -> Result<bool, JsValue>;
+
+    /// A language tag's canonical form; an error for a tag that is not one.
+    #[wasm_bindgen(js_name = canonicalLocale, catch)]
+    pub fn canonical_locale(tag: &str) -> Result<Option<String>, JsValue>;
 }

@@ -28,14 +28,11 @@ extern "C" {
     fn new(locale: &str) -> Result<PluralRules, JsValue>;
     #[wasm_bindgen(method, js_class = "PluralRules")]
     fn select(this: &PluralRules, n: f64) -> String;
-
-    #[wasm_bindgen(js_namespace = Intl, js_name = getCanonicalLocales, catch)]
-    fn get_canonical_locales(tag: &str) -> Result<js_sys::Array, JsValue>;
 }
 
 /// `tag`'s canonical form (`EN-us` → `en-US`), or `None` if the browser refuses it.
 pub fn canonical(tag: &str) -> Option<String> {
-    get_canonical_locales(tag).ok()?.get(0).as_string()
+    browser::canonical_locale(tag).ok().flatten()
 }
 
 /// Formatters for one locale and time zone.

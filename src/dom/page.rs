@@ -16,7 +16,7 @@ use crate::error::Error;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, MutationObserver, MutationRecord};
+use web_sys::{Document, Element, MutationObserver};
 
 /// After a view is sent, the feed is refreshed this much later to show the new count.
 const RECOUNT_DELAY_MS: Millis = 1500;
@@ -245,17 +245,9 @@ pub fn watch_mounts() {
 /// page's own changes (a clock's text, a list growing) are neither, and cost a look at each
 /// record instead of a search of the page and a read of every mount.
 fn concerns_mounts(records: &js_sys::Array) -> bool {
-    let holds_mount = |node: Option<web_sys::Node>| {
-        node.and_then(|n| n.dyn_into::<Element>().ok())
-            .is_some_and(|e| e.get_attribute(mount::ATTRIBUTE).is_some() || e.query_selector(mount::SELECTOR).map_or(true, |m| m.is_some()))
-    };
-    (0..records.length()).any(|i| {
-        let record: MutationRecord = records.get(i).unchecked_into();
-        if record.type_() == "attributes" {
-            return true;
-        }
-        [record.added_nodes(), record.removed_nodes()].iter().any(|nodes| (0..nodes.length()).any(|j| holds_mount(nodes.item(j))))
-    })
+    // Read in JS (`browser.js`): a record's nodes read one by one from here were ten calls
+    // a node. Should the reading fail, looking again costs less than missing a mount.
+    browser::touches_mounts(records, mount::ATTRIBUTE, mount::SELECTOR).unwrap_or(true)
 }
 
 /// How many mounts are alive (for tests of the release on removal).
