@@ -152,7 +152,7 @@ for (const [label, profile] of Object.entries(PROFILES).filter(([l]) => !ONLY ||
     const ww = median(runs.widget.map((r) => r.wire));
     const vw = median(runs.reference.map((r) => r.wire));
     rows.push([label, 'bytes over the network (headers too)', ww, vw, same]);
-    rows.push([label, `those extra bytes at ${profile.network.downloadThroughput * 8 / 1e6} Mbit/s (ms)`, ((ww - vw) / profile.network.downloadThroughput) * 1000, 0, same]);
+    rows.push([label, `those extra bytes at ${profile.network.downloadThroughput * 8 / 1e6} Mbit/s (ms)`, ((ww - vw) / profile.network.downloadThroughput) * 1000, null, same]);
   }
   if (profile.cards > 1) {
     rows.push([label, 'main thread busy, load to the end', median(runs.widget.map((r) => r.task)), median(runs.reference.map((r) => r.task)), same]);
