@@ -1,6 +1,6 @@
-// Browser calls that take an options object, written here in one call each: through web-sys
-// every field of an options object is a call of its own from the wasm, and an import, with
-// its shim in the glue, for each field the widget sets.
+// Browser calls made in one call each from the wasm (browser.rs), where web-sys takes
+// several: every field of an options object, and every getter on the way to a method, is a
+// call of its own from the wasm and an import, with its shim in the glue.
 
 // A feed request: `cache` is a RequestCache value, `signal` aborts it (or undefined), and
 // `etag`, when not empty, asks for a 304 if the feed is unchanged.
@@ -60,10 +60,12 @@ export function attachShadow(host) {
   return host.attachShadow({ mode: 'open' });
 }
 
-// Styles a shadow root with the one sheet; whether it already was with this sheet.
+// Styles a shadow root with `sheet` alone.
 export function adopt(root, sheet) {
   root.adoptedStyleSheets = [sheet];
 }
+
+// Whether a shadow root is styled with `sheet`.
 export function adopts(root, sheet) {
   return root.adoptedStyleSheets.includes(sheet);
 }
@@ -73,6 +75,7 @@ export function adopts(root, sheet) {
 export function dateFormat(tag, timeZone) {
   return new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'long', year: 'numeric', timeZone: timeZone || undefined });
 }
+
 export function timeFormat(tag, hour, timeZone) {
   return new Intl.DateTimeFormat(tag, { hour, minute: '2-digit', timeZone: timeZone || undefined });
 }

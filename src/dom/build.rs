@@ -53,7 +53,6 @@ pub struct Tree {
 
 impl Tree {
     /// Opens a `tag` element inside the open one, with a `part` name unless it is empty.
-    #[inline(never)]
     pub fn open(&mut self, tag: &str, part: &str) -> &mut Self {
         self.field('<', tag);
         self.field_text(part);
@@ -61,7 +60,6 @@ impl Tree {
     }
 
     /// Sets an attribute of the open element.
-    #[inline(never)]
     pub fn attr(&mut self, name: &str, value: &str) -> &mut Self {
         self.field('@', name);
         self.field_text(value);
@@ -69,21 +67,18 @@ impl Tree {
     }
 
     /// Appends plain text to the open element.
-    #[inline(never)]
     pub fn text(&mut self, text: &str) -> &mut Self {
         self.ops.push('#');
         self.field_text(text)
     }
 
     /// Closes the open element.
-    #[inline(never)]
     pub fn close(&mut self) -> &mut Self {
         self.ops.push_str(">\0");
         self
     }
 
     /// Keeps the open element: `build` returns the kept ones in the order they were kept.
-    #[inline(never)]
     pub fn keep(&mut self) -> &mut Self {
         self.ops.push_str("!\0");
         self
@@ -96,9 +91,6 @@ impl Tree {
         Ok(Kept { len: array.length(), array, next: 0 })
     }
 
-    // Out of line, as the other writers: inlined into each of their calls, the loop of
-    // `field_text` made the wasm larger than the DOM calls it replaced.
-    #[inline(never)]
     fn field(&mut self, op: char, name: &str) {
         self.ops.push(op);
         self.field_text(name);
@@ -106,7 +98,6 @@ impl Tree {
 
     /// A field's text and its end. NUL ends fields, so one in feed text (which no reader
     /// could see) becomes U+FFFD, as a decoder shows what it cannot show.
-    #[inline(never)]
     fn field_text(&mut self, text: &str) -> &mut Self {
         // Not `contains`, which brings memchr in for this rare case.
         if text.bytes().any(|b| b == 0) {
