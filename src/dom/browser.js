@@ -99,3 +99,24 @@ export function touchesMounts(records, attribute, selector) {
 export function canonicalLocale(tag) {
   return Intl.getCanonicalLocales(tag)[0];
 }
+
+// localStorage's value for `key`, or null when it is absent or storage is unavailable
+// (missing, or forbidden by the host's settings: reading `localStorage` throws then).
+export function storageGet(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+// Stores `head` followed by `tail` (a JS string, not copied through the wasm); whether it
+// was stored (storage may be missing, forbidden or full).
+export function storageSet(key, head, tail) {
+  try {
+    localStorage.setItem(key, head + tail);
+    return true;
+  } catch {
+    return false;
+  }
+}

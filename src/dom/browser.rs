@@ -72,4 +72,13 @@ extern "C" {
     /// A language tag's canonical form; an error for a tag that is not one.
     #[wasm_bindgen(js_name = canonicalLocale, catch)]
     pub fn canonical_locale(tag: &str) -> Result<Option<String>, JsValue>;
+
+    /// localStorage's value for `key`; `None` when absent or when storage is unavailable.
+    #[wasm_bindgen(js_name = storageGet)]
+    pub fn storage_get(key: &str) -> Option<String>;
+
+    /// Stores `head` followed by `tail`; whether storage took it (it may be missing,
+    /// forbidden or full).
+    #[wasm_bindgen(js_name = storageSet)]
+    pub fn storage_set(key: &str, head: &str, tail: &JsValue) -> bool;
 }

@@ -209,7 +209,7 @@ fn read_feed(url: &str, text: &js_sys::JsString) -> Result<Option<Feed>, Error> 
 /// JS string it came as.
 fn remember(url: &str, text: &js_sys::JsString) {
     if let Some(head) = feed_cache::prefix(url, text.length() as usize) {
-        storage::set_js(feed_cache::STORAGE_KEY, &js_sys::JsString::from(head).concat(text));
+        storage::set_js(feed_cache::STORAGE_KEY, &head, text);
     }
 }
 
