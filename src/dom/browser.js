@@ -120,3 +120,8 @@ export function storageSet(key, head, tail) {
     return false;
   }
 }
+
+// The elements under `root` that match `selector`, as an array.
+export function selectAll(root, selector) {
+  return Array.from(root.querySelectorAll(selector));
+}

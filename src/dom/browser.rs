@@ -4,7 +4,7 @@
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortSignal, CssStyleSheet, Element, IntersectionObserver, MutationObserver, Node, Response, ShadowRoot};
+use web_sys::{AbortSignal, CssStyleSheet, Document, Element, IntersectionObserver, MutationObserver, Node, Response, ShadowRoot};
 
 #[wasm_bindgen(module = "/src/dom/browser.js")]
 extern "C" {
@@ -81,4 +81,9 @@ extern "C" {
     /// forbidden or full).
     #[wasm_bindgen(js_name = storageSet)]
     pub fn storage_set(key: &str, head: &str, tail: &JsValue) -> bool;
+
+    /// The elements under `root` matching `selector` (`querySelectorAll`, as an array of
+    /// elements: no node of another kind to check for).
+    #[wasm_bindgen(js_name = selectAll, catch)]
+    pub fn select_all(root: &Document, selector: &str) -> Result<js_sys::Array, JsValue>;
 }

@@ -37,9 +37,9 @@ pub struct Mount {
 pub fn find(doc: &Document, known: impl Fn(&Element) -> bool) -> (Vec<Mount>, Vec<Error>) {
     let mut mounts = Vec::new();
     let mut errors = Vec::new();
-    let Ok(list) = doc.query_selector_all(SELECTOR) else { return (mounts, errors) };
-    for i in 0..list.length() {
-        let Some(host) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+    let Ok(list) = browser::select_all(doc, SELECTOR) else { return (mounts, errors) };
+    for host in list.iter() {
+        let host: Element = host.unchecked_into();
         if host.shadow_root().is_some_and(|r| !style::is_ours(&r)) || known(&host) {
             continue;
         }
@@ -72,7 +72,7 @@ pub fn article_of(host: &Element) -> Option<String> {
 
 /// Whether the page already has a banner mount, rendered or not.
 pub fn has_banner(doc: &Document) -> bool {
-    doc.query_selector_all("[data-depeche=banner]").is_ok_and(|list| list.length() > 0)
+    browser::select_all(doc, "[data-depeche=banner]").is_ok_and(|list| list.length() > 0)
 }
 
 /// A banner mount inserted at the top of `<body>`, for pages that did not place one.

@@ -165,11 +165,9 @@ pub fn error(error: &Error) {
     report_once(error);
     let message = error.message();
     let Some(doc) = el::document().ok() else { return };
-    let Ok(hosts) = doc.query_selector_all(mount::SELECTOR) else { return };
-    for i in 0..hosts.length() {
-        if let Some(host) = hosts.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-            dispatch(&host, "depeche:error", "message", &message);
-        }
+    let Ok(hosts) = browser::select_all(&doc, mount::SELECTOR) else { return };
+    for host in hosts.iter() {
+        dispatch(host.unchecked_ref(), "depeche:error", "message", &message);
     }
 }
 
