@@ -70,14 +70,16 @@ export function adopts(root, sheet) {
   return root.adoptedStyleSheets.includes(sheet);
 }
 
-// Intl formatters for dates (18 juin 2017) and times (18:48, with the language's `hour`
-// style), in `timeZone` or the reader's own when it is empty.
-export function dateFormat(tag, timeZone) {
-  return new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'long', year: 'numeric', timeZone: timeZone || undefined });
-}
-
-export function timeFormat(tag, hour, timeZone) {
-  return new Intl.DateTimeFormat(tag, { hour, minute: '2-digit', timeZone: timeZone || undefined });
+// A language's Intl formatters: dates (18 juin 2017) and times (18:48, with the language's
+// `hour` style) in `timeZone` (the reader's own when it is empty), numbers, and plural rules.
+export function formatters(tag, hour, timeZone) {
+  timeZone = timeZone || undefined;
+  return [
+    new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'long', year: 'numeric', timeZone }),
+    new Intl.DateTimeFormat(tag, { hour, minute: '2-digit', timeZone }),
+    new Intl.NumberFormat(tag),
+    new Intl.PluralRules(tag),
+  ];
 }
 
 // Whether a batch of MutationRecords may have added, removed or changed a mount: an

@@ -56,14 +56,11 @@ extern "C" {
     /// Whether a shadow root is styled with `sheet`.
     pub fn adopts(root: &ShadowRoot, sheet: &CssStyleSheet) -> bool;
 
-    /// An `Intl.DateTimeFormat` of day, month and year; in the reader's time zone when
-    /// `time_zone` is empty. An error for an unknown locale or time zone.
-    #[wasm_bindgen(js_name = dateFormat, catch)]
-    pub fn date_format(tag: &str, time_zone: &str) -> Result<JsValue, JsValue>;
-
-    /// An `Intl.DateTimeFormat` of hours (in `hour` style) and minutes, as `date_format`.
-    #[wasm_bindgen(js_name = timeFormat, catch)]
-    pub fn time_format(tag: &str, hour: &str, time_zone: &str) -> Result<JsValue, JsValue>;
+    /// A language's `Intl` formatters: `DateTimeFormat`s of day, month and year and of hours
+    /// (in `hour` style) and minutes, in `time_zone` (the reader's own when empty), then a
+    /// `NumberFormat` and `PluralRules`. An error for an unknown locale or time zone.
+    #[wasm_bindgen(catch)]
+    pub fn formatters(tag: &str, hour: &str, time_zone: &str) -> Result<js_sys::Array, JsValue>;
 
     /// Whether a batch of `MutationRecord`s may have added, removed or changed a mount.
     #[wasm_bindgen(js_name = touchesMounts, catch)]

@@ -1,7 +1,8 @@
 //! Dates, times, numbers and plural categories from the browser's `Intl`.
 //!
-//! Own bindings rather than js-sys's, so that the constructors' `RangeError` (an unknown
-//! time zone or locale) comes back as a value instead of being thrown into the host page.
+//! The four formatters of a language are made in one call (`browser::formatters`), whose
+//! `RangeError` (an unknown time zone or locale) comes back as a value instead of being
+//! thrown into the host page; their methods are bound here.
 
 use crate::error::Error;
 use crate::i18n::{Locale, Plural};
@@ -17,15 +18,11 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = Intl, js_name = NumberFormat)]
     type NumberFormat;
-    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "NumberFormat", catch)]
-    fn new(locale: &str) -> Result<NumberFormat, JsValue>;
     #[wasm_bindgen(method, js_class = "NumberFormat", js_name = format)]
     fn format_number(this: &NumberFormat, n: f64) -> String;
 
     #[wasm_bindgen(js_namespace = Intl, js_name = PluralRules)]
     type PluralRules;
-    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "PluralRules", catch)]
-    fn new(locale: &str) -> Result<PluralRules, JsValue>;
     #[wasm_bindgen(method, js_class = "PluralRules")]
     fn select(this: &PluralRules, n: f64) -> String;
 }
@@ -46,20 +43,17 @@ pub struct Formatters {
 impl Formatters {
     /// Formatters for `locale` (a canonical tag), in `time_zone` (the reader's own when `None`).
     pub fn new(locale: &Locale, time_zone: Option<&str>) -> Result<Formatters, Error> {
-        let tag = locale.tag.as_str();
-        let zone = time_zone.unwrap_or("");
-        let unsupported = || Error::Unsupported("Intl for this language");
         // The tag is canonical (`intl::canonical`), so a refusal with a time zone given is
         // the time zone's.
-        let bad_zone = || match time_zone {
+        let all = browser::formatters(&locale.tag, locale.lang.hour_style(), time_zone.unwrap_or("")).map_err(|_| match time_zone {
             Some(tz) => Error::BadSetting { name: "data-time-zone", value: tz.to_owned(), expected: "an IANA time zone such as Africa/Bamako" },
-            None => unsupported(),
-        };
+            None => Error::Unsupported("Intl for this language"),
+        })?;
         Ok(Formatters {
-            date: browser::date_format(tag, zone).map_err(|_| bad_zone())?.unchecked_into(),
-            time: browser::time_format(tag, locale.lang.hour_style(), zone).map_err(|_| bad_zone())?.unchecked_into(),
-            number: NumberFormat::new(tag).map_err(|_| unsupported())?,
-            plural: PluralRules::new(tag).map_err(|_| unsupported())?,
+            date: all.get(0).unchecked_into(),
+            time: all.get(1).unchecked_into(),
+            number: all.get(2).unchecked_into(),
+            plural: all.get(3).unchecked_into(),
         })
     }
 
