@@ -60,6 +60,13 @@ export function attachShadow(host) {
   return host.attachShadow({ mode: 'open' });
 }
 
+// A constructed stylesheet holding `css`.
+export function sheet(css) {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  return sheet;
+}
+
 // Styles a shadow root with `sheet` alone.
 export function adopt(root, sheet) {
   root.adoptedStyleSheets = [sheet];

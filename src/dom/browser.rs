@@ -50,6 +50,11 @@ extern "C" {
     #[wasm_bindgen(js_name = attachShadow, catch)]
     pub fn attach_shadow(host: &Element) -> Result<ShadowRoot, JsValue>;
 
+    /// A constructed stylesheet holding `css`; an error where stylesheets cannot be
+    /// constructed.
+    #[wasm_bindgen(catch)]
+    pub fn sheet(css: &str) -> Result<CssStyleSheet, JsValue>;
+
     /// Styles a shadow root with `sheet` alone.
     pub fn adopt(root: &ShadowRoot, sheet: &CssStyleSheet);
 

@@ -26,11 +26,7 @@ fn sheet() -> Result<CssStyleSheet, Error> {
     SHEET.with(|cell| {
         let s = match cell.take() {
             Some(s) => s,
-            None => {
-                let s = CssStyleSheet::new().map_err(|_| Error::Unsupported("constructable stylesheets"))?;
-                s.replace_sync(CSS).map_err(|_| Error::Unsupported("constructable stylesheets"))?;
-                s
-            }
+            None => browser::sheet(CSS).map_err(|_| Error::Unsupported("constructable stylesheets"))?,
         };
         cell.set(Some(s.clone()));
         Ok(s)
