@@ -1,24 +1,26 @@
 //! Event listeners that unregister themselves when dropped.
 
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{Event, EventTarget};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::EventTarget;
 
 /// A registered listener; dropping it removes it from its target.
 pub struct Listener {
     target: EventTarget,
     kind: &'static str,
-    callback: Closure<dyn FnMut(Event)>,
+    // Given the event as a plain value: the closure type of the promise and observer
+    // callbacks too, so one JS shim serves them all.
+    callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Listener {
     /// Registers `f` for `kind` events on `target`.
-    pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Listener {
+    pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(JsValue) + 'static) -> Listener {
         Listener::boxed(target, kind, Box::new(f))
     }
 
     // One closure type for every listener, as in `timer`: less wasm per call site.
-    fn boxed(target: &EventTarget, kind: &'static str, f: Box<dyn FnMut(Event)>) -> Listener {
+    fn boxed(target: &EventTarget, kind: &'static str, f: Box<dyn FnMut(JsValue)>) -> Listener {
         let callback = Closure::wrap(f);
         let _ = target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref());
         Listener { target: target.clone(), kind, callback }

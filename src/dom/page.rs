@@ -208,7 +208,8 @@ pub fn watch_mounts() {
     if installed {
         return;
     }
-    let callback = ObserverCallback::new(|records: js_sys::Array| {
+    let callback = ObserverCallback::new(|records: JsValue| {
+        let records: js_sys::Array = records.unchecked_into();
         if !concerns_mounts(&records) {
             return;
         }

@@ -14,9 +14,9 @@ pub fn page_visible() -> bool {
     el::document().ok().is_some_and(|d| !d.hidden())
 }
 
-/// An observer's callback, given its entries or records, kept alive as long as the observer
-/// (one closure type for the page's IntersectionObserver and MutationObserver: one JS shim).
-pub type ObserverCallback = Closure<dyn FnMut(js_sys::Array)>;
+/// An observer's callback, given its entries or records (an array), kept alive as long as the
+/// observer: the same closure type as the promise callbacks', so one JS shim serves all.
+pub type ObserverCallback = Closure<dyn FnMut(wasm_bindgen::JsValue)>;
 
 /// One watch's state, which the page's observer finds by its element.
 struct Watched {
@@ -37,7 +37,8 @@ fn observer() -> Option<IntersectionObserver> {
     if let Some(o) = OBSERVER.with(|o| o.borrow().as_ref().map(|(o, _)| o.clone())) {
         return Some(o);
     }
-    let callback = ObserverCallback::new(|entries: js_sys::Array| {
+    let callback = ObserverCallback::new(|entries: wasm_bindgen::JsValue| {
+        let entries: js_sys::Array = entries.unchecked_into();
         // Each element's latest entry (all are of this instant), found by element in a JS map:
         // matching every entry against every watch made a hundred cards' first report ten
         // thousand comparisons across the wasm boundary.
