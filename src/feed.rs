@@ -113,13 +113,13 @@ pub struct Parsed {
 /// Validates a JSON value as a feed; fails only when the feed as a whole is unusable.
 pub fn parse<J: Json>(root: J) -> Result<Parsed, FeedError> {
     if root.kind() != Kind::Object {
-        return Err(wrong_type("(feed)".into(), "an object", &root));
+        return Err(wrong_type("(feed)".into(), "an object", root.kind()));
     }
     let at_root = Fields { obj: &root, path: String::new() };
     let title = at_root.opt_str("title")?;
     let language = at_root.opt_str("language")?;
     let items = match root.get("items") {
-        Some(v) => v.elements().ok_or_else(|| wrong_type("items".into(), "an array", &v))?,
+        Some(v) => v.elements().ok_or_else(|| wrong_type("items".into(), "an array", v.kind()))?,
         None => return Err(FeedError { path: "items".into(), reason: Reason::Missing }),
     };
     let mut feed = Feed { title, language, items: Vec::new() };
@@ -136,17 +136,12 @@ pub fn parse<J: Json>(root: J) -> Result<Parsed, FeedError> {
     Ok(Parsed { feed, skipped })
 }
 
-/// The value under `key`, unless it is missing or null.
-fn present<J: Json>(obj: &J, key: &str) -> Option<J> {
-    obj.get(key).filter(|v| !v.is_null())
-}
-
 fn parse_item<J: Json>(value: &J, path: String) -> Result<Item, FeedError> {
     if value.kind() != Kind::Object {
-        return Err(wrong_type(path, "an object", value));
+        return Err(wrong_type(path, "an object", value.kind()));
     }
     let f = Fields { obj: value, path };
-    let id = match present(value, "id") {
+    let id = match value.present("id") {
         None => return Err(f.error("id", Reason::Missing)),
         Some(v) => match (v.string(), v.number()) {
             (Some(s), _) if !s.trim().is_empty() => s,
@@ -156,19 +151,19 @@ fn parse_item<J: Json>(value: &J, path: String) -> Result<Item, FeedError> {
                 push_u64(&mut s, n as u64);
                 s
             }
-            _ => return Err(wrong_type(f.path_of("id"), "a string", &v)),
+            _ => return Err(wrong_type(f.path_of("id"), "a string", v.kind())),
         },
     };
     let title = f.opt_str("title")?.filter(|t| !t.trim().is_empty()).ok_or_else(|| f.error("title", Reason::Missing))?;
     let mut authors = Vec::new();
-    if let Some(v) = present(value, "authors") {
-        let list = v.elements().ok_or_else(|| wrong_type(f.path_of("authors"), "an array", &v))?;
+    if let Some(v) = value.present("authors") {
+        let list = v.elements().ok_or_else(|| wrong_type(f.path_of("authors"), "an array", v.kind()))?;
         for (i, author) in list.iter().enumerate() {
             let mut path = f.path_of("authors[");
             push_u64(&mut path, i as u64);
             path.push(']');
             if author.kind() != Kind::Object {
-                return Err(wrong_type(path, "an object", author));
+                return Err(wrong_type(path, "an object", author.kind()));
             }
             if let Some(name) = (Fields { obj: author, path }).opt_str("name")? {
                 authors.push(name);
@@ -180,9 +175,9 @@ fn parse_item<J: Json>(value: &J, path: String) -> Result<Item, FeedError> {
     let mut item = Item { id, title, authors, urgency: DEFAULT_URGENCY, ..Item::default() };
     f.read_strings(&mut item, &ITEM_STRINGS)?;
     f.read_dates(&mut item, &ITEM_DATES)?;
-    if let Some(ext) = present(value, "_depeche") {
+    if let Some(ext) = value.present("_depeche") {
         if ext.kind() != Kind::Object {
-            return Err(wrong_type(f.path_of("_depeche"), "an object", &ext));
+            return Err(wrong_type(f.path_of("_depeche"), "an object", ext.kind()));
         }
         let x = Fields { obj: &ext, path: f.path_of("_depeche") };
         if let Some(u) = x.opt_number("urgency")? {
@@ -243,10 +238,7 @@ impl<J: Json> Fields<'_, J> {
     }
 
     fn opt_str(&self, key: &str) -> Result<Option<String>, FeedError> {
-        self.obj.string_at(key).map_err(|found| FeedError {
-            path: self.path_of(key),
-            reason: Reason::WrongType { expected: "a string", found: found.name() },
-        })
+        self.obj.string_at(key).map_err(|found| wrong_type(self.path_of(key), "a string", found))
     }
 
     fn read_strings(&self, item: &mut Item, fields: &[(&str, Slot<String>)]) -> Result<(), FeedError> {
@@ -264,9 +256,9 @@ impl<J: Json> Fields<'_, J> {
     }
 
     fn opt_number(&self, key: &str) -> Result<Option<f64>, FeedError> {
-        match present(self.obj, key) {
+        match self.obj.present(key) {
             None => Ok(None),
-            Some(v) => v.number().map(Some).ok_or_else(|| wrong_type(self.path_of(key), "a number", &v)),
+            Some(v) => v.number().map(Some).ok_or_else(|| wrong_type(self.path_of(key), "a number", v.kind())),
         }
     }
 
@@ -278,8 +270,8 @@ impl<J: Json> Fields<'_, J> {
     }
 }
 
-fn wrong_type(path: String, expected: &'static str, found: &impl Json) -> FeedError {
-    FeedError { path, reason: Reason::WrongType { expected, found: found.kind().name() } }
+fn wrong_type(path: String, expected: &'static str, found: Kind) -> FeedError {
+    FeedError { path, reason: Reason::WrongType { expected, found: found.name() } }
 }
 
 #[cfg(test)]

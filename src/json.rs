@@ -83,11 +83,15 @@ pub trait Json: Sized {
     fn is_null(&self) -> bool {
         self.kind() == Kind::Null
     }
+    /// The value under `key`, unless it is missing or null. Asked of objects only.
+    fn present(&self, key: &str) -> Option<Self> {
+        self.get(key).filter(|v| !v.is_null())
+    }
     /// The string under `key`: `Ok(None)` when it is missing or null, `Err` with its type
     /// when it is something else. Asked of objects only. Most of a feed is read this way,
     /// so the browser's objects answer it in one call (see `dom/json.rs`).
     fn string_at(&self, key: &str) -> Result<Option<String>, Kind> {
-        match self.get(key).filter(|v| !v.is_null()) {
+        match self.present(key) {
             None => Ok(None),
             Some(v) => v.string().map(Some).ok_or_else(|| v.kind()),
         }
