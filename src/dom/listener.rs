@@ -4,13 +4,16 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::EventTarget;
 
+/// The one closure type JS calls with a value (an event, an observer's entries or records, a
+/// promise's outcome): wasm-bindgen makes a JS-callable shim per closure type, so listeners,
+/// observers and promise callbacks all share this one.
+pub type Callback = Closure<dyn FnMut(JsValue)>;
+
 /// A registered listener; dropping it removes it from its target.
 pub struct Listener {
     target: EventTarget,
     kind: &'static str,
-    // Given the event as a plain value: the closure type of the promise and observer
-    // callbacks too, so one JS shim serves them all.
-    callback: Closure<dyn FnMut(JsValue)>,
+    callback: Callback,
 }
 
 impl Listener {

@@ -8,9 +8,9 @@ use crate::dom::banner::Banner;
 use crate::dom::card::Card;
 use crate::dom::console::report_once;
 use crate::dom::{entry, live};
-use crate::dom::listener::Listener;
+use crate::dom::listener::{Callback, Listener};
 use crate::dom::mount::{self, Kind, Mount};
-use crate::dom::track::{page_visible, ObserverCallback, Watch};
+use crate::dom::track::{page_visible, Watch};
 use crate::dom::{beacon as outbox, browser, el, timer};
 use crate::error::Error;
 use std::cell::RefCell;
@@ -54,7 +54,7 @@ struct State {
     sent: Sent,
     counting: Option<Counting>,
     listeners: Vec<Listener>,
-    removal_observer: Option<(MutationObserver, ObserverCallback)>,
+    removal_observer: Option<(MutationObserver, Callback)>,
 }
 
 thread_local! {
@@ -208,7 +208,7 @@ pub fn watch_mounts() {
     if installed {
         return;
     }
-    let callback = ObserverCallback::new(|records: JsValue| {
+    let callback = Callback::new(|records: JsValue| {
         let records: js_sys::Array = records.unchecked_into();
         if !concerns_mounts(&records) {
             return;

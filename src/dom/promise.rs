@@ -5,13 +5,11 @@
 use js_sys::Promise;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
+use crate::dom::listener::Callback;
 use wasm_bindgen::JsValue;
 
 /// What a settled promise gave: its value, or the reason it was rejected.
 pub type Settled = Result<JsValue, JsValue>;
-
-type Callback = Closure<dyn FnMut(JsValue)>;
 
 /// The continuation and both of the promise's callbacks, until one of them runs.
 struct Pending {

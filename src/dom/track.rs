@@ -1,11 +1,11 @@
 //! Watching a mounted element's visibility with an IntersectionObserver.
 
+use crate::dom::listener::Callback;
 use crate::dom::{browser, el};
 use crate::dom::timer::{self, now};
 use crate::viewability::{Step, Tracker, MIN_RATIO};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry};
 
@@ -13,10 +13,6 @@ use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry};
 pub fn page_visible() -> bool {
     el::document().ok().is_some_and(|d| !d.hidden())
 }
-
-/// An observer's callback, given its entries or records (an array), kept alive as long as the
-/// observer: the same closure type as the promise callbacks', so one JS shim serves all.
-pub type ObserverCallback = Closure<dyn FnMut(wasm_bindgen::JsValue)>;
 
 /// One watch's state, which the page's observer finds by its element.
 struct Watched {
@@ -28,7 +24,7 @@ struct Watched {
 thread_local! {
     /// The page's one IntersectionObserver (a hundred cards need no hundred observers), and
     /// what it watches.
-    static OBSERVER: RefCell<Option<(IntersectionObserver, ObserverCallback)>> = const { RefCell::new(None) };
+    static OBSERVER: RefCell<Option<(IntersectionObserver, Callback)>> = const { RefCell::new(None) };
     static WATCHED: RefCell<Vec<Watched>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -37,7 +33,7 @@ fn observer() -> Option<IntersectionObserver> {
     if let Some(o) = OBSERVER.with(|o| o.borrow().as_ref().map(|(o, _)| o.clone())) {
         return Some(o);
     }
-    let callback = ObserverCallback::new(|entries: wasm_bindgen::JsValue| {
+    let callback = Callback::new(|entries: wasm_bindgen::JsValue| {
         let entries: js_sys::Array = entries.unchecked_into();
         // Each element's latest entry (all are of this instant), found by element in a JS map:
         // matching every entry against every watch made a hundred cards' first report ten
