@@ -24,7 +24,8 @@ demo: build collector
 	  --database sqlite:.demo/depeche.db --www www --pkg pkg \
 	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
 
-test: setup-test build collector
+# The end-to-end tests use the collector's debug build, made by the Rust tests (scripts/test.sh).
+test: setup-test build
 	scripts/test.sh
 
 build: setup-build

@@ -33,7 +33,9 @@ async function freePort() {
 export async function startCollector(extraArgs = [], dir = mkdtempSync(join(tmpdir(), 'depeche-e2e-'))) {
   const port = await freePort();
   const partnerPort = await freePort();
-  const bin = join(root, 'target/release/depeche-collector');
+  // `make test` points this at the debug build its Rust tests have just made (one compile of
+  // the collector, not two); run on its own, a suite uses `make collector`'s release build.
+  const bin = process.env.DEPECHE_COLLECTOR ?? join(root, 'target/release/depeche-collector');
   const args = [
     '--listen', `127.0.0.1:${port}`, '--feed', join(root, 'www/feed.json'), '--database', `sqlite:${join(dir, 'e2e.db')}`,
     '--www', join(root, 'www'), '--pkg', join(root, 'pkg'), '--partner-dir', join(root, 'www/partner'),
