@@ -70,7 +70,9 @@ suite node-wasm '^test result:' "$cargo_count" -- wasm-pack test --node -- --tes
 # collector on free ports and its own Chromium (212 s one at a time, 82 s four at a time).
 # They run against the collector's debug build, which `cargo test` has just made: the release
 # build would compile every dependency a second time (92 s on a clean clone).
-check collector-debug cargo build -p depeche-collector --quiet
+# `cargo test` builds it with the features its tests unify (`cargo build -p` would not, and
+# would compile some crates again): so the check that it is fresh asks `cargo test` too.
+check collector-debug cargo test --workspace --no-run --quiet
 export DEPECHE_COLLECTOR="$PWD/target/debug/depeche-collector"
 suite e2e '^# (tests|pass|fail) ' "$node_count" -- node --test --test-concurrency=4 tests/e2e/
 
