@@ -31,6 +31,21 @@ async function freePort() {
 /** Starts the collector (over the database in `dir`, if given: a restart); resolves once it
  * answers. Call `stop()` when done. */
 export async function startCollector(extraArgs = [], dir = mkdtempSync(join(tmpdir(), 'depeche-e2e-'))) {
+  // The end-to-end files run side by side: a free port found here may be taken by another
+  // file's collector before this one binds it. Then this one exits, and starts again on
+  // other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(extraArgs, dir);
+    } catch (e) {
+      if (!(e instanceof PortTaken) || attempt === 5) throw e;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnFreePorts(extraArgs, dir) {
   const port = await freePort();
   const partnerPort = await freePort();
   // `make test` points this at the debug build its Rust tests have just made (one compile of
@@ -47,6 +62,16 @@ export async function startCollector(extraArgs = [], dir = mkdtempSync(join(tmpd
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
   const origin = `http://localhost:${port}`;
+  // Its own line saying that both ports are bound comes first: until then, what answers on
+  // the port may be another file's collector.
+  for (let i = 0; !log.includes('(partner site'); i++) {
+    if (child.exitCode !== null || i === 500) {
+      child.kill('SIGKILL');
+      if (log.includes('Address already in use')) throw new PortTaken(log);
+      throw new Error(`collector did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`${origin}/healthz`)).ok) break;
@@ -83,6 +108,13 @@ export async function openPage(browser, options = {}) {
 }
 
 /** Console lines the widget wrote. */
+/** The read count the collector's feed gives the item `id` now: pages of a file share a
+ * collector, and one left in view for a second counts a view, which later pages show. */
+export async function viewsOf(origin, id) {
+  const feed = await (await fetch(`${origin}/feed.json`)).json();
+  return feed.items.find((item) => item.id === id)._depeche.views;
+}
+
 export const widgetLines = (record) => record.console.filter((l) => l.includes('depeche:'));
 
 /** The text of the first element matching `selector` inside the shadow root of `host`. */
