@@ -107,7 +107,6 @@ export async function openPage(browser, options = {}) {
   return { context, page, record };
 }
 
-/** Console lines the widget wrote. */
 /** The read count the collector's feed gives the item `id` now: pages of a file share a
  * collector, and one left in view for a second counts a view, which later pages show. */
 export async function viewsOf(origin, id) {
@@ -115,6 +114,7 @@ export async function viewsOf(origin, id) {
   return feed.items.find((item) => item.id === id)._depeche.views;
 }
 
+/** Console lines the widget wrote. */
 export const widgetLines = (record) => record.console.filter((l) => l.includes('depeche:'));
 
 /** The text of the first element matching `selector` inside the shadow root of `host`. */
