@@ -154,7 +154,7 @@ describe('view counting', () => {
       const page = await browser.newPage();
       await page.route('**/tall.html', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: tallPage(DAKAR) }));
       // The reader leaves the moment the card counts the view, well within the outbox's
-      // half-second: only the flush on pagehide can send it.
+      // half-second: only the flush as the page is hidden and left can send it.
       await page.addInitScript((id) => {
         document.addEventListener('depeche:view', (e) => e.detail.item === id && location.assign('about:blank'));
       }, DAKAR);

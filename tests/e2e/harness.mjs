@@ -88,7 +88,7 @@ async function startOnFreePorts(extraArgs, dir) {
   };
 }
 
-/** Launches the system's Chromium with the flags this machine needs. */
+/** Launches the system's Chromium with the flags this machine needs, and `extraArgs`. */
 export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
