@@ -114,6 +114,10 @@ export async function viewsOf(origin, id) {
   return feed.items.find((item) => item.id === id)._depeche.views;
 }
 
+/** Answers the beacons of `page` in place of the collector, so that the page's own view cannot
+ * change the count between the byline's read and the collector's (`viewsOf`). */
+export const keepCountStill = (page) => page.route('**/beacon', (route) => route.fulfill({ status: 204 }));
+
 /** Console lines the widget wrote. */
 export const widgetLines = (record) => record.console.filter((l) => l.includes('depeche:'));
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifacts, openPage, root, shadowText, viewsOf, widgetLines, withCollectorAndBrowser } from './harness.mjs';
+import { artifacts, keepCountStill, openPage, root, shadowText, viewsOf, widgetLines, withCollectorAndBrowser } from './harness.mjs';
 
 const TITLE = 'Attaque en cours contre un lieu à Bamako fréquenté par des expatriés';
 const STORY = 'kangaba-attack-2017-06-18';
@@ -160,6 +160,7 @@ describe('the demo pages', () => {
 
   it('works cross-origin on the partner site', async () => {
     const { context, page, record } = await openPage(env.browser);
+    await keepCountStill(page);
     await page.goto(`${env.server.partner}/`);
     const banner = page.locator('[data-depeche=banner] [part=content]');
     await banner.filter({ hasText: TITLE }).waitFor();
@@ -244,6 +245,7 @@ describe('the demo pages', () => {
 
   it('asks for the feed while the wasm is still loading', async () => {
     const { context, page, record } = await openPage(env.browser);
+    await keepCountStill(page);
     const order = [];
     // The wasm takes half a second to arrive: the feed request must not wait for it.
     await page.route('**/pkg/depeche_bg.wasm', async (route) => {
