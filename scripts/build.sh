@@ -28,6 +28,9 @@ export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=n
 # Its own target folder: switching flags or toolchains would otherwise rebuild every crate
 # each time the tests (stable) and the release (nightly) take turns.
 export CARGO_TARGET_DIR="$PWD/target/release-wasm"
+# The wasm's release profile (Cargo.toml's [profile.release] is the collector's).
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+  CARGO_PROFILE_RELEASE_PANIC=abort
 build_std=(-Zbuild-std=std,panic_abort)
 # The wasm features Chromium needs wasm-opt to keep (also in Cargo.toml, for wasm-pack's pass).
 features=(--enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int
