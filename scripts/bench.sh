@@ -27,7 +27,8 @@ as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 cat > "$dir/beacon.lua" <<'LUA'
--- Every request is a new visitor (its own User-Agent), so every beacon is counted.
+-- Every request is a new visitor (its own User-Agent and address, which the collector takes
+-- from X-Forwarded-For as it trusts 127.0.0.1 here), so every beacon is counted.
 local threads = 0
 setup = function(thread)
   threads = threads + 1
@@ -40,6 +41,7 @@ request = function()
   local headers = {
     ["Content-Type"] = "text/plain;charset=UTF-8",
     ["User-Agent"] = "Mozilla/5.0 Chrome/156.0 bench-" .. tostring(wrk.port) .. "-" .. tostring(id) .. "-" .. tostring(n),
+    ["X-Forwarded-For"] = string.format("10.%d.%d.%d", id % 256, math.floor(n / 256) % 256, n % 256),
   }
   return wrk.format("POST", "/beacon", headers, body)
 end
@@ -57,7 +59,7 @@ start_instances() {
     local port
     port=$(free_port)
     target/release/depeche-collector --listen "127.0.0.1:$port" --feed www/feed.json --database "$2" \
-      --rate-limit 0 --www "$dir" --pkg "$dir" >/dev/null 2>"$dir/collector-$port.log" &
+      --rate-limit 0 --trust-proxy 127.0.0.1 --www "$dir" --pkg "$dir" >/dev/null 2>"$dir/collector-$port.log" &
     pids+=($!)
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
     ports+=("$port")

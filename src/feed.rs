@@ -136,6 +136,22 @@ pub fn parse<J: Json>(root: J) -> Result<Parsed, FeedError> {
     Ok(Parsed { feed, skipped })
 }
 
+/// The item-id rule, the same for the widget and the collector: a non-blank string, or a
+/// whole number in the range a double holds exactly, as its decimal text (`42` and `42.0`
+/// alike). Otherwise the type found (`String` for a blank one).
+pub fn item_id<J: Json>(v: &J) -> Result<String, Kind> {
+    match (v.string(), v.number()) {
+        (Some(s), _) if !s.trim().is_empty() => Ok(s),
+        (Some(_), _) => Err(Kind::String),
+        (_, Some(n)) if n.fract() == 0.0 && (0.0..9.007e15).contains(&n) => {
+            let mut s = String::new();
+            push_u64(&mut s, n as u64);
+            Ok(s)
+        }
+        _ => Err(v.kind()),
+    }
+}
+
 fn parse_item<J: Json>(value: &J, path: String) -> Result<Item, FeedError> {
     if value.kind() != Kind::Object {
         return Err(wrong_type(path, "an object", value.kind()));
@@ -143,15 +159,10 @@ fn parse_item<J: Json>(value: &J, path: String) -> Result<Item, FeedError> {
     let f = Fields { obj: value, path };
     let id = match value.present("id") {
         None => return Err(f.error("id", Reason::Missing)),
-        Some(v) => match (v.string(), v.number()) {
-            (Some(s), _) if !s.trim().is_empty() => s,
-            (Some(_), _) => return Err(f.error("id", Reason::Missing)),
-            (_, Some(n)) if n.fract() == 0.0 && (0.0..9.007e15).contains(&n) => {
-                let mut s = String::new();
-                push_u64(&mut s, n as u64);
-                s
-            }
-            _ => return Err(wrong_type(f.path_of("id"), "a string", v.kind())),
+        Some(v) => match item_id(&v) {
+            Ok(id) => id,
+            Err(Kind::String) => return Err(f.error("id", Reason::Missing)),
+            Err(kind) => return Err(wrong_type(f.path_of("id"), "a string", kind)),
         },
     };
     let title = f.opt_str("title")?.filter(|t| !t.trim().is_empty()).ok_or_else(|| f.error("title", Reason::Missing))?;

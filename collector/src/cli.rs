@@ -18,7 +18,9 @@ pub struct Args {
     /// Where counts, published items, the dedupe set and the salt secret live:
     /// `sqlite:PATH` (embedded, created if missing) or `postgres://USER@HOST/DB` (shared by
     /// several instances). Migrations run at start.
-    #[arg(long, env = "DEPECHE_DATABASE", default_value = "sqlite:depeche.db")]
+    // `--help` names the variables an option may come from, never their values (a database
+    // password, a token).
+    #[arg(long, env = "DEPECHE_DATABASE", hide_env_values = true, default_value = "sqlite:depeche.db")]
     pub database: String,
     /// The SQLite database file: the same as `--database sqlite:PATH` (kept for older scripts).
     #[arg(long, hide = true)]
@@ -33,7 +35,7 @@ pub struct Args {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
     /// Turn on `POST /publish` (add or replace a feed item, in memory) for this bearer token.
-    #[arg(long, env = "DEPECHE_PUBLISH_TOKEN")]
+    #[arg(long, env = "DEPECHE_PUBLISH_TOKEN", hide_env_values = true)]
     pub publish_token: Option<String>,
     /// The publish token, read from this file (its first line), so that it is on no command
     /// line nor in the environment.
@@ -68,7 +70,29 @@ pub struct Args {
     /// Folder of the partner site's pages.
     #[arg(long, default_value = "www/partner")]
     pub partner_dir: PathBuf,
-    /// The publisher origin the partner pages load the widget from [default: http://localhost:PORT].
-    #[arg(long)]
-    pub public_origin: Option<String>,
+    /// The collector's own origin, as readers' browsers see it (`https://news.example`;
+    /// repeatable): beacons from its pages count as the publisher's, and the partner pages
+    /// load the widget from the first. Never taken from a request's Host [default: with
+    /// --listen on loopback, http://localhost:PORT and http://127.0.0.1:PORT; else http://ADDR].
+    #[arg(long = "public-origin", value_name = "ORIGIN")]
+    pub public_origins: Vec<String>,
+    /// The key the GRIP proxy signs forwarded requests with (Pushpin's `sig_key`), read from
+    /// this file: only requests it signed are held by the proxy. Needed with --grip.
+    #[arg(long, value_name = "FILE")]
+    pub grip_key_file: Option<PathBuf>,
+}
+
+impl Args {
+    /// The collector's own origins: `--public-origin`, else those of `--listen`.
+    pub fn own_origins(&self) -> Vec<String> {
+        if !self.public_origins.is_empty() {
+            return self.public_origins.iter().map(|o| o.trim_end_matches('/').to_owned()).collect();
+        }
+        let port = self.listen.port();
+        if self.listen.ip().is_loopback() {
+            vec![format!("http://localhost:{port}"), format!("http://127.0.0.1:{port}")]
+        } else {
+            vec![format!("http://{}", self.listen)]
+        }
+    }
 }

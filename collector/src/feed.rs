@@ -69,7 +69,7 @@ impl SourceFeed {
         if !item.is_object() {
             return Err("the body must be one JSON Feed item (an object)".into());
         }
-        let id = item.get("id").and_then(id_of).filter(|id| !id.trim().is_empty());
+        let id = item.get("id").and_then(id_of);
         let Some(id) = id else { return Err("the item needs a non-empty id (a string or a number)".into()) };
         if !item.get("title").is_some_and(Value::is_string) {
             return Err("the item needs a string title".into());
@@ -80,6 +80,15 @@ impl SourceFeed {
     /// Whether the feed has an item with this id.
     pub fn has_item(&self, id: &str) -> bool {
         self.ids.contains(id)
+    }
+
+    /// The item with this id, as served (before counts).
+    pub fn item(&self, id: &str) -> Option<&Value> {
+        if !self.ids.contains(id) {
+            return None;
+        }
+        let items = self.doc.get("items").and_then(Value::as_array)?;
+        items.iter().find(|i| i.get("id").and_then(id_of).as_deref() == Some(id))
     }
 
     /// The feed with each item's `_depeche.views` raised by its counted views, and its ETag.
@@ -105,15 +114,15 @@ impl SourceFeed {
     }
 }
 
-/// An item id as the widget reads it: a string, or a number turned into its JSON text
-/// (`42`; JSON Feed says ids are strings, and the widget accepts numbers all the same).
+/// An item id as the widget reads it (`depeche::feed::item_id`, the one rule): a non-blank
+/// string, or a whole number turned into its decimal text (`42` and `42.0` alike).
 fn id_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        // As the widget: a whole number in the range doubles hold exactly (42 and 42.0 alike).
-        Value::Number(n) => n.as_f64().filter(|f| f.fract() == 0.0 && (0.0..9.007e15).contains(f)).map(|f| (f as u64).to_string()),
-        _ => None,
-    }
+    let v = match v {
+        Value::String(s) => depeche::json::Value::String(s.clone()),
+        Value::Number(n) => depeche::json::Value::Number(n.as_f64()?),
+        _ => return None,
+    };
+    depeche::feed::item_id(&&v).ok()
 }
 
 #[cfg(test)]

@@ -14,9 +14,50 @@ use hyper_util::rt::TokioExecutor;
 /// The channel every reader's stream is held on.
 pub const CHANNEL: &str = "depeche-feed";
 
-/// The header a GRIP proxy signs its requests with: its presence says the request came through
-/// one (without it, `/events` streams from the instance as usual).
+/// The header a GRIP proxy signs its requests with: a JWT under the proxy's key. Only a valid
+/// one says the request came through the proxy (without it, `/events` streams from the
+/// instance as usual).
 pub const SIGNATURE: &str = "grip-sig";
+
+/// The key a GRIP proxy signs its requests with (Pushpin's `sig_key`): HS256 JWTs with an
+/// `exp` claim.
+#[derive(Clone)]
+pub struct SigKey(Vec<u8>);
+
+impl std::fmt::Debug for SigKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("SigKey(…)")
+    }
+}
+
+/// The claims of a `Grip-Sig` token that are checked.
+#[derive(serde::Deserialize)]
+struct Claims {
+    exp: u64,
+}
+
+impl SigKey {
+    /// The key as Pushpin's configuration has it.
+    pub fn new(key: &[u8]) -> Result<SigKey, String> {
+        if key.is_empty() {
+            return Err("the GRIP signing key is empty".into());
+        }
+        Ok(SigKey(key.to_vec()))
+    }
+
+    /// Whether `token` is a JWT signed with this key (HS256) that has not expired at `now_ms`.
+    pub fn verify(&self, token: &str, now_ms: u64) -> bool {
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        // Checked below against the state's clock, not the system's.
+        validation.validate_exp = false;
+        validation.required_spec_claims = ["exp".to_owned()].into();
+        let key = jsonwebtoken::DecodingKey::from_secret(&self.0);
+        match jsonwebtoken::decode::<Claims>(token, &key, &validation) {
+            Ok(data) => data.claims.exp.saturating_mul(1000) > now_ms,
+            Err(_) => false,
+        }
+    }
+}
 
 /// Keep-alive comments the proxy sends on idle streams, every 15 s (the instance's own streams
 /// send the same).
@@ -83,6 +124,21 @@ mod tests {
     #[test]
     fn the_event_is_what_the_instance_streams() {
         assert_eq!(event(42), "event: feed\nid: 42\ndata: 42\n\n");
+    }
+
+    #[test]
+    fn only_a_token_signed_with_the_key_and_not_expired_passes() {
+        let sign = |key: &[u8], exp: u64| {
+            let claims = serde_json::json!({ "iss": "pushpin", "exp": exp });
+            jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(key)).unwrap_or_default()
+        };
+        let key = SigKey::new(b"changeme-not").unwrap_or_else(|_| SigKey(vec![1]));
+        let now = 1_000_000_000_000;
+        assert!(key.verify(&sign(b"changeme-not", 1_000_000_100), now));
+        assert!(!key.verify(&sign(b"another key", 1_000_000_100), now), "another key");
+        assert!(!key.verify(&sign(b"changeme-not", 999_999_999), now), "expired");
+        assert!(!key.verify("present", now), "a header's presence is not a signature");
+        assert!(SigKey::new(b"").is_err());
     }
 
     #[test]

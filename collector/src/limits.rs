@@ -1,4 +1,5 @@
-//! Per-IP rate limiting of beacons (a token bucket per address, in memory).
+//! Per-address limits kept in memory: a token bucket per address (beacons, failed token
+//! checks), and the distinct User-Agents counted per address and item.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -57,6 +58,52 @@ impl RateLimiter {
     }
 }
 
+/// Distinct User-Agents whose views of one item count from one address within
+/// [`crate::store::DEDUPE_WINDOW_MS`]: a household or an office has a few browsers, a client
+/// rotating its User-Agent to count a view per request has many.
+pub const MAX_USER_AGENTS_PER_ADDRESS_ITEM: usize = 8;
+/// Addresses and items tracked at most; beyond, entries older than the window go, and if
+/// that is not enough, all do (the store's dedupe still holds).
+pub const MAX_TRACKED_ADDRESS_ITEMS: usize = 100_000;
+
+/// Each User-Agent's hash seen for an address and item, and when it was first seen.
+type Agents = Vec<(u64, u64)>;
+
+/// The User-Agents seen per address and item.
+#[derive(Default)]
+pub struct UserAgentCap {
+    seen: Mutex<HashMap<(IpAddr, String), Agents>>,
+}
+
+impl UserAgentCap {
+    /// Whether a view of `item` from `ip` with a User-Agent hashed to `agent` may count at
+    /// `now_ms`: always for an agent already seen, for a new one while the address and item
+    /// have fewer than the cap within the window.
+    pub fn allow(&self, ip: IpAddr, item: &str, agent: u64, now_ms: u64) -> bool {
+        let window = crate::store::DEDUPE_WINDOW_MS;
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= MAX_TRACKED_ADDRESS_ITEMS {
+            seen.retain(|_, agents| {
+                agents.retain(|(_, at)| now_ms.saturating_sub(*at) < window);
+                !agents.is_empty()
+            });
+            if seen.len() >= MAX_TRACKED_ADDRESS_ITEMS {
+                seen.clear();
+            }
+        }
+        let agents = seen.entry((ip, item.to_owned())).or_default();
+        agents.retain(|(_, at)| now_ms.saturating_sub(*at) < window);
+        if agents.iter().any(|(a, _)| *a == agent) {
+            return true;
+        }
+        if agents.len() >= MAX_USER_AGENTS_PER_ADDRESS_ITEM {
+            return false;
+        }
+        agents.push((agent, now_ms));
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +122,19 @@ mod tests {
         assert!(RateLimiter::new(0).allow(a, 0));
         assert!(l.spent(a, 20_000) && !l.spent(b, 0), "spent takes nothing");
         assert!(!l.spent(a, 40_000), "refilled");
+    }
+
+    #[test]
+    fn a_few_user_agents_per_address_and_item_then_none_until_the_window_ends() {
+        let cap = UserAgentCap::default();
+        let a = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+        let b = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
+        for agent in 0..MAX_USER_AGENTS_PER_ADDRESS_ITEM as u64 {
+            assert!(cap.allow(a, "k", agent, 0));
+        }
+        assert!(!cap.allow(a, "k", 999, 1), "one agent too many");
+        assert!(cap.allow(a, "k", 0, 2), "an agent already seen still counts (the store dedupes it)");
+        assert!(cap.allow(a, "other", 999, 3) && cap.allow(b, "k", 999, 3), "per address and item");
+        assert!(cap.allow(a, "k", 999, crate::store::DEDUPE_WINDOW_MS + 1), "the window ended");
     }
 }

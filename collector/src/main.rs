@@ -3,7 +3,7 @@
 use clap::Parser;
 use depeche_collector::cli::Args;
 use depeche_collector::feed::SourceFeed;
-use depeche_collector::routes::system_clock;
+use depeche_collector::state::system_clock;
 use depeche_collector::store;
 use depeche_collector::{app, partner_app, AppState, Config};
 use std::net::SocketAddr;
@@ -44,15 +44,27 @@ async fn run(args: Args) -> Result<(), String> {
         }
         None => args.publish_token.clone(),
     };
+    if !args.grip.is_empty() && args.grip_key_file.is_none() {
+        return Err("--grip needs --grip-key-file: the proxy's signing key (Pushpin's sig_key), to tell its requests from others".into());
+    }
+    let grip_key = match &args.grip_key_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            Some(depeche_collector::grip::SigKey::new(text.trim().as_bytes()).map_err(|e| format!("{}: {e}", file.display()))?)
+        }
+        None => None,
+    };
     let config = Config {
         www: Some(args.www.clone()),
         pkg: Some(args.pkg.clone()),
+        own_origins: args.own_origins(),
         allowed_origins: args.allow_origins.clone(),
         rate_limit_per_minute: args.rate_limit,
         publish_token,
         trusted_proxies: args.trust_proxy.clone(),
         max_streams: args.max_streams,
         grip: args.grip.iter().map(|g| depeche_collector::grip::Publisher::new(g)).collect::<Result<_, _>>()?,
+        grip_key,
         sources,
         source_limits: Default::default(),
     };
@@ -72,7 +84,7 @@ async fn run(args: Args) -> Result<(), String> {
     state.start_sources();
     let router = app(state);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
-    let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));
+    let origin = args.own_origins().first().cloned().unwrap_or_default();
     println!("Dépêche demo (publisher): {origin}/");
     if args.publish_token.is_some() || args.publish_token_file.is_some() {
         println!("Publisher console: {origin}/console.html (POST /publish with the token given)");

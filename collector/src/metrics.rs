@@ -5,8 +5,10 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// Why a beacon was counted or not; one counter each.
-pub const OUTCOMES: [&str; 10] =
-    ["counted", "duplicate", "bot", "prefetch", "origin", "rate_limited", "bad_request", "unknown_item", "busy", "store_error"];
+pub const OUTCOMES: [&str; 12] = [
+    "counted", "duplicate", "bot", "prefetch", "origin", "not_live", "user_agents", "rate_limited", "bad_request", "unknown_item", "busy",
+    "store_error",
+];
 
 /// Upper bounds of the commit-latency buckets, in seconds.
 const BUCKETS: [f64; 9] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0];

@@ -7,7 +7,7 @@ use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
 use depeche_collector::feed::SourceFeed;
 use depeche_collector::store;
-use depeche_collector::routes::COUNTS_MAX_AGE_MS;
+use depeche_collector::feed_view::COUNTS_MAX_AGE_MS;
 use depeche_collector::{app, AppState, Config};
 use http_body_util::BodyExt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -38,6 +38,7 @@ async fn harness_with(rate_limit: u32, publish_token: Option<&str>) -> Harness {
     let clock = Arc::new(AtomicU64::new(T0));
     let c = Arc::clone(&clock);
     let config = Config {
+        own_origins: vec!["http://collector.test".into()],
         allowed_origins: vec!["http://partner.test".into()],
         rate_limit_per_minute: rate_limit,
         publish_token: publish_token.map(str::to_owned),
@@ -241,6 +242,11 @@ async fn a_thousand_concurrent_beacons_from_distinct_visitors_add_exactly_a_thou
     assert_eq!(views(&h, "kangaba").await, 376 + 1000);
 }
 
+/// A GET with the publisher token of the harnesses (`s3cret`).
+fn with_token(r: axum::http::request::Builder) -> Request<Body> {
+    r.header(header::AUTHORIZATION, "Bearer s3cret").body(Body::empty()).unwrap()
+}
+
 fn publish_request(token: Option<&str>, body: &str) -> Request<Body> {
     let mut r = Request::post("/publish").header(header::CONTENT_TYPE, "application/json");
     if let Some(t) = token {
@@ -398,12 +404,12 @@ async fn a_published_item_is_served_after_a_restart() {
 
 #[tokio::test]
 async fn metrics_count_beacons_by_outcome_and_commits() {
-    let h = harness(120).await;
+    let h = harness_with(120, Some("s3cret")).await;
     assert!(counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 40], CHROME)).await));
     assert!(!counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 40], CHROME)).await));
     assert!(!counted(&send(&h, post(beacon_body("kangaba", "view"), [192, 0, 2, 40], "curl/8.0")).await));
     assert_eq!(send(&h, post(beacon_body("nope", "view"), [192, 0, 2, 40], CHROME)).await.status(), StatusCode::NOT_FOUND);
-    let r = send(&h, Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    let r = send(&h, with_token(Request::get("/metrics"))).await;
     assert!(r.headers().get(header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("text/plain; version=0.0.4"));
     let m = text(r).await;
     for line in [
@@ -473,7 +479,7 @@ async fn the_feed_says_its_version_as_the_event_stream_does() {
 async fn event_streams_beyond_the_cap_are_refused_with_retry_after() {
     let dir = tempfile::tempdir().unwrap();
     let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
-    let config = Config { max_streams: 1, allowed_origins: vec!["http://partner.test".into()], ..Config::default() };
+    let config = Config { max_streams: 1, allowed_origins: vec!["http://partner.test".into()], publish_token: Some("s3cret".into()), ..Config::default() };
     let router = app(AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, || T0).await.unwrap());
     let get = || Request::get("/events").header(header::ORIGIN, "http://partner.test").body(Body::empty()).unwrap();
     let open = router.clone().oneshot(get()).await.unwrap();
@@ -482,7 +488,7 @@ async fn event_streams_beyond_the_cap_are_refused_with_retry_after() {
     let refused = router.clone().oneshot(get()).await.unwrap();
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(refused.headers().get(header::RETRY_AFTER).unwrap(), "30");
-    let m = text(router.clone().oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap()).await;
+    let m = text(router.clone().oneshot(with_token(Request::get("/metrics"))).await.unwrap()).await;
     assert!(m.contains("depeche_open_streams 1\n") && m.contains("depeche_streams_refused_total 1\n"), "{m}");
     // Closing the stream gives its place back.
     drop(open);
@@ -574,12 +580,15 @@ async fn failed_token_checks_are_limited_per_address() {
     for guess in 0..10 {
         assert_eq!(send(&h, from(&format!("guess-{guess}"), 70)).await.status(), StatusCode::UNAUTHORIZED);
     }
-    let r = send(&h, from("s3cret", 70)).await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right token, once the budget is spent");
+    let r = send(&h, from("guess-10", 70)).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "a wrong token, once the budget is spent");
     assert_eq!(r.headers().get(header::RETRY_AFTER).unwrap(), "60");
-    assert_eq!(send(&h, from("s3cret", 71)).await.status(), StatusCode::CREATED, "another address is not held back");
+    // Ten wrong tokens from an address (a stranger behind the newsroom's proxy) never lock
+    // the right one out: only failures are limited.
+    assert_eq!(send(&h, from("s3cret", 70)).await.status(), StatusCode::CREATED, "the right token still works");
+    assert_eq!(send(&h, from("guess-11", 71)).await.status(), StatusCode::UNAUTHORIZED, "another address has its own budget");
     h.clock.fetch_add(20_000, Ordering::SeqCst);
-    assert_eq!(send(&h, from("s3cret", 70)).await.status(), StatusCode::CREATED, "the budget refills");
+    assert_eq!(send(&h, from("guess-12", 70)).await.status(), StatusCode::UNAUTHORIZED, "the budget refills");
 }
 
 #[tokio::test]
@@ -634,4 +643,125 @@ async fn a_scheduled_item_is_held_until_its_time_then_served_and_announced() {
     assert!(next_chunk(&mut stream).await.contains("id: 2\n"));
     assert_eq!(ids(text(send(&h, feed()).await).await)[0], "later");
     assert_eq!(listed(&h).await[0], "later live desk");
+}
+
+#[tokio::test]
+async fn a_forged_host_does_not_make_a_refused_origin_the_collectors_own() {
+    let h = harness(120).await;
+    let ip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 80));
+    let forged = |ua: &str| {
+        let mut r = post_from(beacon_body("kangaba", "view"), ip, &format!("{CHROME} {ua}"), &[(header::ORIGIN, "https://evil.test")]);
+        r.headers_mut().insert(header::HOST, "evil.test".parse().unwrap());
+        r
+    };
+    let r = send(&h, forged("a")).await;
+    assert_eq!((counted(&r), r.headers().get("depeche-reason").unwrap().to_str().unwrap()), (false, "origin"));
+    // The positive control: the configured own origin, with any Host, counts.
+    let mut own = post_from(beacon_body("kangaba", "view"), ip, &format!("{CHROME} b"), &[(header::ORIGIN, "http://collector.test")]);
+    own.headers_mut().insert(header::HOST, "anything.test".parse().unwrap());
+    assert!(counted(&send(&h, own).await));
+}
+
+#[tokio::test]
+async fn an_unknown_origin_is_kept_as_other_whatever_its_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
+    // No partner list: every origin is admitted, and only the configured ones kept by name.
+    let config = Config { own_origins: vec!["http://collector.test".into()], publish_token: Some("s3cret".into()), ..Config::default() };
+    let router = app(AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, || T0).await.unwrap());
+    let long = format!("https://{}.test", "x".repeat(100_000));
+    for (ua, origin) in [("a", long.as_str()), ("b", "https://elsewhere.test"), ("c", "http://collector.test")] {
+        let r = post_from(beacon_body("kangaba", "view"), IpAddr::V4(Ipv4Addr::new(192, 0, 2, 81)), &format!("{CHROME} {ua}"), &[]);
+        let mut r = r;
+        r.headers_mut().insert(header::ORIGIN, origin.parse().unwrap());
+        let answer = router.clone().oneshot(r).await.unwrap();
+        assert!(counted(&answer), "{ua}");
+    }
+    let csv = text(router.clone().oneshot(with_token(Request::get("/stats.csv"))).await.unwrap()).await;
+    assert!(csv.contains(",view,other,2"), "{csv}");
+    assert!(csv.contains(",view,http://collector.test,1"), "{csv}");
+    assert!(csv.len() < 1000, "no origin kept as sent: {} bytes", csv.len());
+}
+
+#[tokio::test]
+async fn status_and_metrics_need_the_token() {
+    let h = harness_with(120, Some("s3cret")).await;
+    for path in ["/status", "/metrics", "/items", "/stats"] {
+        let r = send(&h, Request::get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path} without the token");
+        assert_eq!(send(&h, with_token(Request::get(path))).await.status(), StatusCode::OK, "{path} with it");
+    }
+}
+
+#[tokio::test]
+async fn a_user_agent_rotated_per_request_counts_a_few_views_not_one_each() {
+    let h = harness(0).await;
+    let ip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 90));
+    let mut counts = 0;
+    for n in 0..50 {
+        let r = send(&h, post_from(beacon_body("kangaba", "view"), ip, &format!("{CHROME} rotated-{n}"), &[(header::ORIGIN, "http://collector.test")])).await;
+        counts += u64::from(counted(&r));
+    }
+    assert_eq!(counts, depeche_collector::limits::MAX_USER_AGENTS_PER_ADDRESS_ITEM as u64);
+    assert_eq!(views(&h, "kangaba").await, 376 + counts);
+    // Another address is another household.
+    let other = post_from(beacon_body("kangaba", "view"), IpAddr::V4(Ipv4Addr::new(192, 0, 2, 91)), CHROME, &[(header::ORIGIN, "http://collector.test")]);
+    assert!(counted(&send(&h, other).await));
+}
+
+#[tokio::test]
+async fn withdrawn_and_expired_items_count_no_views() {
+    let h = harness_with(120, Some("s3cret")).await;
+    let ip = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 95));
+    let beacon = |item: &str, ua: &str| post_from(beacon_body(item, "view"), ip, &format!("{CHROME} {ua}"), &[(header::ORIGIN, "http://collector.test")]);
+    let expiring = r#"{"id":"bref","title":"Bref","_depeche":{"expires":"2027-01-15T08:00:01Z"}}"#;
+    assert_eq!(send(&h, publish_request(Some("s3cret"), expiring)).await.status(), StatusCode::CREATED);
+    assert!(counted(&send(&h, beacon("bref", "a")).await), "live until it expires");
+    // T0 is 2027-01-15T08:00:00Z: two seconds later the item has expired.
+    h.clock.fetch_add(2_000, Ordering::SeqCst);
+    let r = send(&h, beacon("bref", "b")).await;
+    assert_eq!((counted(&r), r.headers().get("depeche-reason").unwrap().to_str().unwrap()), (false, "not_live"));
+    let withdrawn = r#"{"id":"kangaba","title":"Attaque à Bamako","_depeche":{"status":"withdrawn"}}"#;
+    assert!(counted(&send(&h, beacon("kangaba", "c")).await), "live before");
+    assert_eq!(send(&h, publish_request(Some("s3cret"), withdrawn)).await.status(), StatusCode::CREATED);
+    let r = send(&h, beacon("kangaba", "d")).await;
+    assert_eq!((counted(&r), r.headers().get("depeche-reason").unwrap().to_str().unwrap()), (false, "not_live"));
+}
+
+#[tokio::test]
+async fn every_spelling_of_a_desk_page_gets_its_policy_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let router = static_app(dir.path(), Some(&[("console.html", "<p>desk</p>"), ("index.html", "<p>demo</p>")]), &[]).await;
+    let get = |path: &str| router.clone().oneshot(Request::get(path).body(Body::empty()).unwrap());
+    let plain = get("/console.html").await.unwrap();
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.headers().get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
+    for path in ["/%63onsole.html", "//console.html", "/./console.html", "/x/../console.html", "/console%2ehtml"] {
+        let r = get(path).await.unwrap();
+        let csp = r.headers().get(header::CONTENT_SECURITY_POLICY).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let body = text(r).await;
+        assert!(!body.contains("desk") || csp.contains("frame-ancestors 'none'"), "{path} served the desk under {csp:?}");
+    }
+    // Every other page of www/ gets a policy too.
+    let demo = get("/index.html").await.unwrap();
+    assert_eq!(demo.headers().get(header::CONTENT_SECURITY_POLICY).unwrap(), "frame-ancestors 'self'");
+}
+
+#[tokio::test]
+async fn a_grip_sig_header_that_the_proxy_did_not_sign_is_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
+    let grip = depeche_collector::grip::Publisher::new("http://127.0.0.1:9").unwrap();
+    let key = depeche_collector::grip::SigKey::new(b"the proxy's key").unwrap();
+    let config = Config { grip: vec![grip], grip_key: Some(key), ..Config::default() };
+    let router = app(AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, || T0).await.unwrap());
+    let events = |sig: &str| Request::get("/events").header("grip-sig", sig).body(Body::empty()).unwrap();
+    let forged = router.clone().oneshot(events("anything")).await.unwrap();
+    assert!(forged.headers().get("grip-hold").is_none(), "a forged signature is streamed by the instance, not held");
+    let claims = serde_json::json!({ "iss": "pushpin", "exp": T0 / 1000 + 3600 });
+    let sign = |key: &[u8]| jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(key)).unwrap();
+    let wrong_key = router.clone().oneshot(events(&sign(b"another key"))).await.unwrap();
+    assert!(wrong_key.headers().get("grip-hold").is_none(), "signed with another key");
+    let signed = router.clone().oneshot(events(&sign(b"the proxy's key"))).await.unwrap();
+    assert_eq!(signed.headers().get("grip-hold").unwrap(), "stream", "the proxy's own request is held");
 }

@@ -40,3 +40,16 @@ fn the_publish_token_can_come_from_a_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("the file holds no token"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn help_names_the_variables_but_never_prints_their_values() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_depeche-collector"))
+        .arg("--help")
+        .env("DEPECHE_PUBLISH_TOKEN", "secret-token-from-env")
+        .env("DEPECHE_DATABASE", "postgres://depeche:db-password@db.internal/depeche")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("DEPECHE_PUBLISH_TOKEN") && help.contains("DEPECHE_DATABASE"), "{help}");
+    assert!(!help.contains("secret-token-from-env") && !help.contains("db-password"), "{help}");
+}

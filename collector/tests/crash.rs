@@ -21,8 +21,9 @@ fn beacon(port: u16, visitor: u64) -> Option<bool> {
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let body = r#"{"v":1,"item":"kangaba","event":"view","feed":"/feed.json"}"#;
     let req = format!(
-        "POST /beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0 Chrome/156.0 visitor-{visitor}\r\n\
+        "POST /beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0 Chrome/156.0 visitor-{visitor}\r\nX-Forwarded-For: {}\r\n\
          Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        support::visitor_address(visitor),
         body.len()
     );
     s.write_all(req.as_bytes()).ok()?;
@@ -41,7 +42,7 @@ fn kill_9_under_load_loses_no_acknowledged_beacon() {
     std::fs::write(&feed, FEED).unwrap();
     let db = dir.path().join("crash.db");
     let database = format!("sqlite:{}", db.display());
-    let args = [OsStr::new("--feed"), feed.as_os_str(), OsStr::new("--database"), OsStr::new(&database)];
+    let args = [OsStr::new("--feed"), feed.as_os_str(), OsStr::new("--database"), OsStr::new(&database), OsStr::new("--trust-proxy"), OsStr::new("127.0.0.1")];
     let collector = Collector::start(&args, &[], Duration::from_secs(10));
     let port = collector.port;
 

@@ -59,7 +59,8 @@ fn publish(port: u16, item: &str) {
 
 fn metrics(port: u16) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let request = format!("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).unwrap();
     let mut reply = String::new();
     s.read_to_string(&mut reply).unwrap();
     reply
@@ -78,9 +79,12 @@ fn pushpin_holds_the_streams_and_a_publish_on_any_instance_reaches_them_once() {
     let routed_port = support::free_port();
     let pushpin = Pushpin::start(routed_port);
     let grip = format!("http://127.0.0.1:{}", pushpin.control);
+    let key = dir.path().join("grip.key");
+    std::fs::write(&key, support::PUSHPIN_SIG_KEY).unwrap();
     let instance = |listen: Option<u16>| {
         let mut args: Vec<&OsStr> = vec![OsStr::new("--feed"), feed.as_os_str(), OsStr::new("--database"), OsStr::new(&database)];
-        args.extend([OsStr::new("--grip"), OsStr::new(&grip), OsStr::new("--allow-origin"), OsStr::new("http://partner.test")]);
+        args.extend([OsStr::new("--grip"), OsStr::new(&grip), OsStr::new("--grip-key-file"), key.as_os_str()]);
+        args.extend([OsStr::new("--allow-origin"), OsStr::new("http://partner.test")]);
         Collector::start_on(listen, &args, &[("DEPECHE_PUBLISH_TOKEN", TOKEN)], Duration::from_secs(20))
     };
     let routed = instance(Some(routed_port));

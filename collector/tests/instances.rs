@@ -19,7 +19,7 @@ const TOKEN: &str = "instances-test-token";
 
 /// One collector over the shared database.
 fn start(database: &str, feed: &std::path::Path) -> Collector {
-    let args = [OsStr::new("--feed"), feed.as_os_str(), OsStr::new("--database"), OsStr::new(database)];
+    let args = [OsStr::new("--feed"), feed.as_os_str(), OsStr::new("--database"), OsStr::new(database), OsStr::new("--trust-proxy"), OsStr::new("127.0.0.1")];
     Collector::start(&args, &[("DEPECHE_PUBLISH_TOKEN", TOKEN)], Duration::from_secs(20))
 }
 
@@ -50,8 +50,9 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn beacon(port: u16, visitor: u64, item: &str) -> Option<bool> {
     let body = format!(r#"{{"v":1,"item":"{item}","event":"view","feed":"/feed.json"}}"#);
     let req = format!(
-        "POST /beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0 Chrome/156.0 visitor-{visitor}\r\n\
+        "POST /beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0 Chrome/156.0 visitor-{visitor}\r\nX-Forwarded-For: {}\r\n\
          Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        support::visitor_address(visitor),
         body.len()
     );
     let (status, headers, _) = http(port, &req)?;

@@ -8,6 +8,8 @@ import { openPage, root, withCollectorAndBrowser } from './harness.mjs';
 
 const fixtures = join(root, 'collector/tests/data/sources');
 const SOURCES = ['rss-latin1.xml', 'atom.xml', 'ninjs2.json', 'ninjs3.json', 'newsarticle.jsonld', 'jsonfeed-1.0.json'];
+/** /status shows the sources' URLs, which may hold keys: the desk's token only. */
+const TOKEN = 'e2e-sources-token';
 
 /** Each source's item, by id, and the title readers must see. */
 const EXPECTED = [
@@ -20,13 +22,13 @@ const EXPECTED = [
 ];
 
 describe('feed sources', () => {
-  const env = withCollectorAndBrowser(SOURCES.flatMap((s) => ['--source', join(fixtures, s)]));
+  const env = withCollectorAndBrowser(['--publish-token', TOKEN, ...SOURCES.flatMap((s) => ['--source', join(fixtures, s)])]);
 
   it('every format reaches the page as card and banner text, accents exact', async () => {
     // Read at start-up, in the background: wait until every source has been read.
     let status;
     for (let i = 0; i < 100; i++) {
-      status = await (await fetch(`${env.server.origin}/status`)).json();
+      status = await (await fetch(`${env.server.origin}/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
       if (status.sources.every((s) => s.last_success_ms)) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -49,6 +49,13 @@ fn run(bin: &Path, program: &str, args: &[&str]) -> std::process::Output {
     cmd.args(args).stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Visitor `n`'s own address (10.0.0.0/8), as a proxy trusted with `--trust-proxy 127.0.0.1`
+/// says it in `X-Forwarded-For`: load tests tell visitors apart by address as well as by
+/// User-Agent (the collector counts a few User-Agents per address and item, not one per request).
+pub fn visitor_address(n: u64) -> String {
+    format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
+}
+
 /// A free port on the loopback interface.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -144,6 +151,9 @@ impl Drop for Collector {
     }
 }
 
+/// The key the test Pushpin signs its requests with.
+pub const PUSHPIN_SIG_KEY: &str = "pushpin-test-signing-key";
+
 /// A Pushpin proxy (GRIP) in front of `upstream`, with its own configuration, run folder and
 /// ports; stopped when dropped. Panics if Pushpin is not installed (`make test` installs it).
 pub struct Pushpin {
@@ -180,6 +190,9 @@ impl Pushpin {
                 Some("port_offset") => format!("port_offset={offset}"),
                 Some("http_port") => format!("http_port={port}"),
                 Some("routesfile") => format!("routesfile={}", path("routes")),
+                // Its requests to the collector are signed with this key, which the collector
+                // is given (`--grip-key-file`), never Debian's default.
+                Some("sig_key") => format!("sig_key={PUSHPIN_SIG_KEY}"),
                 // Debian's Pushpin reaches the upstream through zurl, whose own service would
                 // listen in /var/run/zurl: the runner starts one for this instance instead.
                 Some("services") => "services=condure,zurl,pushpin-proxy,pushpin-handler".to_owned(),
