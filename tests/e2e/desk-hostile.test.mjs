@@ -72,7 +72,7 @@ describe('the desk against hostile items, links and windows', () => {
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ id: 'leap-desk', title: 'Seconde intercalaire (pupitre)', date_published: LEAP, _depeche: { urgency: 3, expires: LEAP } }),
     });
-    assert.equal(published.status, 200, await published.text());
+    assert.ok(published.ok, await published.text());
 
     const { context, page, record } = await desk('/console.html');
     // The feed file's story, as before.
@@ -101,6 +101,7 @@ describe('the desk against hostile items, links and windows', () => {
         null,
         42,
         { id: 'odd', title: 'Alerte étrange', state: 'constructor', source: { host: 'x' }, date_published: 'hier', expires: 12, views: 'beaucoup', reads: null },
+        ['x'.repeat(1000)],
         good('last', 'Dernière alerte'),
       ],
     };
@@ -112,13 +113,16 @@ describe('the desk against hostile items, links and windows', () => {
       await page.locator('#token').press('Enter');
       if (path === '/console.html') {
         const rows = page.locator('#items tbody tr');
-        await rows.nth(4).waitFor({ timeout: SHOWN_MS });
+        await rows.nth(5).waitFor({ timeout: SHOWN_MS });
         const texts = await rows.allTextContents();
-        assert.equal(texts.length, 5, texts.join('\n'));
+        assert.equal(texts.length, 6, texts.join('\n'));
         assert.match(texts[0], /^Première alerte/);
-        assert.match(texts[4], /^Dernière alerte/);
-        assert.match(texts[1], /null/);
-        assert.match(texts[2], /42/);
+        assert.match(texts[5], /^Dernière alerte/);
+        assert.deepEqual([texts[1], texts[2]], ['null', '42']);
+        // Raw text is cut to the desk's RAW_CHARS.
+        const cut = await page.evaluate(async () => (await import('/desk.js')).RAW_CHARS);
+        assert.equal(cut, 300);
+        assert.equal(texts[4], `["${'x'.repeat(cut - 2)}…`);
         // A state, a source and dates it does not know: as written, never a word of its own.
         const odd = await cells(page, 'Alerte étrange');
         assert.deepEqual(odd.slice(0, 6), ['Alerte étrange', '', 'constructor', '{"host":"x"}', 'hier', '12']);
@@ -179,8 +183,16 @@ describe('the desk against hostile items, links and windows', () => {
     await context.close();
   });
 
-  it('takes its draft from its parent page only, not from itself or another site', async () => {
+  /** Counts the messages each frame of `context` receives, in a listener that runs before the
+   * preview's own: once the count is reached, the preview has had those messages too. */
+  const countMessages = (context) => context.addInitScript(() => {
+    window.__messages = 0;
+    addEventListener('message', () => window.__messages++);
+  });
+
+  it('takes its draft from its parent page only, not from itself or another window', async () => {
     const { context, page, record } = await openPage(browser, { locale: 'fr-FR' });
+    await countMessages(context);
     // A page of the newsroom's origin that frames the preview as the console does, and posts
     // the draft when its opener says "go"; another site opens it and posts to the frame first.
     await context.route(`${server.origin}/host.html`, (route) => route.fulfill({
@@ -196,19 +208,56 @@ describe('the desk against hostile items, links and windows', () => {
       body: `<!doctype html><html lang="fr"><title>ailleurs</title><script>
         addEventListener('message', (e) => { if (e.data === 'loaded') window.__loaded = true; });
         window.__open = () => { window.__host = open('${server.origin}/host.html'); };
-        window.__attack = (item) => { window.__host.frames[0].postMessage({ item }, '*'); window.__host.postMessage('go', '*'); };
       </script></html>`,
     }));
     await page.goto(`${server.partner}/attacker.html`);
     const [host] = await Promise.all([context.waitForEvent('page'), page.evaluate(() => window.__open())]);
     await page.waitForFunction(() => window.__loaded, null, { timeout: SHOWN_MS });
     const frame = host.frame({ url: /\/preview\.html/ });
-    assert.equal((await shown(frame)).state, 'waiting');
+    assert.deepEqual(await shown(frame), { state: 'waiting', title: null });
     // The frame's own message (its source is not its parent), then another site's.
     await frame.evaluate((item) => postMessage({ item }, location.origin), draft('FAUX : depuis le cadre'));
-    await page.evaluate((item) => window.__attack(item), draft('FAUX : depuis un autre site'));
+    await page.evaluate((item) => window.__host.frames[0].postMessage({ item }, '*'), draft('FAUX : depuis un autre site'));
+    await frame.waitForFunction(() => window.__messages === 2, null, { timeout: SHOWN_MS });
+    assert.deepEqual(await shown(frame), { state: 'waiting', title: null });
+    // Its parent's.
+    await page.evaluate(() => window.__host.postMessage('go', '*'));
     await host.frameLocator('#p').locator('[data-depeche=banner] [part=title]').waitFor({ timeout: SHOWN_MS });
     assert.deepEqual(await shown(frame), { state: 'shown', title: 'Le vrai brouillon' });
+    assert.deepEqual(record.errors, []);
+    await context.close();
+  });
+
+  it('takes no draft from a parent of another origin, were it let to frame the preview', async () => {
+    const { context, page, record } = await openPage(browser, { locale: 'fr-FR' });
+    await countMessages(context);
+    // The collector's frame-ancestors 'self' keeps other sites from framing the preview; a
+    // proxy or a browser that drops it must not make their messages count either.
+    await context.route(/\/preview\.html/, async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      assert.ok(headers['content-security-policy'].includes("frame-ancestors 'self'"));
+      delete headers['content-security-policy'];
+      await route.fulfill({ response, headers });
+    });
+    await context.route(`${server.partner}/framer.html`, (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="fr"><title>ailleurs</title><iframe id="p" src="${server.origin}/preview.html?theme=light"></iframe><script>
+        const frame = document.getElementById('p');
+        frame.addEventListener('load', () => frame.contentWindow.postMessage({ item: ${JSON.stringify(draft('FAUX : cadré ailleurs'))} }, '*'));
+      </script></html>`,
+    }));
+    await page.goto(`${server.partner}/framer.html`);
+    const frame = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const f = page.frame({ url: /\/preview\.html/ });
+        if (f) return f;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return assert.fail('no preview frame');
+    })();
+    await frame.waitForFunction(() => window.__messages === 1, null, { timeout: SHOWN_MS });
+    assert.deepEqual(await shown(frame), { state: 'waiting', title: null });
     assert.deepEqual(record.errors, []);
     await context.close();
   });
