@@ -36,20 +36,33 @@ function draft(now = new Date()) {
 }
 
 // The preview: the real widget, loaded in a page of its own for each theme, with the draft
-// as its whole feed. Reloaded a moment after typing stops.
+// as its whole feed. Reloaded a moment after typing stops. The draft goes to the page by
+// postMessage once it has loaded, never in its address: the preview page renders only what
+// its parent desk page sends it (preview.js), so that no link shows an item of anyone's
+// making under the newsroom's name.
 let previewTimer = 0;
+/** The draft each preview frame is to show once loaded (`null`: nothing). */
+const drafts = new Map();
+for (const theme of ['light', 'dark']) {
+  const frame = $(`preview-${theme}`);
+  frame.addEventListener('load', () => {
+    const item = drafts.get(frame);
+    if (item) frame.contentWindow?.postMessage({ item }, location.origin);
+  });
+}
 function preview() {
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => {
     const item = draft();
     item.id ||= 'apercu';
     $('no-banner').hidden = item._depeche.urgency <= 2;
-    const hash = encodeURIComponent(JSON.stringify(item));
     for (const theme of ['light', 'dark']) {
       const frame = $(`preview-${theme}`);
       frame.title = t('previewFrame', t(theme));
       // Nothing to show before there is a title.
-      frame.src = item.title.trim() ? `/preview.html?theme=${theme}&n=${Date.now()}#${hash}` : 'about:blank';
+      const shown = item.title.trim() !== '';
+      drafts.set(frame, shown ? item : null);
+      frame.src = shown ? `/preview.html?theme=${theme}&n=${Date.now()}` : 'about:blank';
     }
   }, 300);
 }
