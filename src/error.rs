@@ -9,6 +9,8 @@ use crate::view::NoCard;
 pub enum Error {
     /// A required `data-*` attribute is absent.
     MissingSetting(&'static str),
+    /// `data-key` asks for signatures and this item's is missing, by another key, or wrong.
+    Unsigned { id: String, why: &'static str },
     /// A `data-*` attribute has a value the widget cannot use.
     BadSetting { name: &'static str, value: String, expected: &'static str },
     /// The feed could not be fetched at all.
@@ -42,6 +44,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::MissingSetting(name) => concat(&[name, ": missing on the script tag; nothing to show"]),
+            Error::Unsigned { id, why } => concat(&["item \"", id, "\" is not shown: ", why, " (data-key asks for the newsroom's signature)"]),
             Error::BadSetting { name, value, expected } => {
                 concat(&[name, ": \"", value, "\" is not ", expected, "; using the default"])
             }
@@ -124,6 +127,10 @@ mod tests {
 
     #[test]
     fn messages_name_what_and_where() {
+        assert_eq!(
+            Error::Unsigned { id: "k".into(), why: "signed by an unknown key" }.message(),
+            "item \"k\" is not shown: signed by an unknown key (data-key asks for the newsroom's signature)"
+        );
         assert_eq!(Error::Http { url: "/feed.json".into(), status: 503 }.message(), "the feed /feed.json answered HTTP 503");
         assert_eq!(
             Error::from(FeedError { path: "items[2].date_published".into(), reason: Reason::NotRfc3339 }).message(),

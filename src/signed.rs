@@ -126,6 +126,20 @@ pub fn check(item: &Item, keys: &[String]) -> Check {
     Check::Verify { key: key.to_owned(), sig: sig.to_owned(), data: canonical(item) }
 }
 
+/// What becomes of each item once the signatures asked for have been checked: `None` to
+/// show it, or why not. `verified` holds WebCrypto's answers, in the order of the `Verify`
+/// checks; a missing answer is a failure.
+pub fn verdicts(checks: &[Check], verified: &[bool]) -> Vec<Option<&'static str>> {
+    let mut answers = verified.iter();
+    checks
+        .iter()
+        .map(|c| match c {
+            Check::Refuse(why) => Some(*why),
+            Check::Verify { .. } => (!answers.next().copied().unwrap_or(false)).then_some("its signature does not verify"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +191,14 @@ mod tests {
         assert_eq!(check(&signed(&format!("ed25519:{k}")), &good), Check::Refuse("malformed signature"));
         assert_eq!(check(&signed(&format!("ed25519:{}.{s}", "C".repeat(43))), &good), Check::Refuse("signed by an unknown key"));
         assert_eq!(check(&signed(&format!("ed25519:{k}.{s}")), &good), Check::Verify { key: k, sig: s, data: canonical(&item()) });
+    }
+
+    #[test]
+    fn only_items_whose_signature_verified_are_shown() {
+        let verify = || Check::Verify { key: String::new(), sig: String::new(), data: String::new() };
+        let checks = [verify(), Check::Refuse("unsigned"), verify(), verify()];
+        assert_eq!(verdicts(&checks, &[true, false, true]), [None, Some("unsigned"), Some("its signature does not verify"), None]);
+        assert_eq!(verdicts(&checks, &[true]), [None, Some("unsigned"), Some("its signature does not verify"), Some("its signature does not verify")], "no answer is no");
     }
 
     /// Each vector of `tests/vectors/signed-items.json`: its item read as the widget reads

@@ -34,6 +34,7 @@ fn settings() -> Settings {
         max_bytes: 2_000_000,
         refresh_seconds: 0,
         events: None,
+        keys: None,
     }
 }
 
@@ -843,4 +844,64 @@ async fn a_mount_that_cannot_hold_a_shadow_root_logs_one_message_and_the_others_
     link.remove();
     mounts[0].remove();
     sleep(20).await;
+}
+
+/// The signed-item vectors (`tests/vectors/signed-items.json`) checked by this browser's
+/// WebCrypto through the widget's own path (`dom::verify`): each vector's item shows; a
+/// changed title, a forged withdrawal, another key's signature and none at all do not.
+#[wasm_bindgen_test]
+async fn webcrypto_verifies_the_signed_item_vectors_and_refuses_changed_items() {
+    let file: serde_json::Value = serde_json::from_str(include_str!("vectors/signed-items.json")).unwrap();
+    let vectors = file["vectors"].as_array().unwrap();
+    let key = |name: &str| file["keys"][name]["public"].as_str().unwrap().trim_start_matches("ed25519:").to_owned();
+    let signed = |v: &serde_json::Value| {
+        let mut item = v["item"].clone();
+        item["_depeche"]["sig"] = v["sig"].clone();
+        item
+    };
+    let mut items: Vec<serde_json::Value> = vectors.iter().map(signed).collect();
+    let mut changed = signed(&vectors[1]);
+    changed["title"] = "FAUX : la route est ouverte".into();
+    changed["id"] = "changed-title".into();
+    let mut withdrawn = signed(&vectors[3]);
+    withdrawn["_depeche"]["status"] = "withdrawn".into();
+    withdrawn["id"] = 4242.into();
+    let mut other_key = signed(&vectors[0]);
+    let sig = other_key["_depeche"]["sig"].as_str().unwrap().split_once('.').unwrap().1.to_owned();
+    other_key["_depeche"]["sig"] = format!("ed25519:{}.{sig}", key("unknown")).into();
+    other_key["id"] = "other-key".into();
+    let mut unsigned = vectors[0]["item"].clone();
+    unsigned["id"] = "unsigned".into();
+    items.extend([changed, withdrawn, other_key, unsigned]);
+    let text = serde_json::json!({ "items": items }).to_string();
+    let feed = feed::parse(parse_json(&text).expect("JSON")).expect("feed").feed;
+    // The vectors' own withdrawn item shares its id with the first: ids are told apart by order.
+    assert_eq!(feed.items.len(), 8);
+    let kept: Rc<RefCell<Option<Vec<String>>>> = Rc::default();
+    let out = Rc::clone(&kept);
+    depeche::dom::verify::verified(feed, &[key("newsroom-2026"), key("newsroom-2027")], move |f| {
+        *out.borrow_mut() = Some(f.items.iter().map(|i| i.id.clone()).collect());
+    });
+    for _ in 0..100 {
+        if kept.borrow().is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    let kept = kept.borrow().clone().expect("WebCrypto answered within 2 s");
+    assert_eq!(kept, ["kangaba-attack-2017-06-18", "niamey-floods", "kangaba-attack-2017-06-18", "42"]);
+    // Rotation: with the 2027 key alone, only what it signed (the second and fourth) shows.
+    let feed = feed::parse(parse_json(&text).expect("JSON")).expect("feed").feed;
+    let only: Rc<RefCell<Option<Vec<String>>>> = Rc::default();
+    let out = Rc::clone(&only);
+    depeche::dom::verify::verified(feed, &[key("newsroom-2027")], move |f| {
+        *out.borrow_mut() = Some(f.items.iter().map(|i| i.id.clone()).collect());
+    });
+    for _ in 0..100 {
+        if only.borrow().is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(only.borrow().clone().expect("answered"), ["niamey-floods", "42"]);
 }

@@ -182,8 +182,9 @@ impl Refresh {
         match read_feed(&self.settings.feed, &text) {
             Ok(feed) => {
                 if let Some(feed) = feed {
-                    show(&self.settings, feed, self.shown)?;
-                    // Kept as the last good copy only once it has been shown.
+                    show_checked(&self.settings, feed, self.shown)?;
+                    // Kept as the last good copy once it has been read (its signatures are
+                    // checked again whenever it is read back).
                     remember(&self.settings.feed, &text);
                     self.shown = true;
                 }
@@ -218,9 +219,22 @@ fn show_last_good_copy(settings: &Settings) -> bool {
     let Some(stored) = storage::get(feed_cache::STORAGE_KEY) else { return false };
     let Some(text) = feed_cache::decode(&stored, &settings.feed) else { return false };
     match read_feed(&settings.feed, &js_sys::JsString::from(text)) {
-        Ok(Some(feed)) => show(settings, feed, false).is_ok(),
+        Ok(Some(feed)) => show_checked(settings, feed, false).is_ok(),
         _ => false,
     }
+}
+
+/// Shows `feed` as `show` does, once the signatures `data-key` asks for are checked: then
+/// only the items they vouch for, and errors go to the console.
+fn show_checked(settings: &Settings, feed: Feed, again: bool) -> Result<(), Error> {
+    let Some(keys) = &settings.keys else { return show(settings, feed, again) };
+    let settings_then = settings.clone();
+    crate::dom::verify::verified(feed, keys, move |feed| {
+        if let Err(e) = show(&settings_then, feed, again) {
+            page::error(&e);
+        }
+    });
+    Ok(())
 }
 
 /// Shows `feed`: a first render, or an update of what is shown.

@@ -22,6 +22,7 @@ mod storage;
 mod style;
 mod timer;
 mod track;
+pub mod verify;
 
 pub use console::report;
 pub use entry::{render, start, update};
