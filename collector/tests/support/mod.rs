@@ -14,6 +14,8 @@ pub struct PgCluster {
     dir: PathBuf,
     bin: PathBuf,
     port: u16,
+    /// The server's options (port, socket folder, settings), the same at every start.
+    options: String,
 }
 
 fn bin_dir() -> PathBuf {
@@ -69,15 +71,31 @@ impl PgCluster {
         assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
         let port = free_port();
         let options = format!("-p {port} -k {} -c listen_addresses='' -c fsync=off -c max_connections=200", dir.display());
-        let log = dir.join("log").to_str().unwrap().to_owned();
-        let out = run(&bin, "pg_ctl", &["-D", d, "-o", &options, "-l", &log, "-w", "start"]);
+        let cluster = PgCluster { dir, bin, port, options };
+        cluster.start_again();
+        cluster
+    }
+
+    /// Stops the server as an administrator would for a restart (`pg_ctl stop -m fast`:
+    /// sessions are ended, open transactions rolled back), and waits until it is down.
+    pub fn stop(&self) {
+        let data = self.dir.join("data");
+        let out = run(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap(), "-m", "fast", "-w", "stop"]);
+        assert!(out.status.success(), "pg_ctl stop failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Starts the server (again) on the same port, socket folder and data, and waits until it
+    /// accepts connections.
+    pub fn start_again(&self) {
+        let data = self.dir.join("data");
+        let log = self.dir.join("log").to_str().unwrap().to_owned();
+        let out = run(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap(), "-o", &self.options, "-l", &log, "-w", "start"]);
         assert!(
             out.status.success(),
             "pg_ctl start failed: {}\n{}",
             String::from_utf8_lossy(&out.stderr),
-            std::fs::read_to_string(dir.join("log")).unwrap_or_default()
+            std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
         );
-        PgCluster { dir, bin, port }
     }
 
     /// A connection string for database `db` (created if needed).
