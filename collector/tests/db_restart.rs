@@ -280,12 +280,19 @@ fn outage(kind: Outage) {
             reads.iter().filter(|r| r.instance == instance && r.sent > down && r.sent + r.took < start_issued).map(|r| r.body.as_str()).collect();
         let served = bodies.len();
         bodies.dedup();
-        println!("{kind:?}, instance {instance}: /feed.json answered {served} times while the database was down, {} distinct bodies", bodies.len());
+        let mut took: Vec<Duration> = reads.iter().filter(|r| r.instance == instance && r.sent > down && r.sent + r.took < start_issued).map(|r| r.took).collect();
+        took.sort();
+        println!(
+            "{kind:?}, instance {instance}: /feed.json answered {served} times while the database was down ({} ms median, {} ms at most), {} distinct bodies",
+            took.get(took.len() / 2).map_or(0, |d| ms(*d)),
+            took.last().map_or(0, |d| ms(*d)),
+            bodies.len()
+        );
         if served == 0 || bodies.len() != 1 {
             problem("feed during the outage", format!("instance {instance}: {served} feeds served during the outage, {} distinct bodies", bodies.len()));
             continue;
         }
-        let before = reads.iter().filter(|r| r.instance == instance && r.status == Some(200) && r.sent + r.took < stop_issued).last().and_then(|r| views_of(&r.body));
+        let before = reads.iter().rfind(|r| r.instance == instance && r.status == Some(200) && r.sent + r.took < stop_issued).and_then(|r| views_of(&r.body));
         match (before, views_of(bodies[0])) {
             (Some(before), Some(during)) if during >= before => outage_views.push((instance, during)),
             other => problem("feed during the outage", format!("instance {instance}: views before and during the outage {other:?}: {}", bodies[0])),
@@ -366,4 +373,45 @@ fn outage(kind: Outage) {
     }
     let listed: Vec<String> = problems.iter().map(|(kind, (n, first))| format!("{kind}: {n} times, first: {first}")).collect();
     assert!(problems.is_empty(), "{} kinds of problems:\n{}", problems.len(), listed.join("\n"));
+}
+
+/// The store's change listener after a restart: it notices the loss, retries with a backoff
+/// that reaches its cap while the database is down, and listens again within that cap (and a
+/// connection) of the database's return; reads fail within their bound while it is down and
+/// work again on the same store after, and publishes are heard again.
+#[test]
+fn the_change_listener_listens_again_within_its_cap_after_a_restart() {
+    use depeche_collector::store::{self, postgres::{LISTEN_RETRY_MAX, STORE_TIMEOUT}};
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    // Timers made here, outside `block_on`, belong to it too.
+    let _in_rt = rt.enter();
+    let cluster = PgCluster::start();
+    let url = cluster.database("depeche");
+    let ten_seconds = Duration::from_secs(10);
+    let one = rt.block_on(store::open(&url)).unwrap();
+    let mut changes = one.changes().expect("PostgreSQL notifies");
+    rt.block_on(tokio::time::timeout(ten_seconds, changes.wait_for(|c| c.listening))).unwrap().unwrap();
+
+    cluster.stop();
+    rt.block_on(tokio::time::timeout(ten_seconds, changes.wait_for(|c| !c.listening))).expect("the loss noticed").unwrap();
+    let asked = Instant::now();
+    let read = rt.block_on(one.feed_version());
+    println!("a read while the database is down: {read:?} after {} ms", ms(asked.elapsed()));
+    assert!(read.is_err() && asked.elapsed() < STORE_TIMEOUT);
+    // Down long enough for the backoff to reach its cap.
+    std::thread::sleep(3 * LISTEN_RETRY_MAX);
+
+    cluster.start_again();
+    let up = Instant::now();
+    rt.block_on(tokio::time::timeout(ten_seconds, changes.wait_for(|c| c.listening))).expect("listening again").unwrap();
+    let back = up.elapsed();
+    println!("listening again {} ms after the database's return (cap {} ms)", ms(back), ms(LISTEN_RETRY_MAX));
+    assert!(back < LISTEN_RETRY_MAX + Duration::from_secs(1), "listening again after {back:?}");
+    assert!(rt.block_on(one.feed_version()).is_ok(), "the same store reads again");
+
+    let two = rt.block_on(store::open(&url)).unwrap();
+    let seq = changes.borrow().seq;
+    rt.block_on(two.publish("a", r#"{"id":"a","title":"A"}"#, 1)).unwrap();
+    rt.block_on(tokio::time::timeout(ten_seconds, changes.wait_for(|c| c.seq > seq))).expect("a publish heard after the restart").unwrap();
 }
