@@ -21,6 +21,13 @@ pub(crate) const LISTENING_POLL_MS: u64 = 5_000;
 /// After this instance counted a beacon, its counts are read again once they are this old, so
 /// that a reader's own view shows in the refresh that follows it (the widget asks 1.5 s after).
 const COUNTED_MAX_AGE_MS: u64 = 100;
+/// A request waits at most this long for the feed to be read again (its own read, or the one
+/// it waits for) once a view was made; beyond, or when the store fails, the last good view is
+/// served. With the store's bound on a beacon's commit, a beacon is answered within 10 s.
+pub const VIEW_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+const _: () = assert!(VIEW_TIMEOUT.as_millis() + store::postgres::COUNT_TIMEOUT.as_millis() < 10_000);
+/// While the last good view is served, that is logged at most this often.
+const LAST_GOOD_LOG_MS: u64 = 5_000;
 /// A beacon for an item this instance does not know yet (published on another instance a
 /// moment ago) reads the version again if it is older than this.
 pub(crate) const UNKNOWN_ITEM_MAX_AGE_MS: u64 = 50;
@@ -82,26 +89,35 @@ fn scheduled_at(item: &serde_json::Value, now_ms: u64) -> Option<u64> {
 }
 
 impl AppState {
-    /// The feed as served, or, when the store cannot be read, the last good one (readers keep
-    /// their feed while the database restarts); an error only before the store was ever read.
-    pub(crate) async fn view_or_last_good(&self, version_max_age: u64) -> Result<Arc<FeedView>, store::Error> {
-        match self.view(version_max_age).await {
-            Ok(view) => Ok(view),
-            Err(e) => {
-                let last = Arc::clone(&self.inner.view.read().unwrap_or_else(|p| p.into_inner()));
-                if last.version >= 0 {
-                    Ok(last)
-                } else {
-                    Err(e)
-                }
-            }
+    /// The feed as served (`refresh`), or the last good view when the store fails or takes
+    /// longer than `VIEW_TIMEOUT`: readers keep the feed, and beacons the items it knows (503
+    /// from the store then, not 404), while the database is away. An error only before any
+    /// view was made.
+    pub(crate) async fn view(&self, version_max_age: u64) -> Result<Arc<FeedView>, store::Error> {
+        let made = self.inner.view.read().unwrap_or_else(|p| p.into_inner()).version >= 0;
+        if !made {
+            return self.refresh(version_max_age).await;
         }
+        let why = match tokio::time::timeout(VIEW_TIMEOUT, self.refresh(version_max_age)).await {
+            Ok(Ok(view)) => return Ok(view),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {VIEW_TIMEOUT:?}"),
+        };
+        let last = Arc::clone(&self.inner.view.read().unwrap_or_else(|p| p.into_inner()));
+        // Said every few seconds while it lasts, not at every request.
+        static SAID_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let now = (self.inner.clock)();
+        if now.saturating_sub(SAID_AT.load(std::sync::atomic::Ordering::Relaxed)) >= LAST_GOOD_LOG_MS {
+            SAID_AT.store(now, std::sync::atomic::Ordering::Relaxed);
+            eprintln!("depeche-collector: serving the last good feed (version {}), the store failed: {why}", last.version);
+        }
+        Ok(last)
     }
 
-    /// The feed as served: its version read again if that is `version_max_age` ms old or
+    /// The feed as made now: its version read again if that is `version_max_age` ms old or
     /// older (0: always, after a publish here), its counts if they are a second old, and the
     /// feed rendered again only if either changed.
-    pub(crate) async fn view(&self, version_max_age: u64) -> Result<Arc<FeedView>, store::Error> {
+    async fn refresh(&self, version_max_age: u64) -> Result<Arc<FeedView>, store::Error> {
         let s = &self.inner;
         // Counts are due a second after they were read, or 100 ms after if this instance
         // counted a beacon since.

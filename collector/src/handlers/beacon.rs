@@ -45,11 +45,11 @@ async fn count(s: &AppState, peer: std::net::IpAddr, headers: &HeaderMap, body: 
         return Err(("rate_limited", ApiError::TooMany { retry_after: 60, why: "too many beacons from this address" }));
     }
     let beacon = read(body);
-    let mut view = s.view_or_last_good(VERSION_MAX_AGE_MS).await.map_err(|e| ("store_error", ApiError::from(e)))?;
+    let mut view = s.view(VERSION_MAX_AGE_MS).await.map_err(|e| ("store_error", ApiError::from(e)))?;
     // An item published on another instance a moment ago: read the feed's version again.
     if let Ok(b) = &beacon {
         if !view.feed.has_item(&b.item) {
-            view = s.view_or_last_good(UNKNOWN_ITEM_MAX_AGE_MS).await.map_err(|e| ("store_error", ApiError::from(e)))?;
+            view = s.view(UNKNOWN_ITEM_MAX_AGE_MS).await.map_err(|e| ("store_error", ApiError::from(e)))?;
         }
     }
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());

@@ -22,7 +22,7 @@ const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 /// `GET /feed.json`: the feed with its counts, its ETag and version; the last good one while
 /// the database cannot be read.
 pub async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let view = s.view_or_last_good(VERSION_MAX_AGE_MS).await?;
+    let view = s.view(VERSION_MAX_AGE_MS).await?;
     let (body, etag) = (view.body.clone(), view.etag.clone());
     let cache = [(CACHE_CONTROL, "public, max-age=5, must-revalidate")];
     // The version the event stream says: a reader whose stream opens on the version it has
@@ -58,7 +58,7 @@ pub async fn events(State(s): State<AppState>, headers: HeaderMap) -> Result<Res
         s.metrics().streams_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(ApiError::unavailable(30, "too many open event streams"));
     };
-    s.view_or_last_good(VERSION_MAX_AGE_MS).await?;
+    s.view(VERSION_MAX_AGE_MS).await?;
     let open = OpenStream::new(Arc::clone(s.metrics()), permit);
     let versions = s.inner.versions.subscribe();
     let stream = futures_util::stream::unfold((versions, last, open), |(mut versions, mut last, open)| async move {
@@ -80,7 +80,7 @@ pub async fn events(State(s): State<AppState>, headers: HeaderMap) -> Result<Res
 /// that versions are published to. No permit: the proxy holds the connection, not this
 /// instance.
 async fn held(s: &AppState, last: Option<i64>) -> Result<Response, ApiError> {
-    let view = s.view_or_last_good(VERSION_MAX_AGE_MS).await?;
+    let view = s.view(VERSION_MAX_AGE_MS).await?;
     let mut body = format!("retry: {}\n\n", STREAM_RETRY.as_millis());
     if last != Some(view.version) {
         body.push_str(&crate::grip::event(view.version));

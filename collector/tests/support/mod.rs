@@ -14,6 +14,8 @@ pub struct PgCluster {
     dir: PathBuf,
     bin: PathBuf,
     port: u16,
+    /// The server's options (port, socket folder, settings), the same at every start.
+    options: String,
 }
 
 fn bin_dir() -> PathBuf {
@@ -76,15 +78,72 @@ impl PgCluster {
         assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
         let port = free_port();
         let options = format!("-p {port} -k {} -c listen_addresses='' -c fsync=off -c max_connections=200", dir.display());
-        let log = dir.join("log").to_str().unwrap().to_owned();
-        let out = run(&bin, "pg_ctl", &["-D", d, "-o", &options, "-l", &log, "-w", "start"]);
+        let cluster = PgCluster { dir, bin, port, options };
+        cluster.start_again();
+        cluster
+    }
+
+    /// Stops the server as an administrator would for a restart (`pg_ctl stop -m fast`:
+    /// sessions are ended, open transactions rolled back), and waits until it is down.
+    pub fn stop(&self) {
+        let data = self.dir.join("data");
+        let out = run(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap(), "-m", "fast", "-w", "stop"]);
+        assert!(out.status.success(), "pg_ctl stop failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Starts the server (again) on the same port, socket folder and data, and waits until it
+    /// accepts connections.
+    pub fn start_again(&self) {
+        let data = self.dir.join("data");
+        let log = self.dir.join("log").to_str().unwrap().to_owned();
+        let out = run(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap(), "-o", &self.options, "-l", &log, "-w", "start"]);
         assert!(
             out.status.success(),
             "pg_ctl start failed: {}\n{}",
             String::from_utf8_lossy(&out.stderr),
-            std::fs::read_to_string(dir.join("log")).unwrap_or_default()
+            std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
         );
-        PgCluster { dir, bin, port }
+    }
+
+    /// The server's processes: the postmaster, then its children (none if it is not running).
+    fn processes(&self) -> Vec<u32> {
+        let pidfile = std::fs::read_to_string(self.dir.join("data").join("postmaster.pid")).unwrap_or_default();
+        let Some(postmaster) = pidfile.lines().next().and_then(|l| l.trim().parse::<u32>().ok()) else { return Vec::new() };
+        let mut all = vec![postmaster];
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            // The parent's pid is the second field after the command's closing parenthesis.
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+            let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
+            if parent == Some(postmaster) {
+                all.push(pid);
+            }
+        }
+        all
+    }
+
+    /// Sends `signal` to `pids`; the first must get it (the others may have ended since).
+    fn signal(&self, signal: &str, pids: &[u32]) {
+        for (i, pid) in pids.iter().enumerate() {
+            let ok = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).stderr(Stdio::null()).status().unwrap().success();
+            assert!(ok || i > 0, "kill -{signal} {pid} failed");
+        }
+    }
+
+    /// Freezes the server (SIGSTOP to the postmaster, then to each of its processes): its
+    /// sockets stay open, and nothing answers, as when its host hangs. Returns what to thaw.
+    pub fn freeze(&self) -> Vec<u32> {
+        let all = self.processes();
+        // The postmaster first, so that it forks no process that would escape the freeze.
+        self.signal("STOP", &all[..1]);
+        let all = self.processes();
+        self.signal("STOP", &all);
+        all
+    }
+
+    /// Lets the processes `freeze` stopped run again.
+    pub fn thaw(&self, frozen: &[u32]) {
+        self.signal("CONT", frozen);
     }
 
     /// A connection string for database `db` (created if needed).
@@ -98,6 +157,11 @@ impl PgCluster {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
+        // A test that failed while the server was frozen: it could not stop.
+        let frozen = self.processes();
+        if !frozen.is_empty() {
+            let _ = Command::new("kill").arg("-CONT").args(frozen.iter().map(u32::to_string)).stderr(Stdio::null()).status();
+        }
         let data = self.dir.join("data");
         let _ = run(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap_or_default(), "-m", "immediate", "-w", "stop"]);
         let _ = std::fs::remove_dir_all(&self.dir);
