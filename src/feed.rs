@@ -58,6 +58,8 @@ pub struct Item {
     pub kicker: Option<String>,
     /// `_depeche.status: "withdrawn"`: a retracted story, never shown.
     pub withdrawn: bool,
+    /// `_depeche.sig`: the newsroom's signature of the item (`signed`), never itself signed.
+    pub sig: Option<String>,
 }
 
 /// Why a part of the feed was refused.
@@ -225,8 +227,12 @@ const ITEM_STRINGS: [(&str, Slot<String>); 6] = [
 const ITEM_DATES: [(&str, Slot<Millis>); 2] =
     [("date_published", |i| &mut i.date_published), ("date_modified", |i| &mut i.date_modified)];
 /// The `_depeche` extension's string and date fields.
-const DEPECHE_STRINGS: [(&str, Slot<String>); 3] =
-    [("signature", |i| &mut i.signature), ("dateline", |i| &mut i.dateline), ("kicker", |i| &mut i.kicker)];
+const DEPECHE_STRINGS: [(&str, Slot<String>); 4] = [
+    ("signature", |i| &mut i.signature),
+    ("dateline", |i| &mut i.dateline),
+    ("kicker", |i| &mut i.kicker),
+    ("sig", |i| &mut i.sig),
+];
 const DEPECHE_DATES: [(&str, Slot<Millis>); 1] = [("expires", |i| &mut i.expires)];
 
 /// Typed reads of an object's optional fields, with errors that carry the path.

@@ -18,6 +18,7 @@ pub mod refresh;
 pub mod retry;
 pub mod rfc3339;
 pub mod settings;
+pub mod signed;
 pub mod text;
 pub mod url;
 pub mod view;

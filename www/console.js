@@ -1,6 +1,6 @@
 // The publishing desk: sign in once, compose with a live preview rendered by the widget
 // itself, publish, schedule, correct and withdraw; the list of every alert follows live.
-import { accepted, authorized, dateTime, lang, number, onChange, read, say, signIn, t, translate } from './desk.js';
+import { accepted, asWritten, authorized, count, dateTime, eachOnItsOwn, lang, onChange, raw, read, say, signIn, t, translate, when } from './desk.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('publish');
@@ -36,42 +36,68 @@ function draft(now = new Date()) {
 }
 
 // The preview: the real widget, loaded in a page of its own for each theme, with the draft
-// as its whole feed. Reloaded a moment after typing stops.
+// as its whole feed. Reloaded a moment after typing stops. The draft goes to the page by
+// postMessage once it has loaded, never in its address: the preview page renders only what
+// its parent desk page sends it (preview.js), so that no link shows an item of anyone's
+// making under the newsroom's name.
 let previewTimer = 0;
+/** The draft each preview frame is to show once loaded (`null`: nothing). */
+const drafts = new Map();
+for (const theme of ['light', 'dark']) {
+  const frame = $(`preview-${theme}`);
+  frame.addEventListener('load', () => {
+    const item = drafts.get(frame);
+    if (item) frame.contentWindow?.postMessage({ item }, location.origin);
+  });
+}
 function preview() {
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => {
     const item = draft();
     item.id ||= 'apercu';
     $('no-banner').hidden = item._depeche.urgency <= 2;
-    const hash = encodeURIComponent(JSON.stringify(item));
     for (const theme of ['light', 'dark']) {
       const frame = $(`preview-${theme}`);
       frame.title = t('previewFrame', t(theme));
       // Nothing to show before there is a title.
-      frame.src = item.title.trim() ? `/preview.html?theme=${theme}&n=${Date.now()}#${hash}` : 'about:blank';
+      const shown = item.title.trim() !== '';
+      drafts.set(frame, shown ? item : null);
+      frame.src = shown ? `/preview.html?theme=${theme}&n=${Date.now()}` : 'about:blank';
     }
   }, 300);
 }
 form.addEventListener('input', preview);
 
-/** The row of `entry` in the list. */
+/** Where an entry came from, as the list says it: this desk, the feed file, a source URL's
+ * host (never its path or query, which may hold a key), or a source that is no URL (a file's
+ * path) as written. */
+function sourceName(source) {
+  if (source === 'desk' || source === 'file') return t(source);
+  const host = typeof source === 'string' && URL.canParse(source) ? new URL(source).host : '';
+  return host || asWritten(source);
+}
+
+const cell = (text, className) => Object.assign(document.createElement('td'), { textContent: text, className: className || '' });
+
+/** The states of an item, each a word of the desk's; another is shown as written. */
+const STATES = ['live', 'scheduled', 'expired', 'withdrawn'];
+
+/** The row of `entry` in the list; throws on an entry that is no item (`rawRow` shows it). */
 function row(entry) {
-  const cell = (text, className) => Object.assign(document.createElement('td'), { textContent: text, className: className || '' });
-  const when = (date) => (date ? dateTime.format(new Date(date)) : '');
-  const source = entry.source === 'desk' || entry.source === 'file' ? t(entry.source) : new URL(entry.source).host;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new TypeError('not an item');
+  const state = asWritten(entry.state);
   const tr = document.createElement('tr');
-  tr.append(cell(entry.title), cell(String(entry.urgency ?? '')), cell(t(entry.state), `state ${entry.state}`), cell(source),
-    cell(when(entry.date_published)), cell(when(entry.expires)), cell(number.format(entry.views), 'num'),
-    cell(number.format(entry.reads), 'num'));
+  tr.append(cell(asWritten(entry.title)), cell(asWritten(entry.urgency)), cell(STATES.includes(state) ? t(state) : state, `state ${state}`),
+    cell(sourceName(entry.source)), cell(when(entry.date_published)), cell(when(entry.expires)),
+    cell(count(entry.views), 'num'), cell(count(entry.reads), 'num'));
   const actions = document.createElement('td');
   const button = (word, label, then) => {
     const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t(word) });
-    b.setAttribute('aria-label', t(label, entry.title));
+    b.setAttribute('aria-label', t(label, asWritten(entry.title)));
     b.addEventListener('click', then);
     actions.append(b, ' ');
   };
-  if (entry.state !== 'withdrawn') {
+  if (state !== 'withdrawn') {
     button('correct', 'correctLabel', () => correct(entry));
     button('withdraw', 'withdrawLabel', () => withdraw(entry));
   }
@@ -79,11 +105,18 @@ function row(entry) {
   return tr;
 }
 
+/** A row for an entry `row` could not render: its raw text, across the columns. */
+function rawRow(entry) {
+  const tr = document.createElement('tr');
+  tr.append(Object.assign(cell(raw(entry)), { colSpan: $('items').tHead.rows[0].cells.length }));
+  return tr;
+}
+
 async function refresh() {
   const listing = await read('/items');
   if (!listing) return;
-  items = listing.items;
-  $('items').tBodies[0].replaceChildren(...items.map(row));
+  items = Array.isArray(listing.items) ? listing.items : [];
+  $('items').tBodies[0].replaceChildren(...eachOnItsOwn(items, row, rawRow));
 }
 
 async function send(item, ok) {
@@ -112,7 +145,7 @@ $('clear').addEventListener('click', () => { startOver(); $('f-id').focus(); });
 /** Fills the form with `entry`, to publish it again corrected (same id). */
 function correct(entry) {
   editing = entry;
-  const item = entry.item;
+  const item = entry.item ?? {};
   const field = (name, value) => { form.elements[name].value = value ?? ''; };
   field('id', item.id);
   field('title', item.title);
@@ -129,21 +162,23 @@ function correct(entry) {
   preview();
 }
 
-/** A date as a datetime-local input's value (the reader's zone). */
+/** A date as a datetime-local input's value (the reader's zone); none for an invalid date. */
 function toLocalInput(date) {
+  if (Number.isNaN(date.getTime())) return '';
   return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
 async function withdraw(entry) {
-  if (!confirm(t('confirmWithdraw', entry.title))) return;
-  const item = { ...entry.item, _depeche: { ...entry.item._depeche, status: 'withdrawn' } };
-  if (await send(item, t('withdrawnSaid', entry.title)) && editing?.id === entry.id) startOver();
+  const title = asWritten(entry.title);
+  if (!confirm(t('confirmWithdraw', title))) return;
+  const item = { ...entry.item, _depeche: { ...entry.item?._depeche, status: 'withdrawn' } };
+  if (await send(item, t('withdrawnSaid', title)) && editing?.id === entry.id) startOver();
 }
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const item = draft();
-  const other = items.find((i) => i.id !== item.id && i.urgency === 1 && i.state === 'live');
+  const other = items.find((i) => i?.id !== item.id && i?.urgency === 1 && i?.state === 'live');
   if (item._depeche.urgency === 1 && other && !confirm(t('confirmUrgent', other.title))) {
     say(t('cancelled'));
     return;

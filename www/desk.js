@@ -66,21 +66,35 @@ const WORDS = {
   },
 };
 
+/** Whether `code` is a language of the desk's: its own keys only, never `constructor` or
+ * `__proto__`, which every object has. */
+const ours = (code) => typeof code === 'string' && Object.hasOwn(WORDS, code);
+
+const LANG_KEY = 'depeche-desk-lang';
+/** Storage that may be refused (a browser's privacy setting): then nothing is kept. */
+const kept = {
+  get: () => { try { return localStorage.getItem(LANG_KEY); } catch { return null; } },
+  set: (code) => { try { localStorage.setItem(LANG_KEY, code); } catch { /* not kept */ } },
+};
+
 /** The desk's language: `?lang=`, else the last one chosen, else the browser's first of ours. */
 export const lang = (() => {
   const asked = new URLSearchParams(location.search).get('lang');
-  if (asked in WORDS) {
-    localStorage.setItem('depeche-desk-lang', asked);
+  if (ours(asked)) {
+    kept.set(asked);
     return asked;
   }
-  const kept = localStorage.getItem('depeche-desk-lang');
-  if (kept in WORDS) return kept;
-  return navigator.languages.map((l) => l.slice(0, 2)).find((l) => l in WORDS) || 'fr';
+  const before = kept.get();
+  if (ours(before)) return before;
+  return navigator.languages.map((l) => l.slice(0, 2)).find(ours) || 'fr';
 })();
 
-/** The word for `key` in the desk's language, filled with `args` where it takes some. */
+/** The word for `key` in the desk's language, filled with `args` where it takes some; a key
+ * that is not a word of the desk's (a state it does not know, from the collector) as written. */
 export function t(key, ...args) {
-  const word = WORDS[lang][key];
+  const words = WORDS[lang];
+  if (!Object.hasOwn(words, key)) return asWritten(key);
+  const word = words[key];
   return typeof word === 'function' ? word(...args) : word;
 }
 
@@ -184,3 +198,63 @@ export const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: 'short', time
 export const timeOnly = new Intl.DateTimeFormat(lang, { timeStyle: 'short' });
 export const number = new Intl.NumberFormat(lang);
 export const percent = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 });
+
+/** A value from the collector as text, as it was written: a string as is, nothing as '', any
+ * other JSON value as JSON. */
+export function asWritten(value) {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The date `value` (as the collector writes dates, a string) in `format`, or as written if
+ * the browser reads no date from it: a leap second (`23:59:60`) is valid RFC 3339, and
+ * `new Date` makes an invalid date of it, which `format` throws on. */
+export function when(value, format = dateTime) {
+  if (typeof value !== 'string') return asWritten(value);
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : format.format(date);
+}
+
+/** The time `ms` (milliseconds since 1970, as the collector's figures give times) in
+ * `format`, or as written if it is no time. */
+export function atMs(ms, format) {
+  const date = new Date(typeof ms === 'number' ? ms : Number.NaN);
+  return Number.isNaN(date.getTime()) ? asWritten(ms) : format.format(date);
+}
+
+/** A count from the collector, formatted if it is a number, else as written. */
+export const count = (n) => (typeof n === 'number' && Number.isFinite(n) ? number.format(n) : asWritten(n));
+
+/** How much of a row that cannot be rendered is shown as raw text. */
+export const RAW_CHARS = 300;
+
+/** The raw text of `value`, cut to `RAW_CHARS`: what a row that could not be rendered shows. */
+export const raw = (value) => {
+  const text = value === undefined ? 'undefined' : asWritten(value) || JSON.stringify(value);
+  return text.length > RAW_CHARS ? `${text.slice(0, RAW_CHARS)}…` : text;
+};
+
+/**
+ * `render` of each entry of `list` (not an array: none), each on its own: an entry it throws
+ * on is `fallback` of it instead (a `null` fallback leaves it out), so that one bad entry from
+ * a source never empties the list.
+ */
+export function eachOnItsOwn(list, render, fallback) {
+  const out = [];
+  for (const entry of Array.isArray(list) ? list : []) {
+    let node;
+    try {
+      node = render(entry);
+    } catch (error) {
+      console.warn('depeche desk: an entry could not be shown:', error);
+      node = fallback(entry);
+    }
+    if (node) out.push(node);
+  }
+  return out;
+}
