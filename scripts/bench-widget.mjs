@@ -45,7 +45,7 @@ const page = (loader, feed, mounts, preloads = []) => `<!doctype html><html lang
 <script type="module" src="${loader}" data-feed="${feed}" data-lang="fr" data-time-zone="Africa/Bamako" data-refresh="0" data-beacon="/beacon"></script></body></html>`;
 const one = '<div data-depeche="card" data-article="kangaba-attack-2017-06-18"></div>';
 const many = Array.from({ length: 100 }, (_, i) => `<div data-depeche="card" data-article="story-${i}"></div>`).join('\n');
-// Each page preloading everything it will fetch, as the README suggests to publishers: the
+// Each page preloading everything it will fetch, as docs/embedding.md suggests to publishers: the
 // downloads start with the page rather than once the script has run.
 const preload = (href) => `<link rel="preload" href="${href}" as="fetch" crossorigin>`;
 const preloads = {

@@ -48,7 +48,7 @@ await mount(document.querySelector('#story'), {
 
 Without a bundler: `<script type="module" src="node_modules/depeche-widget/embed.js" data-feed="…">`
 (the wasm is found beside it, in `pkg/`). Types: `depeche.d.ts` (options, events and their
-`detail`). The project's README documents every option and event.
+`detail`). The project's docs/embedding.md documents every option and event.
 MD
 (cd target/npm && npm pack ./package --silent >/dev/null)
 ls "$PWD"/target/npm/depeche-widget-"$version".tgz

@@ -1,4 +1,4 @@
-// Takes the README's screenshots of the desk and the audience dashboard (docs/desk.png,
+// Takes docs/desk.md's screenshots of the desk and the audience dashboard (docs/desk.png,
 // docs/dashboard.png): a collector over a throwaway database, a few views from two origins,
 // and the pages at 1280 px in French. Run after `make build collector`:
 //   node scripts/screenshots.mjs

@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let lede = card.lede.as_ref().map_or(0, String::len);
         // The lede is the summary or is taken out of the body, never both: no text is
-        // longer than its input (README, Fuzzing).
+        // longer than its input (docs/testing.md, "Fuzzing").
         assert!(lede + body <= input, "view text {} > input {input}", lede + body);
         for lang in i18n::LANGUAGES.iter().filter_map(|l| Lang::from_tag(l.tag)) {
             let _ = i18n::kicker(lang, item.urgency, item.kicker.as_deref());

@@ -62,7 +62,7 @@ pub async fn publish(_: Publisher, State(s): State<AppState>, body: Bytes) -> Re
         Ok(v @ serde_json::Value::Object(_)) => v,
         _ => return Err(ApiError::bad_request("the body must be one JSON Feed item or one ninjs document (an object)")),
     };
-    // An agency's ninjs document is mapped as a ninjs source's would be (README, "Feed sources").
+    // An agency's ninjs document is mapped as a ninjs source's would be (docs/feed.md, "Mapping tables").
     let item = if crate::sources::map::looks_like_ninjs(&item) {
         let now = chrono::DateTime::from_timestamp_millis(i64::try_from(s.now()).unwrap_or(i64::MAX)).unwrap_or_default();
         crate::sources::map::ninjs_item(&item, now).map_err(ApiError::bad_request)?
