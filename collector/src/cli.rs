@@ -1,14 +1,17 @@
 //! Command-line options.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Dépêche's collector: serves the JSON Feed with live read counts, counts views from the
 /// widget's beacons, and serves the widget and its demo pages.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// Something else to do than serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -76,6 +79,16 @@ pub struct Args {
     /// --listen on loopback, http://localhost:PORT and http://127.0.0.1:PORT; else http://ADDR].
     #[arg(long = "public-origin", value_name = "ORIGIN")]
     pub public_origins: Vec<String>,
+    /// The newsroom's Ed25519 signing key, read from this file (made by `keygen`): every item
+    /// of the feed file and of the desk is served signed, for widgets whose script tag carries
+    /// `data-key`. Never on the command line itself.
+    #[arg(long, env = "DEPECHE_SIGNING_KEY_FILE", hide_env_values = true, value_name = "FILE")]
+    pub signing_key_file: Option<PathBuf>,
+    /// The public keys the newsroom's widget snippets trust (their `data-key`, e.g.
+    /// "ed25519:… ed25519:…"): the desk then refuses to publish unless the signing key is one
+    /// of them, since readers would not be shown the alert.
+    #[arg(long, value_name = "KEYS")]
+    pub widget_keys: Option<String>,
     /// The key the GRIP proxy signs forwarded requests with (Pushpin's `sig_key`), read from
     /// this file: only requests it signed are held by the proxy. Needed with --grip.
     #[arg(long, value_name = "FILE")]
@@ -93,6 +106,63 @@ impl Args {
             vec![format!("http://localhost:{port}"), format!("http://127.0.0.1:{port}")]
         } else {
             vec![format!("http://{}", self.listen)]
+        }
+    }
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Writes a new Ed25519 signing key to FILE (readable by its owner only) and prints its
+    /// public key, as the script tag's `data-key` takes it.
+    Keygen {
+        /// Where to write the secret key; an existing file is never overwritten.
+        file: PathBuf,
+    },
+    /// Signs every item of a JSON Feed file (for a newsroom without the collector) and writes
+    /// the signed feed to standard output.
+    Sign {
+        /// The feed to sign.
+        feed: PathBuf,
+        /// The signing key file (made by `keygen`).
+        #[arg(long, env = "DEPECHE_SIGNING_KEY_FILE", hide_env_values = true, value_name = "FILE")]
+        signing_key_file: PathBuf,
+    },
+}
+
+/// Reads the signing key file, refusing one that others may read.
+pub fn read_signing_key(file: &std::path::Path) -> Result<crate::signing::NewsroomKey, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(format!("{}: the signing key may be read by others (chmod 600 it)", file.display()));
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    crate::signing::NewsroomKey::read(&text).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// Runs a subcommand.
+pub fn run_command(command: &Command) -> Result<(), String> {
+    match command {
+        Command::Keygen { file } => {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let key = crate::signing::NewsroomKey::generate();
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(file)
+                .map_err(|e| format!("{}: {e} (an existing key is never overwritten)", file.display()))?;
+            out.write_all(key.secret_text().as_bytes()).map_err(|e| format!("{}: {e}", file.display()))?;
+            println!("{}", key.public());
+            Ok(())
+        }
+        Command::Sign { feed, signing_key_file } => {
+            let key = read_signing_key(signing_key_file)?;
+            let text = std::fs::read_to_string(feed).map_err(|e| format!("{}: {e}", feed.display()))?;
+            println!("{}", crate::signing::sign_feed(&text, &key).map_err(|e| format!("{}: {e}", feed.display()))?);
+            Ok(())
         }
     }
 }

@@ -16,6 +16,8 @@ pub enum ApiError {
     Unauthorized,
     /// 404: nothing here, and why.
     NotFound(&'static str),
+    /// 409: the collector's configuration forbids it now; the text says what to change.
+    Conflict(Cow<'static, str>),
     /// 413: the body is larger than the route takes.
     TooLarge(&'static str),
     /// 429: this address asked too often; retry after so many seconds.
@@ -55,6 +57,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, None, why),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, None, "a valid publish token is needed".into()),
             ApiError::NotFound(why) => (StatusCode::NOT_FOUND, None, why.into()),
+            ApiError::Conflict(why) => (StatusCode::CONFLICT, None, why),
             ApiError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, None, why.into()),
             ApiError::TooMany { retry_after, why } => (StatusCode::TOO_MANY_REQUESTS, Some(retry_after), why.into()),
             ApiError::Unavailable { retry_after, why } => (StatusCode::SERVICE_UNAVAILABLE, Some(retry_after), why),

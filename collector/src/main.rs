@@ -12,7 +12,11 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
+    let outcome = match &args.command {
+        Some(command) => depeche_collector::cli::run_command(command),
+        None => run(args).await,
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("depeche-collector: {e}");
@@ -54,7 +58,14 @@ async fn run(args: Args) -> Result<(), String> {
         }
         None => None,
     };
+    let signing_key = match &args.signing_key_file {
+        Some(file) => Some(depeche_collector::cli::read_signing_key(file)?),
+        None => None,
+    };
+    let widget_keys = args.widget_keys.as_deref().map(|k| depeche::signed::keys(k).0);
     let config = Config {
+        signing_key,
+        widget_keys,
         www: Some(args.www.clone()),
         pkg: Some(args.pkg.clone()),
         own_origins: args.own_origins(),

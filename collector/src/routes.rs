@@ -37,7 +37,8 @@ pub fn app(state: AppState) -> Router {
         .route("/status", get(desk::status))
         .route("/stats", get(desk::stats))
         .route("/stats.csv", get(desk::stats_csv))
-        .route("/items", get(desk::items));
+        .route("/items", get(desk::items))
+        .route("/signing", get(desk::signing));
     pages::add(router, &config)
         .layer(axum::middleware::from_fn(pages::plain_paths_only))
         .layer(cors)

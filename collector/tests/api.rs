@@ -765,3 +765,38 @@ async fn a_grip_sig_header_that_the_proxy_did_not_sign_is_not_trusted() {
     let signed = router.clone().oneshot(events(&sign(b"the proxy's key"))).await.unwrap();
     assert_eq!(signed.headers().get("grip-hold").unwrap(), "stream", "the proxy's own request is held");
 }
+
+/// A harness whose collector signs with a new key, its widgets trusting `widget_keys`
+/// (`None`: the newsroom did not say).
+async fn signing_harness(key: Option<depeche_collector::signing::NewsroomKey>, widget_keys: Option<Vec<String>>) -> (Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
+    let config = Config { publish_token: Some("s3cret".into()), signing_key: key, widget_keys, ..Config::default() };
+    (app(AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, || T0).await.unwrap()), dir)
+}
+
+#[tokio::test]
+async fn the_desk_refuses_to_publish_what_the_newsrooms_widgets_would_not_show() {
+    let key = depeche_collector::signing::NewsroomKey::generate();
+    let public = key.public().trim_start_matches("ed25519:").to_owned();
+    let item = r#"{"id":"signe","title":"Signé"}"#;
+    let publish = |(router, _dir): (Router, tempfile::TempDir)| async move { router.oneshot(publish_request(Some("s3cret"), item)).await.unwrap() };
+    // The widgets ask for signatures and the collector has no key: refused, with the reason.
+    let r = publish(signing_harness(None, Some(vec![public.clone()])).await).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(text(r).await.contains("no signing key"));
+    // A key the widgets do not trust: refused.
+    let r = publish(signing_harness(Some(depeche_collector::signing::NewsroomKey::generate()), Some(vec![public.clone()])).await).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // The key they trust, or nothing said of the widgets: published.
+    let (router, dir) = signing_harness(Some(key.clone()), Some(vec![public.clone()])).await;
+    let r = router.clone().oneshot(publish_request(Some("s3cret"), item)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(publish(signing_harness(None, None).await).await.status(), StatusCode::CREATED);
+    // The desk is told which key signs.
+    let v: serde_json::Value = serde_json::from_str(&text(router.oneshot(with_token(Request::get("/signing"))).await.unwrap()).await).unwrap();
+    assert_eq!(v["key"], key.public());
+    assert_eq!(v["publishable"], true);
+    assert_eq!(v["widget_keys"][0], key.public());
+    drop(dir);
+}

@@ -55,9 +55,39 @@ pub async fn metrics(_: Publisher, State(s): State<AppState>) -> Response {
     ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.metrics().render()).into_response()
 }
 
+/// Whether readers would be shown what the desk publishes now: `None` if so, else why not.
+/// Only when the newsroom said which keys its widget snippets trust (`--widget-keys`).
+pub fn unpublishable(config: &crate::state::Config) -> Option<String> {
+    let trusted = config.widget_keys.as_ref()?;
+    let Some(key) = &config.signing_key else {
+        return Some("the newsroom's widgets ask for signatures (--widget-keys) but the collector has no signing key (--signing-key-file): readers would not see this alert".into());
+    };
+    let public = key.public().trim_start_matches(depeche::signed::KEY_PREFIX);
+    (!trusted.iter().any(|k| k == public)).then(|| {
+        format!("the collector signs with {}, which the newsroom's widgets do not trust (--widget-keys): readers would not see this alert", key.public())
+    })
+}
+
+/// `GET /signing`: the key items are signed with, the keys the widgets trust, and whether
+/// the desk may publish (the desk shows it).
+pub async fn signing(_: Publisher, State(s): State<AppState>) -> Response {
+    let c = s.config();
+    let why = unpublishable(c);
+    Json(serde_json::json!({
+        "key": c.signing_key.as_ref().map(|k| k.public().to_owned()),
+        "widget_keys": c.widget_keys.as_ref().map(|keys| keys.iter().map(|k| format!("{}{k}", depeche::signed::KEY_PREFIX)).collect::<Vec<_>>()),
+        "publishable": why.is_none(),
+        "why": why,
+    }))
+    .into_response()
+}
+
 /// `POST /publish` with a JSON Feed item (or a ninjs document): the item is stored (it
 /// survives a restart) and added to the served feed, or replaces the one with its id.
 pub async fn publish(_: Publisher, State(s): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    if let Some(why) = unpublishable(s.config()) {
+        return Err(ApiError::Conflict(why.into()));
+    }
     let item: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v @ serde_json::Value::Object(_)) => v,
         _ => return Err(ApiError::bad_request("the body must be one JSON Feed item or one ninjs document (an object)")),
