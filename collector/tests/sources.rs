@@ -162,6 +162,45 @@ fn what_is_not_a_feed_says_why() {
     }
 }
 
+fn hostile(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/data/hostile/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// An input that made feed-rs 3.0.0 panic (issue 25): the feed is still read, the item that
+/// carried it too, and the item after it, and `skipped` says what happened.
+fn read_around(name: &str) -> Mapped {
+    let m = map(&hostile(name), None, &Options::default(), now()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(m.format, Format::Rss, "{name}");
+    let ids: Vec<&str> = m.items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["piege-1", "ordinaire-1"], "{name}: {:?}", m.skipped);
+    assert_eq!(item(&m, "piege-1")["title"], "Un article piégé", "{name}");
+    assert_eq!(item(&m, "piege-1")["date_published"], "2026-12-02T07:30:00Z", "{name}");
+    assert!(m.skipped.iter().any(|s| s.contains("a bug in feed-rs")), "{name}: says what happened: {:?}", m.skipped);
+    widget_accepts(&m.items);
+    m
+}
+
+#[test]
+fn a_french_byline_with_its_address_in_guillemets_is_read_without_the_address() {
+    let m = read_around("byline-guillemets.rss");
+    assert_eq!(item(&m, "piege-1")["authors"], json!([{ "name": "La rédaction" }]));
+}
+
+#[test]
+fn an_itunes_duration_beyond_u64_is_passed_over() {
+    read_around("itunes-duration-huge.rss");
+}
+
+#[test]
+fn an_itunes_duration_in_arabic_indic_digits_is_passed_over() {
+    read_around("itunes-duration-arabic-indic.rss");
+}
+
+#[test]
+fn a_media_thumbnail_time_beyond_u64_is_passed_over() {
+    read_around("media-thumbnail-time.rss");
+}
+
 /// Random JSON documents built from the words the formats use.
 fn document() -> impl Strategy<Value = Value> {
     let key = prop::sample::select(vec![

@@ -107,8 +107,13 @@ fn xml(body: &[u8], content_type: Option<&str>, options: &Options) -> Result<Map
             body = transcoded.as_bytes();
         }
     }
-    let parser = feed_rs::parser::Builder::new().id_generator(|links, title, _| generated_id(links, title)).build();
-    let feed = parser.parse(body).map_err(|e| format!("malformed feed: {e}"))?;
+    // A new parser for each try: one that panicked is left in a bad state.
+    let parse = |bytes: &[u8]| {
+        let parser = feed_rs::parser::Builder::new().id_generator(|links, title, _| generated_id(links, title)).build();
+        parser.parse(bytes).map_err(|e| format!("malformed feed: {e}"))
+    };
+    let merge = |feed: &mut feed_rs::model::Feed, more: feed_rs::model::Feed| feed.entries.extend(more.entries);
+    let (feed, notes) = super::guard::parse_xml(body, &parse, &merge)?;
     let format = match feed.feed_type {
         feed_rs::model::FeedType::Atom => Format::Atom,
         feed_rs::model::FeedType::JSON => Format::JsonFeed,
@@ -118,7 +123,7 @@ fn xml(body: &[u8], content_type: Option<&str>, options: &Options) -> Result<Map
         return Err("JSON Feed must be JSON".into());
     }
     let language = feed.language.clone();
-    let mut mapped = Mapped { format, items: Vec::new(), skipped: Vec::new(), ttl: feed.ttl };
+    let mut mapped = Mapped { format, items: Vec::new(), skipped: notes, ttl: feed.ttl };
     for entry in feed.entries {
         match entry_item(entry, language.as_deref(), options) {
             Ok(item) => mapped.items.push(item),

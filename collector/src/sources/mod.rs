@@ -3,6 +3,7 @@
 //! store (so that every instance serves them and a restart keeps the last good ones). A
 //! source that fails keeps its last good items; each distinct problem is logged once.
 
+pub mod guard;
 pub mod map;
 
 use serde::{Deserialize, Serialize};
