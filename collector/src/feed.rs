@@ -4,12 +4,22 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The largest feed served, in bytes: what the widget reads at most (its `data-max-bytes`
+/// default). Larger, every widget on every page would refuse it and go blank.
+pub const MAX_FEED_BYTES: usize = depeche::settings::DEFAULT_MAX_BYTES as usize;
+
+/// How many items the last render left out to fit `MAX_FEED_BYTES`: said once, when it changes.
+static LEFT_OUT: AtomicUsize = AtomicUsize::new(0);
 
 /// The feed file as loaded, and the ids it knows.
 #[derive(Clone)]
 pub struct SourceFeed {
     doc: Value,
     ids: HashSet<String>,
+    /// The ids of the items a feed source gave (not the newsroom's own).
+    guests: HashSet<String>,
 }
 
 /// Why a feed file could not be loaded.
@@ -45,12 +55,27 @@ impl SourceFeed {
             .and_then(Value::as_array)
             .ok_or_else(|| LoadError::Invalid("no items array".into()))?;
         let ids = items.iter().filter_map(|i| i.get("id").and_then(id_of)).collect();
-        Ok(SourceFeed { doc, ids })
+        Ok(SourceFeed { doc, ids, guests: HashSet::new() })
     }
 
     /// Adds a published item, or replaces the item with the same id (a correction, or a
     /// withdrawal with `_depeche.status: "withdrawn"`). New items go first.
     pub fn upsert(&mut self, item: Value) -> Result<(), String> {
+        let id = self.put(item)?;
+        // A source's item the desk corrected is the desk's.
+        self.guests.remove(&id);
+        Ok(())
+    }
+
+    /// As `upsert`, for an item of a feed source (`sources::apply` says which it may add):
+    /// `render` drops these first when the feed would be too large.
+    pub fn upsert_guest(&mut self, item: Value) -> Result<(), String> {
+        let id = self.put(item)?;
+        self.guests.insert(id);
+        Ok(())
+    }
+
+    fn put(&mut self, item: Value) -> Result<String, String> {
         let id = SourceFeed::check_item(&item)?;
         let Some(items) = self.doc.get_mut("items").and_then(Value::as_array_mut) else {
             return Err("the feed has no items array".into());
@@ -59,8 +84,8 @@ impl SourceFeed {
             Some(existing) => *existing = item,
             None => items.insert(0, item),
         }
-        self.ids.insert(id);
-        Ok(())
+        self.ids.insert(id.clone());
+        Ok(id)
     }
 
     /// The id of a publishable item (a non-empty string, or a number as the widget reads it),
@@ -91,7 +116,13 @@ impl SourceFeed {
         items.iter().find(|i| i.get("id").and_then(id_of).as_deref() == Some(id))
     }
 
-    /// The feed with each item's `_depeche.views` raised by its counted views, and its ETag.
+    /// The ids of its items.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.ids.iter().map(String::as_str)
+    }
+
+    /// The feed with each item's `_depeche.views` raised by its counted views, and its ETag;
+    /// never more than `MAX_FEED_BYTES` (`fit`).
     pub fn render(&self, counted: &HashMap<String, u64>) -> (Vec<u8>, String) {
         let mut doc = self.doc.clone();
         if let Some(items) = doc.get_mut("items").and_then(Value::as_array_mut) {
@@ -107,11 +138,60 @@ impl SourceFeed {
                 }
             }
         }
-        let body = serde_json::to_vec(&doc).unwrap_or_default();
+        let body = self.fit(doc);
         let digest = Sha256::digest(&body);
         let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
         (body, etag)
     }
+}
+
+impl SourceFeed {
+    /// `doc` serialised within `MAX_FEED_BYTES`: if it is larger, items are left out, feed
+    /// sources' before the newsroom's own, the oldest first (undated ones count as oldest),
+    /// as few as fit.
+    fn fit(&self, mut doc: Value) -> Vec<u8> {
+        let mut body = serde_json::to_vec(&doc).unwrap_or_default();
+        let mut left_out = 0;
+        while body.len() > MAX_FEED_BYTES {
+            let Some(items) = doc.get_mut("items").and_then(Value::as_array_mut).filter(|i| !i.is_empty()) else {
+                // Nothing left to leave out but the feed's own fields: an empty feed, not a blank widget.
+                body = serde_json::to_vec(&serde_json::json!({ "version": doc.get("version"), "items": [] })).unwrap_or_default();
+                break;
+            };
+            let guest = |item: &Value| item.get("id").and_then(id_of).is_some_and(|id| self.guests.contains(&id));
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            order.sort_by_key(|&i| (!guest(&items[i]), when(&items[i]), std::cmp::Reverse(i)));
+            // Each item takes its own bytes and a comma: leave out just enough.
+            let mut excess = body.len() - MAX_FEED_BYTES;
+            let mut out = HashSet::new();
+            for i in order {
+                if excess == 0 {
+                    break;
+                }
+                excess = excess.saturating_sub(serde_json::to_vec(&items[i]).map_or(0, |b| b.len()) + 1);
+                out.insert(i);
+            }
+            left_out += out.len();
+            let mut i = 0;
+            items.retain(|_| {
+                i += 1;
+                !out.contains(&(i - 1))
+            });
+            body = serde_json::to_vec(&doc).unwrap_or_default();
+        }
+        if LEFT_OUT.swap(left_out, Ordering::Relaxed) != left_out && left_out > 0 {
+            eprintln!(
+                "depeche-collector: the feed would be larger than the widget reads ({MAX_FEED_BYTES} bytes): its {left_out} oldest \
+                 items are left out, feed sources' first"
+            );
+        }
+        body
+    }
+}
+
+/// When an item was published (else modified), in ms since the epoch; `None` if undated.
+fn when(item: &Value) -> Option<i64> {
+    ["date_published", "date_modified"].iter().find_map(|k| depeche::rfc3339::parse(item.get(*k)?.as_str()?))
 }
 
 /// An item id as the widget reads it (`depeche::feed::item_id`, the one rule): a non-blank
@@ -155,6 +235,42 @@ mod tests {
         assert_eq!(v["items"].as_array().unwrap().len(), 2);
         assert!(f.upsert(serde_json::json!({"title":"no id"})).is_err());
         assert!(f.upsert(serde_json::json!({"id":"c"})).is_err());
+    }
+
+    /// Items of `bytes` each, dated a minute apart from `first_minute`, newest first.
+    fn big_items(prefix: &str, n: usize, bytes: usize, first_minute: usize) -> Vec<Value> {
+        (0..n)
+            .rev()
+            .map(|i| serde_json::json!({"id": format!("{prefix}{i}"), "title": "T", "content_text": "x".repeat(bytes),
+                "date_published": format!("2026-12-02T{:02}:{:02}:00Z", (first_minute + i) / 60, (first_minute + i) % 60)}))
+            .collect()
+    }
+
+    #[test]
+    fn the_served_feed_never_exceeds_what_the_widget_reads() {
+        // The newsroom's 40 items of 10 KB, and a source's 2.5 MB: the source's oldest go first.
+        let mut f = SourceFeed::from_json(&serde_json::json!({"title": "J", "items": big_items("own-", 40, 10_000, 0)}).to_string()).unwrap();
+        for item in big_items("src-", 250, 10_000, 100).into_iter().rev() {
+            f.upsert_guest(item).unwrap();
+        }
+        let (body, _) = f.render(&HashMap::from([("own-0".to_owned(), 5u64)]));
+        assert!(body.len() <= depeche::settings::DEFAULT_MAX_BYTES as usize, "{} bytes", body.len());
+        assert!(body.len() > depeche::settings::DEFAULT_MAX_BYTES as usize - 20_000, "no more dropped than needed: {}", body.len());
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let ids: Vec<&str> = v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.iter().filter(|i| i.starts_with("own-")).count(), 40, "the newsroom's own items all stay");
+        assert!(ids.contains(&"src-249") && !ids.contains(&"src-0"), "the source's newest stay, its oldest go");
+        assert_eq!(v["title"], "J");
+        assert_eq!(v["items"].as_array().unwrap().iter().find(|i| i["id"] == "own-0").unwrap()["_depeche"]["views"], 5);
+        // A desk correction of a source's item makes it the desk's: it stays.
+        f.upsert(serde_json::json!({"id": "src-0", "title": "Corrigé", "date_published": "2026-12-02T01:40:00Z"})).unwrap();
+        let v: Value = serde_json::from_slice(&f.render(&HashMap::new()).0).unwrap();
+        assert!(v["items"].as_array().unwrap().iter().any(|i| i["id"] == "src-0"));
+        // The newsroom's own beyond the limit: its oldest go too, rather than every widget blank.
+        let f = SourceFeed::from_json(&serde_json::json!({"items": big_items("own-", 250, 10_000, 0)}).to_string()).unwrap();
+        let (body, _) = f.render(&HashMap::new());
+        assert!(body.len() <= depeche::settings::DEFAULT_MAX_BYTES as usize);
+        assert!(String::from_utf8(body).unwrap().contains("\"own-249\""));
     }
 
     #[test]

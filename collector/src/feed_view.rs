@@ -193,15 +193,7 @@ impl AppState {
     /// items dated after `now_ms` are held back, and returned apart, soonest first.
     async fn with_published(&self, now_ms: u64) -> Result<(SourceFeed, Vec<(u64, String, String)>), store::Error> {
         let mut feed = self.inner.base.clone();
-        for (source, items) in self.inner.store.sources().await? {
-            let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(&items) else { continue };
-            // New items go first: the source's own first item is applied last.
-            for item in items.into_iter().rev() {
-                if let Err(why) = feed.upsert(item) {
-                    eprintln!("depeche-collector: an item of {source} was not applied: {why}");
-                }
-            }
-        }
+        crate::sources::apply(&mut feed, self.inner.store.sources().await?, &self.inner.config.sources);
         let mut scheduled = Vec::new();
         for item in self.inner.store.published().await? {
             // Each was checked when it was published; one the feed refuses now is skipped.

@@ -204,8 +204,18 @@ impl AppState {
                     Ok(changed)
                 })
             });
+            // The ids the source may not take, read afresh before each of its reads.
+            let state = self.clone();
+            let taken: crate::sources::TakenIds = Arc::new(move |me| {
+                let state = state.clone();
+                Box::pin(async move {
+                    let published = state.inner.store.published().await.map_err(|e| e.to_string())?;
+                    let stored = state.inner.store.sources().await.map_err(|e| e.to_string())?;
+                    Ok(crate::sources::taken(&state.inner.base, &published, &stored, &state.inner.config.sources, &me))
+                })
+            });
             let (limits, statuses) = (self.inner.config.source_limits, Arc::clone(&self.inner.statuses));
-            tokio::spawn(crate::sources::run(source.clone(), limits, statuses, index, save));
+            tokio::spawn(crate::sources::run_with(source.clone(), limits, statuses, index, save, taken));
         }
     }
 

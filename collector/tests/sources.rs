@@ -162,6 +162,116 @@ fn what_is_not_a_feed_says_why() {
     }
 }
 
+fn hostile(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/data/hostile/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// An input that made feed-rs 3.0.0 panic (issue 25): the feed is still read, the item that
+/// carried it too, and the item after it, and `skipped` says what happened.
+fn read_around(name: &str) -> Mapped {
+    let m = map(&hostile(name), None, &Options::default(), now()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(m.format, Format::Rss, "{name}");
+    let ids: Vec<&str> = m.items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["piege-1", "ordinaire-1"], "{name}: {:?}", m.skipped);
+    assert_eq!(item(&m, "piege-1")["title"], "Un article piégé", "{name}");
+    assert_eq!(item(&m, "piege-1")["date_published"], "2026-12-02T07:30:00Z", "{name}");
+    assert!(m.skipped.iter().any(|s| s.contains("a bug in feed-rs")), "{name}: says what happened: {:?}", m.skipped);
+    widget_accepts(&m.items);
+    m
+}
+
+#[test]
+fn a_french_byline_with_its_address_in_guillemets_is_read_without_the_address() {
+    let m = read_around("byline-guillemets.rss");
+    assert_eq!(item(&m, "piege-1")["authors"], json!([{ "name": "La rédaction" }]));
+}
+
+#[test]
+fn an_itunes_duration_beyond_u64_is_passed_over() {
+    read_around("itunes-duration-huge.rss");
+}
+
+#[test]
+fn an_itunes_duration_in_arabic_indic_digits_is_passed_over() {
+    read_around("itunes-duration-arabic-indic.rss");
+}
+
+#[test]
+fn a_media_thumbnail_time_beyond_u64_is_passed_over() {
+    read_around("media-thumbnail-time.rss");
+}
+
+fn json_feed(items: Value) -> Mapped {
+    let body = serde_json::to_vec(&json!({ "version": "https://jsonfeed.org/version/1.1", "items": items })).unwrap();
+    map(&body, None, &Options::default(), now()).unwrap()
+}
+
+/// A date as the widget and the desk (`new Date`) both read it.
+fn plain_date(d: &Value) -> bool {
+    let s = d.as_str().unwrap_or("");
+    let b = s.as_bytes();
+    s.len() == 20 && s.ends_with('Z') && b[10] == b'T' && (b'0'..=b'5').contains(&b[17]) && depeche::rfc3339::parse(s).is_some()
+}
+
+#[test]
+fn a_json_feed_item_without_an_id_takes_one_from_its_url_as_an_rss_item_does() {
+    let m = json_feed(json!([{ "url": "https://journal.example/2017/06/17/mil", "title": "Sans id" }, { "title": "Ni id ni lien" }, { "summary": "" }]));
+    let rss = mapped("rss-latin1.xml");
+    assert_eq!(m.items[0]["id"], rss.items[1]["id"], "the id an RSS item with this link and no guid gets");
+    assert!(m.items[1]["id"].as_str().unwrap().starts_with("h-"), "from its title, as RSS does: {:?}", m.items);
+    assert_eq!(m.items.len(), 2, "{:?}", m.skipped);
+    assert_eq!(m.skipped, ["items[2]: no id, and no url or title to make one from"]);
+}
+
+#[test]
+fn json_feed_dates_in_other_common_formats_are_read() {
+    let dates = [
+        ("Sun, 18 Jun 2017 18:48:00 +0000", "2017-06-18T18:48:00Z"),
+        ("Sun, 18 Jun 2017 18:48:00 GMT", "2017-06-18T18:48:00Z"),
+        ("18 Jun 2017 20:48:00 +0200", "2017-06-18T18:48:00Z"),
+        ("2017-06-18T18:48:00+0000", "2017-06-18T18:48:00Z"),
+        ("2017-06-18T18:48:00", "2017-06-18T18:48:00Z"),
+        ("2017-06-18 18:48:00", "2017-06-18T18:48:00Z"),
+        ("2017-06-18T18:48:00.250Z", "2017-06-18T18:48:00Z"),
+        ("2017-06-18", "2017-06-18T00:00:00Z"),
+    ];
+    let items: Vec<Value> = dates.iter().enumerate().map(|(i, (d, _))| json!({ "id": i.to_string(), "title": "T", "date_published": d })).collect();
+    let m = json_feed(Value::from(items));
+    for (i, (d, want)) in dates.iter().enumerate() {
+        assert_eq!(m.items[i]["date_published"], *want, "{d}");
+    }
+    widget_accepts(&m.items);
+}
+
+#[test]
+fn a_leap_second_becomes_a_date_the_widget_and_the_desk_read() {
+    let m = json_feed(json!([{ "id": "a", "title": "T", "date_published": "2016-12-31T23:59:60Z", "date_modified": "Sat, 31 Dec 2016 23:59:60 +0000",
+        "_depeche": { "expires": "2016-12-31T23:59:60Z" } }]));
+    assert_eq!(m.items[0]["date_published"], "2016-12-31T23:59:59Z");
+    assert_eq!(m.items[0]["date_modified"], "2016-12-31T23:59:59Z");
+    assert_eq!(m.items[0]["_depeche"]["expires"], "2016-12-31T23:59:59Z");
+    let rss = br#"<rss version="2.0"><channel><title>J</title><item><title>T</title><guid>a</guid><pubDate>Sat, 31 Dec 2016 23:59:60 +0000</pubDate></item></channel></rss>"#;
+    let m = map(rss, None, &Options::default(), now()).unwrap();
+    assert_eq!(m.items[0]["date_published"], "2016-12-31T23:59:59Z", "{:?}", m.skipped);
+    let ninjs = json!({ "uri": "u", "headline": "H", "versioncreated": "2016-12-31T23:59:60+00:00" });
+    let m = map(&serde_json::to_vec(&ninjs).unwrap(), None, &Options::default(), now()).unwrap();
+    assert_eq!(m.items[0]["date_modified"], "2016-12-31T23:59:59Z");
+}
+
+#[test]
+fn the_demos_file_source_carries_only_dates_the_desk_reads() {
+    let body = std::fs::read(format!("{}/../www/sources/alertes.rss", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let m = map(&body, None, &Options::default(), now()).unwrap();
+    assert!(!m.items.is_empty() && m.skipped.is_empty(), "{:?}", m.skipped);
+    for item in &m.items {
+        for key in ["date_published", "date_modified"] {
+            assert!(item.get(key).is_none_or(plain_date), "{key}: {item}");
+        }
+        assert!(item.get("url").is_none_or(|u| u.as_str().is_some_and(|u| u.starts_with("https://"))), "{item}");
+    }
+    widget_accepts(&m.items);
+}
+
 /// Random JSON documents built from the words the formats use.
 fn document() -> impl Strategy<Value = Value> {
     let key = prop::sample::select(vec![

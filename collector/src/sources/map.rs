@@ -107,8 +107,13 @@ fn xml(body: &[u8], content_type: Option<&str>, options: &Options) -> Result<Map
             body = transcoded.as_bytes();
         }
     }
-    let parser = feed_rs::parser::Builder::new().id_generator(|links, title, _| generated_id(links, title)).build();
-    let feed = parser.parse(body).map_err(|e| format!("malformed feed: {e}"))?;
+    // A new parser for each try: one that panicked is left in a bad state.
+    let parse = |bytes: &[u8]| {
+        let parser = feed_rs::parser::Builder::new().id_generator(|links, title, _| generated_id(links, title)).build();
+        parser.parse(bytes).map_err(|e| format!("malformed feed: {e}"))
+    };
+    let merge = |feed: &mut feed_rs::model::Feed, more: feed_rs::model::Feed| feed.entries.extend(more.entries);
+    let (feed, notes) = super::guard::parse_xml(body, &parse, &merge)?;
     let format = match feed.feed_type {
         feed_rs::model::FeedType::Atom => Format::Atom,
         feed_rs::model::FeedType::JSON => Format::JsonFeed,
@@ -118,7 +123,7 @@ fn xml(body: &[u8], content_type: Option<&str>, options: &Options) -> Result<Map
         return Err("JSON Feed must be JSON".into());
     }
     let language = feed.language.clone();
-    let mut mapped = Mapped { format, items: Vec::new(), skipped: Vec::new(), ttl: feed.ttl };
+    let mut mapped = Mapped { format, items: Vec::new(), skipped: notes, ttl: feed.ttl };
     for entry in feed.entries {
         match entry_item(entry, language.as_deref(), options) {
             Ok(item) => mapped.items.push(item),
@@ -131,6 +136,12 @@ fn xml(body: &[u8], content_type: Option<&str>, options: &Options) -> Result<Map
 /// A stable id for an entry without one: a hash of its link, else of its title.
 fn generated_id(links: &[feed_rs::model::Link], title: &Option<feed_rs::model::Text>) -> String {
     let basis = links.first().map(|l| l.href.clone()).or_else(|| title.as_ref().map(|t| t.content.clone())).unwrap_or_default();
+    hashed_id(&basis)
+}
+
+/// The id made for an item without one, from its link (else its title): the same for an
+/// RSS, Atom, JSON Feed or JSON-LD item with the same link.
+fn hashed_id(basis: &str) -> String {
     format!("h-{}", hex(&Sha256::digest(basis.as_bytes())[..12]))
 }
 
@@ -178,15 +189,33 @@ fn entry_item(entry: feed_rs::model::Entry, feed_language: Option<&str>, options
     Ok(Value::Object(item))
 }
 
+/// A time as the widget and the desk read it: RFC 3339 in UTC, to the second. A leap second
+/// (`23:59:60`, which chrono reads and browsers' `Date` does not) is the second before it.
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    let t = if t.nanosecond() >= 1_000_000_000 { t.with_nanosecond(999_999_999).unwrap_or(t) } else { t };
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// A date as the widget reads it (RFC 3339), from RFC 3339 or a date alone; `None` otherwise.
+/// Dates with a time zone that are not RFC 3339 but common in feeds.
+const ZONED_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"];
+/// Dates without a time zone, read as UTC.
+const LOCAL_FORMATS: [&str; 4] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"];
+
+/// A date as the widget reads it (RFC 3339), read as leniently as feed readers do: RFC 3339,
+/// RFC 822/2822 (`Sun, 18 Jun 2017 18:48:00 +0000`), ISO 8601 without the colon in the
+/// offset or without a zone (UTC), or a date alone; `None` otherwise.
 fn date(v: Option<&Value>) -> Option<String> {
     let s = v?.as_str()?.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+    let zoned = chrono::DateTime::parse_from_rfc3339(s)
+        .or_else(|_| chrono::DateTime::parse_from_rfc2822(s))
+        .ok()
+        .or_else(|| ZONED_FORMATS.iter().find_map(|f| chrono::DateTime::parse_from_str(s, f).ok()));
+    if let Some(t) = zoned {
         return Some(rfc3339(t.with_timezone(&chrono::Utc)));
+    }
+    if let Some(t) = LOCAL_FORMATS.iter().find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok()) {
+        return Some(rfc3339(t.and_utc()));
     }
     let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
     Some(rfc3339(day.and_hms_opt(0, 0, 0)?.and_utc()))
@@ -249,13 +278,18 @@ fn json_feed(value: &Value) -> Result<Mapped, String> {
             continue;
         };
         let mut object = object.clone();
+        let text = |key: &str| object.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty());
         let id = match object.get("id") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            _ => {
-                mapped.skipped.push(format!("items[{i}]: no id"));
-                continue;
-            }
+            // As feed readers do, and as an RSS item without a guid gets one.
+            _ => match text("url").or_else(|| text("title")) {
+                Some(basis) => hashed_id(basis),
+                None => {
+                    mapped.skipped.push(format!("items[{i}]: no id, and no url or title to make one from"));
+                    continue;
+                }
+            },
         };
         object.insert("id".into(), id.into());
         // JSON Feed 1.0's `author` (one) is 1.1's `authors`.
@@ -280,6 +314,14 @@ fn json_feed(value: &Value) -> Result<Mapped, String> {
                 Some(d) => object.insert(key.into(), d.into()),
                 None => object.remove(key),
             };
+        }
+        if let Some(ext) = object.get_mut("_depeche").and_then(Value::as_object_mut) {
+            if ext.contains_key("expires") {
+                match date(ext.get("expires")) {
+                    Some(d) => ext.insert("expires".into(), d.into()),
+                    None => ext.remove("expires"),
+                };
+            }
         }
         if let (Some(l), false) = (&language, object.contains_key("language")) {
             object.insert("language".into(), l.clone());
@@ -366,7 +408,7 @@ fn item_with<const N: usize>(id: String, title: String, fields: [(&str, Option<S
 
 fn ld_item(article: &Value) -> Result<Value, String> {
     let url = url_of(article.get("url")).or_else(|| url_of(article.get("mainEntityOfPage")));
-    let id = text_of(article.get("@id")).or_else(|| text_of(article.get("identifier"))).or_else(|| url.clone().map(|u| format!("h-{}", hex(&Sha256::digest(u.as_bytes())[..12]))));
+    let id = text_of(article.get("@id")).or_else(|| text_of(article.get("identifier"))).or_else(|| url.as_deref().map(hashed_id));
     let title = text_of(article.get("headline")).or_else(|| text_of(article.get("name")));
     let (Some(id), Some(title)) = (id, title) else {
         return Err("a schema.org article without an id (@id, identifier or url) or a headline".into());

@@ -2,10 +2,18 @@
 //! own pace with conditional requests, mapped to JSON Feed items (`map`), and kept in the
 //! store (so that every instance serves them and a restart keeps the last good ones). A
 //! source that fails keeps its last good items; each distinct problem is logged once.
+//!
+//! A source is a guest (`guest`): its items never take another's id nor speak for the
+//! newsroom; a panic while reading it is its own error (`guard`); its pace has a floor and a
+//! ceiling; its redirects stay on its origin.
 
+pub mod guard;
+pub mod guest;
 pub mod map;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +23,10 @@ pub const MIN_INTERVAL: Duration = Duration::from_secs(15);
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
 /// A failing source is retried after 15 s, doubling up to this.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// Never fetched less often than this, whatever the source says (`max-age`, `<ttl>`) or the
+/// sources file (`every`): a source that asks to be left for a year is read again in 15
+/// minutes.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
 /// One configured source.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,12 +40,16 @@ pub struct Source {
     /// Categories that make an RSS/Atom item urgent, instead of the default words.
     #[serde(default)]
     pub urgent_words: Option<Vec<String>>,
+    /// The newsroom's own: its items may take the ids of the feed file and of the desk
+    /// (correct or withdraw them) and carry `_depeche.views` and `_depeche.signature`.
+    #[serde(default)]
+    pub trusted: bool,
 }
 
 impl Source {
-    /// A source with the default options.
+    /// A source with the default options (a guest: not trusted).
     pub fn new(location: &str) -> Source {
-        Source { source: location.to_owned(), every: None, urgent_words: None }
+        Source { source: location.to_owned(), every: None, urgent_words: None, trusted: false }
     }
 
     fn options(&self) -> map::Options {
@@ -44,7 +60,8 @@ impl Source {
     }
 }
 
-/// Reads a sources file: a JSON array of `{"source": …, "every": 60, "urgent_words": […]}`.
+/// Reads a sources file: a JSON array of `{"source": …, "every": 60, "urgent_words": […],
+/// "trusted": false}`.
 pub fn read_config(text: &str) -> Result<Vec<Source>, String> {
     serde_json::from_str(text).map_err(|e| format!("the sources file: {e}"))
 }
@@ -56,7 +73,8 @@ pub struct Limits {
     pub timeout: Duration,
     /// A larger body is refused.
     pub max_bytes: usize,
-    /// More redirects than this are refused (a loop ends here).
+    /// More redirects than this are refused (a loop ends here). Only redirects within the
+    /// source's origin are followed.
     pub redirects: usize,
     /// Every wait of the schedule is multiplied by this: 1 in service; tests run the same
     /// schedule faster.
@@ -107,11 +125,21 @@ struct Validators {
 /// Where a source's items go: the store, which says whether they changed.
 pub type Save = Arc<dyn Fn(String, String) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, String>> + Send>> + Send + Sync>;
 
+/// The ids a source may not take (`taken`), asked before each read: given the source's
+/// location.
+pub type TakenIds = Arc<dyn Fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<guest::Taken, String>> + Send>> + Send + Sync>;
+
 /// Fetches `source` for ever (until the runtime stops), saving its items through `save` and
-/// its status at `statuses[index]`.
+/// its status at `statuses[index]`; no id is taken by others.
 pub async fn run(source: Source, limits: Limits, statuses: Statuses, index: usize, save: Save) {
+    let nothing: TakenIds = Arc::new(|_| Box::pin(async { Ok(guest::Taken::new()) }));
+    run_with(source, limits, statuses, index, save, nothing).await
+}
+
+/// As `run`, the ids others hold asked of `taken` before each read.
+pub async fn run_with(source: Source, limits: Limits, statuses: Statuses, index: usize, save: Save, taken: TakenIds) {
     let client = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(limits.redirects))
+        .redirect(same_origin_redirects(limits.redirects))
         .timeout(limits.timeout)
         .user_agent(concat!("depeche-collector/", env!("CARGO_PKG_VERSION"), " (feed sources)"))
         .build()
@@ -119,23 +147,34 @@ pub async fn run(source: Source, limits: Limits, statuses: Statuses, index: usiz
         Ok(c) => c,
         Err(e) => return eprintln!("depeche-collector: source {}: cannot make an HTTP client: {e}", source.source),
     };
-    let options = source.options();
+    let options = Arc::new(source.options());
     let mut validators = Validators::default();
     // The last body read, mapped again on a 304: an embargo may have lifted since.
-    let mut last: Option<(Vec<u8>, Option<String>)> = None;
+    let mut last: Option<(Arc<Vec<u8>>, Option<String>)> = None;
     let mut failures: u32 = 0;
     let mut said: Option<String> = None;
     let mut said_skipped: Vec<String> = Vec::new();
     loop {
         let now = chrono::Utc::now();
         let fetched = fetch(&client, &source.source, &validators, limits).await;
+        let read = |bytes: Arc<Vec<u8>>, content_type: Option<String>| {
+            let (options, taken, location, trusted) = (Arc::clone(&options), Arc::clone(&taken), source.source.clone(), source.trusted);
+            async move {
+                let taken = taken(location).await.map_err(|e| format!("cannot tell which ids are taken: {e}"))?;
+                // Off the async workers (a large feed takes a while); a panic is caught inside.
+                tokio::task::spawn_blocking(move || guest::read(&bytes, content_type.as_deref(), &options, now, trusted, &taken))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("reading this feed failed (a bug in depeche-collector): {e}")))
+            }
+        };
         let (outcome, max_age) = match fetched {
             Ok(Fetched::NotModified) => match &last {
-                Some((bytes, content_type)) => (map::map(bytes, content_type.as_deref(), &options, now), None),
+                Some((bytes, content_type)) => (read(Arc::clone(bytes), content_type.clone()).await, None),
                 None => (Err("answered 304 to a first request".to_owned()), None),
             },
             Ok(Fetched::Body { bytes, content_type, validators: v, max_age }) => {
-                let mapped = map::map(&bytes, content_type.as_deref(), &options, now);
+                let bytes = Arc::new(bytes);
+                let mapped = read(Arc::clone(&bytes), content_type.clone()).await;
                 if mapped.is_ok() {
                     validators = v;
                     last = Some((bytes, content_type));
@@ -162,7 +201,7 @@ pub async fn run(source: Source, limits: Limits, statuses: Statuses, index: usiz
                 }
                 said_skipped = m.skipped.clone();
                 failures = 0;
-                let ttl = m.ttl.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
+                let ttl = m.ttl.map(|minutes| Duration::from_secs(u64::from(minutes).saturating_mul(60)));
                 update(&statuses, index, |s| {
                     s.format = Some(format!("{:?}", m.format).to_lowercase());
                     s.items = m.items.len();
@@ -186,7 +225,82 @@ pub async fn run(source: Source, limits: Limits, statuses: Statuses, index: usiz
                 backoff(failures)
             }
         };
-        tokio::time::sleep(wait.mul_f64(limits.time_scale)).await;
+        tokio::time::sleep(scaled(wait, limits.time_scale)).await;
+    }
+}
+
+/// `wait` times `scale` (tests run the schedule faster); `wait` itself if that is no duration.
+pub fn scaled(wait: Duration, scale: f64) -> Duration {
+    Duration::try_from_secs_f64(wait.as_secs_f64() * scale).unwrap_or(wait)
+}
+
+/// Where `location` ranks among the configured sources (one no longer configured, after
+/// them all): of two sources that claim one id at once, the first configured keeps it.
+fn rank(config: &[Source], location: &str) -> usize {
+    config.iter().position(|s| s.source == location).unwrap_or(usize::MAX)
+}
+
+fn is_trusted(config: &[Source], location: &str) -> bool {
+    config.iter().any(|s| s.source == location && s.trusted)
+}
+
+/// The ids of a JSON array of items (as the store keeps a source's, or one published item).
+fn ids_in(json: &str) -> Vec<String> {
+    match serde_json::from_str::<Value>(json) {
+        Ok(Value::Array(items)) => items.iter().filter_map(|i| crate::feed::SourceFeed::check_item(i).ok()).collect(),
+        Ok(item) => crate::feed::SourceFeed::check_item(&item).ok().into_iter().collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The ids the source at `me` may not take, and whose they are: the feed file's and the
+/// desk's (published, scheduled too) unless `me` is trusted, and other sources'. An id the
+/// source holds already stays its own: the desk corrects a source's item by publishing with
+/// its id. Of two sources holding one id at once (read at the same time), the first
+/// configured keeps it.
+pub fn taken(base: &crate::feed::SourceFeed, published: &[String], stored: &[(String, String)], config: &[Source], me: &str) -> guest::Taken {
+    let mine: HashSet<String> = stored.iter().filter(|(l, _)| l == me).flat_map(|(_, items)| ids_in(items)).collect();
+    let mut taken = guest::Taken::new();
+    for (location, items) in stored.iter().filter(|(l, _)| l != me) {
+        let first = rank(config, location) < rank(config, me);
+        taken.extend(ids_in(items).into_iter().filter(|id| first || !mine.contains(id)).map(|id| (id, "another source")));
+    }
+    if !is_trusted(config, me) {
+        taken.extend(published.iter().flat_map(|p| ids_in(p)).filter(|id| !mine.contains(id)).map(|id| (id, "the desk")));
+        taken.extend(base.ids().map(|id| (id.to_owned(), "the feed file")));
+    }
+    taken
+}
+
+/// The feed file with every stored source's items applied as guests (`guest::admit` again,
+/// for items stored before these rules or by another instance): in configuration order, an
+/// id already the feed file's (unless the source is trusted) or an earlier source's is not
+/// applied. The desk's items are applied after these, so that a publish with a source
+/// item's id corrects it.
+pub fn apply(feed: &mut crate::feed::SourceFeed, mut stored: Vec<(String, String)>, config: &[Source]) {
+    stored.sort_by_key(|(location, _)| rank(config, location));
+    let base: HashSet<String> = feed.ids().map(str::to_owned).collect();
+    let mut claimed: HashSet<String> = HashSet::new();
+    for (location, items) in stored {
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&items) else { continue };
+        let trusted = is_trusted(config, &location);
+        let whose = |id: &str| {
+            if claimed.contains(id) {
+                Some("another source")
+            } else if !trusted && base.contains(id) {
+                Some("the feed file")
+            } else {
+                None
+            }
+        };
+        let (items, _) = guest::admit(items, trusted, &whose);
+        claimed.extend(items.iter().filter_map(|i| i.get("id").and_then(Value::as_str)).map(str::to_owned));
+        // New items go first: the source's own first item is applied last.
+        for item in items.into_iter().rev() {
+            if let Err(why) = feed.upsert_guest(item) {
+                eprintln!("depeche-collector: an item of {location} was not applied: {why}");
+            }
+        }
     }
 }
 
@@ -198,9 +312,56 @@ fn update(statuses: &Statuses, index: usize, f: impl FnOnce(&mut Status)) {
 }
 
 /// The wait before the next fetch of a source that answered: the configured interval, else the
-/// source's `max-age`, else its `<ttl>`, else a minute; never under 15 s.
+/// source's `max-age`, else its `<ttl>`, else a minute; never under 15 s nor over 15 minutes.
 pub fn pace(configured: Option<Duration>, max_age: Option<Duration>, ttl: Option<Duration>) -> Duration {
-    configured.or(max_age).or(ttl).unwrap_or(DEFAULT_INTERVAL).max(MIN_INTERVAL)
+    configured.or(max_age).or(ttl).unwrap_or(DEFAULT_INTERVAL).clamp(MIN_INTERVAL, MAX_INTERVAL)
+}
+
+/// A `Cache-Control` header's `max-age`; a number too large for any duration is the longest
+/// (`pace` then applies its ceiling).
+pub fn max_age(cache_control: &str) -> Option<Duration> {
+    cache_control.split(',').find_map(|directive| {
+        let (name, value) = directive.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("max-age") {
+            return None;
+        }
+        let value = value.trim().trim_matches('"');
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(value.parse::<u64>().map_or(Duration::MAX, Duration::from_secs))
+    })
+}
+
+/// Why a redirect was not followed: it led off the source's origin.
+#[derive(Debug)]
+struct OffOrigin(String);
+
+impl std::fmt::Display for OffOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "redirected to another origin ({}), not followed: a source is read only from its own scheme, host and port; configure that URL if it is right", self.0)
+    }
+}
+
+impl std::error::Error for OffOrigin {}
+
+/// Redirects are followed within the origin (scheme, host and port) of the configured URL
+/// only, at most `limit` of them. Another port is another origin: a service the source's
+/// host keeps to itself (an admin port, a database) listens on one, and so does one on
+/// another host.
+fn same_origin_redirects(limit: usize) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let from = attempt.previous().first().map(reqwest::Url::origin);
+        let to = attempt.url().origin();
+        if from.as_ref().is_some_and(|from| *from != to) {
+            let shown = to.ascii_serialization();
+            attempt.error(OffOrigin(shown))
+        } else if attempt.previous().len() > limit {
+            attempt.error(format!("more than {limit} redirects"))
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// The wait after `failures` failures in a row (1 or more): 15 s, doubling, up to 10 minutes.
@@ -234,9 +395,7 @@ async fn fetch(client: &reqwest::Client, location: &str, validators: &Validators
     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let content_type = header(reqwest::header::CONTENT_TYPE);
     let validators = Validators { etag: header(reqwest::header::ETAG), last_modified: header(reqwest::header::LAST_MODIFIED) };
-    let max_age = header(reqwest::header::CACHE_CONTROL).and_then(|c| {
-        c.split(',').find_map(|d| d.trim().strip_prefix("max-age=").and_then(|n| n.trim().parse::<u64>().ok()))
-    });
+    let max_age = header(reqwest::header::CACHE_CONTROL).and_then(|c| max_age(&c));
     if response.content_length().is_some_and(|n| n > limits.max_bytes as u64) {
         return Err(format!("larger than {} bytes; not read", limits.max_bytes));
     }
@@ -247,10 +406,17 @@ async fn fetch(client: &reqwest::Client, location: &str, validators: &Validators
         }
         bytes.extend_from_slice(&chunk);
     }
-    Ok(Fetched::Body { bytes, content_type, validators, max_age: max_age.map(Duration::from_secs) })
+    Ok(Fetched::Body { bytes, content_type, validators, max_age })
 }
 
 fn http_error(e: &reqwest::Error, limits: Limits) -> String {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(off) = c.downcast_ref::<OffOrigin>() {
+            return off.to_string();
+        }
+        cause = c.source();
+    }
     if e.is_timeout() {
         format!("no answer within {} s", limits.timeout.as_secs())
     } else if e.is_redirect() {
@@ -269,14 +435,85 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_pace_is_the_configured_one_else_the_sources_never_under_15_s() {
+    fn the_pace_is_the_configured_one_else_the_sources_from_15_s_to_15_minutes() {
         let s = Duration::from_secs;
         assert_eq!(pace(Some(s(30)), Some(s(600)), None), s(30));
         assert_eq!(pace(None, Some(s(120)), Some(s(3600))), s(120));
-        assert_eq!(pace(None, None, Some(s(3600))), s(3600));
+        assert_eq!(pace(None, None, Some(s(600))), s(600));
         assert_eq!(pace(None, None, None), DEFAULT_INTERVAL);
         assert_eq!(pace(Some(s(1)), None, None), MIN_INTERVAL);
         assert_eq!(pace(None, Some(s(0)), None), MIN_INTERVAL, "max-age=0 is not a reason to hammer it");
+        assert_eq!(pace(None, None, Some(s(3600))), MAX_INTERVAL, "a <ttl> of an hour");
+        assert_eq!(pace(None, Some(s(31_536_000)), None), MAX_INTERVAL, "max-age of a year");
+        assert_eq!(pace(Some(s(u64::MAX)), None, None), MAX_INTERVAL);
+        assert_eq!(pace(None, Some(Duration::MAX), None), MAX_INTERVAL);
+    }
+
+    #[test]
+    fn max_age_is_read_and_saturates() {
+        let s = Duration::from_secs;
+        assert_eq!(max_age("public, max-age=300"), Some(s(300)));
+        assert_eq!(max_age("MAX-AGE = \"60\", no-cache"), Some(s(60)));
+        assert_eq!(max_age("max-age=18446744073709551615"), Some(s(u64::MAX)));
+        assert_eq!(max_age("max-age=99999999999999999999999"), Some(Duration::MAX));
+        assert_eq!(max_age("max-age=-1"), None);
+        assert_eq!(max_age("max-age=1e9"), None);
+        assert_eq!(max_age("s-maxage=5, no-store"), None);
+    }
+
+    #[test]
+    fn the_schedule_scales_without_overflow() {
+        assert_eq!(scaled(Duration::from_secs(100), 0.5), Duration::from_secs(50));
+        assert_eq!(scaled(Duration::MAX, 1.0), Duration::MAX, "too large for a float's product: as it is");
+        assert_eq!(scaled(Duration::from_secs(u64::MAX), 2.0), Duration::from_secs(u64::MAX));
+        assert_eq!(scaled(Duration::from_secs(10), f64::NAN), Duration::from_secs(10));
+        assert_eq!(scaled(Duration::from_secs(10), -1.0), Duration::from_secs(10));
+    }
+
+    fn feed_file() -> crate::feed::SourceFeed {
+        crate::feed::SourceFeed::from_json(r#"{"items":[{"id":"own","title":"Le journal"}]}"#).unwrap()
+    }
+
+    #[test]
+    fn ids_taken_by_the_file_the_desk_and_other_sources() {
+        let config = [Source::new("a"), Source::new("b"), Source { trusted: true, ..Source::new("cms") }];
+        let stored = [
+            ("a".to_owned(), r#"[{"id":"a1","title":"T"},{"id":"both","title":"T"}]"#.to_owned()),
+            ("b".to_owned(), r#"[{"id":"b1","title":"T"},{"id":"both","title":"T"},{"id":"corrected","title":"T"}]"#.to_owned()),
+        ];
+        let published = [r#"{"id":"desk","title":"T"}"#.to_owned(), r#"{"id":"corrected","title":"T"}"#.to_owned()];
+        let t = taken(&feed_file(), &published, &stored, &config, "b");
+        assert_eq!(t.get("own"), Some(&"the feed file"));
+        assert_eq!(t.get("desk"), Some(&"the desk"));
+        assert_eq!(t.get("corrected"), None, "b's own item, which the desk corrected, stays b's");
+        assert_eq!(t.get("a1"), Some(&"another source"));
+        assert_eq!(t.get("both"), Some(&"another source"), "held by both: the first configured keeps it");
+        assert_eq!(t.get("b1"), None);
+        let t = taken(&feed_file(), &published, &stored, &config, "a");
+        assert_eq!(t.get("both"), None);
+        assert!(t.contains_key("corrected"), "b's, which the desk corrected");
+        let t = taken(&feed_file(), &published, &stored, &config, "cms");
+        assert!(t.get("own").is_none() && t.get("desk").is_none(), "trusted: may correct the newsroom's items");
+        assert_eq!(t.get("a1"), Some(&"another source"));
+    }
+
+    #[test]
+    fn stored_items_are_applied_as_guests() {
+        let config = [Source::new("a"), Source::new("b"), Source { trusted: true, ..Source::new("cms") }];
+        let stored = vec![
+            ("b".to_owned(), r#"[{"id":"shared","title":"B"},{"id":"own","title":"FAUX","_depeche":{"status":"withdrawn","views":987654322}}]"#.to_owned()),
+            ("a".to_owned(), r#"[{"id":"shared","title":"A","url":"javascript:x","_depeche":{"views":9,"signature":"La rédaction"}}]"#.to_owned()),
+            ("gone".to_owned(), r#"[{"id":"old","title":"O","_depeche":{"views":5}}]"#.to_owned()),
+            ("cms".to_owned(), r#"[{"id":"own","title":"Corrigé","_depeche":{"views":376}}]"#.to_owned()),
+        ];
+        let mut feed = feed_file();
+        apply(&mut feed, stored, &config);
+        let v: Value = serde_json::from_slice(&feed.render(&std::collections::HashMap::new()).0).unwrap();
+        let item = |id: &str| v["items"].as_array().unwrap().iter().find(|i| i["id"] == id).cloned().unwrap();
+        assert_eq!(item("shared"), serde_json::json!({"id":"shared","title":"A"}), "a's (configured first), without its URL, count or signature");
+        assert_eq!(item("own"), serde_json::json!({"id":"own","title":"Corrigé","_depeche":{"views":376}}), "only the trusted source corrects the file");
+        assert_eq!(item("old"), serde_json::json!({"id":"old","title":"O"}), "a source no longer configured is a guest");
+        assert_eq!(v["items"].as_array().unwrap().len(), 3);
     }
 
     #[test]
@@ -293,5 +530,7 @@ mod tests {
         assert_eq!(all[0].every, Some(30));
         assert_eq!(all[1].options().urgent_words, ["flash"]);
         assert!(read_config(r#"[{"source":"x","evry":3}]"#).unwrap_err().contains("unknown field"));
+        let trusted = read_config(r#"[{"source":"/srv/cms.json","trusted":true},{"source":"x"}]"#).unwrap_or_default();
+        assert!(trusted[0].trusted && !trusted[1].trusted);
     }
 }

@@ -1,0 +1,299 @@
+//! Feed sources as an attacker or an unlucky newsroom would run them (issue 25): answers that
+//! made the source loop panic or stall, redirects off the source's origin, and a release-profile
+//! collector given every source that once crashed it, still serving.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use depeche_collector::sources::{self, Limits, Source, Status, Statuses};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>J</title>
+<item><title>Crue à Mopti</title><guid>mopti-1</guid></item></channel></rss>"#;
+
+/// Serves `router` on `ip`, on a free port; returns the port.
+async fn serve(ip: &str, router: Router) -> u16 {
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    port
+}
+
+/// A feed answer with extra headers.
+fn feed(headers: &'static [(&'static str, &'static str)]) -> axum::response::Response {
+    let mut r = ([(header::CONTENT_TYPE, "application/rss+xml")], FEED).into_response();
+    for (k, v) in headers {
+        r.headers_mut().insert(*k, HeaderValue::from_static(v));
+    }
+    r
+}
+
+fn redirect(to: String) -> axum::response::Response {
+    (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
+}
+
+/// One source loop on `url`, its schedule `scale` times as fast as in service; its status and
+/// what it saved.
+struct Loop {
+    statuses: Statuses,
+    saved: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Loop {
+    fn start(url: &str, scale: f64) -> Loop {
+        let saved: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = Arc::clone(&saved);
+        let save: sources::Save = Arc::new(move |_, items| {
+            sink.lock().unwrap().push(items);
+            Box::pin(async { Ok(true) })
+        });
+        let statuses: Statuses = Arc::new(Mutex::new(vec![Status { source: url.to_owned(), ..Status::default() }]));
+        let limits = Limits { timeout: Duration::from_secs(2), time_scale: scale, ..Limits::default() };
+        let task = tokio::spawn(sources::run(Source::new(url), limits, Arc::clone(&statuses), 0, save));
+        Loop { statuses, saved, task }
+    }
+
+    fn status(&self) -> Status {
+        self.statuses.lock().unwrap()[0].clone()
+    }
+
+    async fn wait_for(&self, what: &str, f: impl Fn(&Status) -> bool) {
+        let started = Instant::now();
+        while !f(&self.status()) {
+            assert!(!self.task.is_finished(), "{what}: the source loop ended (a panic?)");
+            assert!(started.elapsed() < Duration::from_secs(10), "{what}: {:?}", self.status());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_max_age_beyond_any_duration_does_not_panic_at_the_pace_of_service() {
+    let router = Router::new().route("/feed", get(|| async { feed(&[("cache-control", "max-age=18446744073709551615")]) }));
+    let port = serve("127.0.0.1", router).await;
+    let source = Loop::start(&format!("http://127.0.0.1:{port}/feed"), 1.0);
+    source.wait_for("the first read", |s| s.items == 1).await;
+    // The wait before the next read is computed at once: a panic there ends the loop now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!source.task.is_finished(), "the source loop ended: a panic in its schedule");
+    source.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_max_age_beyond_any_duration_neither_panics_nor_stops_the_source() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    let router = Router::new().route(
+        "/feed",
+        get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { feed(&[("cache-control", "public, max-age=18446744073709551615")]) }
+        }),
+    );
+    let port = serve("127.0.0.1", router).await;
+    // 15 s is 7.5 ms here, and the 15-minute ceiling 450 ms.
+    let source = Loop::start(&format!("http://127.0.0.1:{port}/feed"), 0.000_5);
+    source.wait_for("the first read", |s| s.items == 1).await;
+    let started = Instant::now();
+    while hits.load(Ordering::SeqCst) < 3 {
+        assert!(!source.task.is_finished(), "the source loop ended: a panic in its schedule");
+        assert!(started.elapsed() < Duration::from_secs(5), "read again within the ceiling: {} reads", hits.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(source.status().error.is_none(), "{:?}", source.status());
+    source.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_year_long_max_age_or_ttl_still_means_a_read_every_15_minutes() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let (a, b) = (Arc::clone(&hits), Arc::clone(&hits));
+    let ttl = FEED.replace("<title>J</title>", "<title>J</title><ttl>525600</ttl>");
+    let router = Router::new()
+        .route(
+            "/max-age",
+            get(move || {
+                a.fetch_add(1, Ordering::SeqCst);
+                async { feed(&[("cache-control", "max-age=31536000")]) }
+            }),
+        )
+        .route(
+            "/ttl",
+            get(move || {
+                b.fetch_add(1, Ordering::SeqCst);
+                let ttl = ttl.clone();
+                async move { ([(header::CONTENT_TYPE, "application/rss+xml")], ttl).into_response() }
+            }),
+        );
+    let port = serve("127.0.0.1", router).await;
+    let loops = [Loop::start(&format!("http://127.0.0.1:{port}/max-age"), 0.000_5), Loop::start(&format!("http://127.0.0.1:{port}/ttl"), 0.000_5)];
+    let started = Instant::now();
+    while hits.load(Ordering::SeqCst) < 6 {
+        assert!(started.elapsed() < Duration::from_secs(5), "each read again within the ceiling: {} reads", hits.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for l in loops {
+        assert_eq!(l.status().items, 1);
+        l.task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_stay_on_the_sources_origin() {
+    // What an internal service would answer: it must never be read.
+    let inside = Router::new().route("/feed", get(|| async { feed(&[]) }));
+    let other_host = serve("127.0.0.2", inside.clone()).await;
+    let other_port = serve("127.0.0.1", inside).await;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let router = Router::new()
+        .route("/to-host", get(move || async move { redirect(format!("http://127.0.0.2:{other_host}/feed")) }))
+        .route("/to-port", get(move || async move { redirect(format!("http://127.0.0.1:{other_port}/feed")) }))
+        .route("/to-https", get(move || async move { redirect(format!("https://127.0.0.1:{port}/feed")) }))
+        .route("/moved", get(|| async { redirect("/feed".to_owned()) }))
+        .route("/feed", get(|| async { feed(&[]) }));
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    for (path, to) in [("to-host", format!("http://127.0.0.2:{other_host}")), ("to-port", format!("http://127.0.0.1:{other_port}")), ("to-https", format!("https://127.0.0.1:{port}"))] {
+        let source = Loop::start(&format!("http://127.0.0.1:{port}/{path}"), 0.001);
+        source.wait_for(path, |s| s.error.is_some() || s.items > 0).await;
+        let s = source.status();
+        assert_eq!(s.items, 0, "{path}: {s:?}");
+        let error = s.error.unwrap_or_default();
+        assert!(error.contains("redirected to another origin") && error.contains(&to), "{path}: {error}");
+        assert!(source.saved.lock().unwrap().is_empty(), "{path}: nothing from there is kept");
+        source.task.abort();
+    }
+    let source = Loop::start(&format!("http://127.0.0.1:{port}/moved"), 0.001);
+    source.wait_for("a redirect on the same origin is followed", |s| s.items == 1).await;
+    source.task.abort();
+}
+
+/// A collector in this process over SQLite in `dir`, with the feed file `FILE` and `sources`
+/// read at 100 times the pace of service, its sources started.
+async fn collector(dir: &std::path::Path, sources: Vec<Source>) -> (Router, depeche_collector::AppState) {
+    let store = depeche_collector::store::open(&format!("sqlite:{}", dir.join("t.db").display())).await.unwrap();
+    let config = depeche_collector::Config {
+        publish_token: Some("s3cret".into()),
+        sources,
+        source_limits: Limits { time_scale: 0.01, ..Limits::default() },
+        ..depeche_collector::Config::default()
+    };
+    let clock = || u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap();
+    let state = depeche_collector::AppState::open(store, depeche_collector::feed::SourceFeed::from_json(FILE).unwrap(), config, clock).await.unwrap();
+    state.start_sources();
+    (depeche_collector::app(state.clone()), state)
+}
+
+const FILE: &str = r#"{"version":"https://jsonfeed.org/version/1.1","title":"Le Journal","items":[
+  {"id":"kangaba","title":"Attaque à Bamako","date_published":"2026-12-02T08:00:00Z","_depeche":{"views":376}},
+  {"id":"niamey","title":"Floods","date_published":"2026-12-02T07:00:00Z"}]}"#;
+
+async fn get_json(router: &Router, path: &str) -> (serde_json::Value, usize) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(path).header(header::AUTHORIZATION, "Bearer s3cret").body(axum::body::Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    (serde_json::from_slice(&bytes).unwrap(), bytes.len())
+}
+
+/// Waits until `/status` satisfies `f` (10 s at most).
+async fn status_until(router: &Router, what: &str, f: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        let (status, _) = get_json(router, "/status").await;
+        if f(&status) {
+            return status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{what}: {status:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn item<'a>(feed: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+    feed["items"].as_array().unwrap().iter().find(|i| i["id"] == id)
+}
+
+fn skipped(status: &serde_json::Value, index: usize) -> String {
+    status["sources"][index]["skipped"].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_cannot_speak_for_the_newsroom_nor_for_another_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, items: serde_json::Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "items": items}).to_string()).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    // What issue 25 saw: a JSON Feed source replacing the newsroom's story, signed, urgent,
+    // with a count, and another withdrawing one.
+    let faux = write("faux.json", serde_json::json!([
+        {"id": "kangaba", "title": "FAUX : l'attaque était un exercice", "_depeche": {"urgency": 1, "views": 987654322, "signature": "La rédaction"}},
+        {"id": "niamey", "title": "Retrait", "_depeche": {"status": "withdrawn"}},
+        {"id": "invite-1", "title": "Invité", "url": "javascript:alert(1)", "image": "data:image/png;base64,AAAA", "_depeche": {"views": 5, "signature": "La rédaction"}}
+    ]));
+    let agence = write("agence.json", serde_json::json!([{"id": "invite-1", "title": "Copie"}, {"id": "agence-1", "title": "Agence", "url": "https://agence.example/1"}]));
+    let cms = write("cms.json", serde_json::json!([{"id": "niamey", "title": "Floods (corrected)", "_depeche": {"views": 10}}]));
+    let sources = vec![Source::new(&faux), Source::new(&agence), Source { trusted: true, ..Source::new(&cms) }];
+    let (router, _state) = collector(dir.path(), sources).await;
+
+    let status = status_until(&router, "every source read, the second one's copy refused", |s| {
+        s["sources"].as_array().unwrap().iter().all(|x| x["last_success_ms"].is_u64()) && skipped(s, 1).contains("invite-1")
+    })
+    .await;
+    assert!(skipped(&status, 0).contains("item kangaba: this id is the feed file's"), "{status:#}");
+    assert!(skipped(&status, 0).contains("item niamey: this id is the feed file's"), "{status:#}");
+    assert!(skipped(&status, 1).contains("item invite-1: this id is another source's"), "{status:#}");
+    assert_eq!(status["sources"][2]["skipped"], serde_json::json!([]), "the trusted source: {status:#}");
+
+    let (feed, _) = get_json(&router, "/feed.json").await;
+    let kangaba = item(&feed, "kangaba").unwrap();
+    assert_eq!(kangaba["title"], "Attaque à Bamako");
+    assert_eq!(kangaba["_depeche"], serde_json::json!({"views": 376}));
+    assert_eq!(item(&feed, "niamey").unwrap()["title"], "Floods (corrected)", "the trusted source corrects the newsroom's item");
+    assert_eq!(item(&feed, "niamey").unwrap()["_depeche"]["views"], 10);
+    assert_eq!(item(&feed, "invite-1").unwrap(), &serde_json::json!({"id": "invite-1", "title": "Invité"}), "no script URL, no count, no signature");
+    assert_eq!(item(&feed, "agence-1").unwrap()["url"], "https://agence.example/1");
+    assert_eq!(feed["items"].as_array().unwrap().len(), 4);
+
+    // The desk still corrects a source's item by publishing with its id, and the source
+    // keeps its item (it is not refused as the desk's at its next reads).
+    use tower::ServiceExt;
+    let publish = axum::http::Request::post("/publish")
+        .header(header::AUTHORIZATION, "Bearer s3cret")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(r#"{"id":"agence-1","title":"Agence (corrigé par la rédaction)"}"#))
+        .unwrap();
+    assert_eq!(router.clone().oneshot(publish).await.unwrap().status(), StatusCode::CREATED);
+    let (feed, _) = get_json(&router, "/feed.json").await;
+    assert_eq!(item(&feed, "agence-1").unwrap()["title"], "Agence (corrigé par la rédaction)");
+    let before = get_json(&router, "/status").await.0["sources"][1]["last_success_ms"].as_u64().unwrap();
+    let status = status_until(&router, "the agency read again", |s| s["sources"][1]["last_success_ms"].as_u64().unwrap() > before + 200).await;
+    assert!(!skipped(&status, 1).contains("agence-1"), "{status:#}");
+    let (feed, _) = get_json(&router, "/feed.json").await;
+    assert_eq!(item(&feed, "agence-1").unwrap()["title"], "Agence (corrigé par la rédaction)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_of_2_5_mb_never_makes_the_feed_larger_than_the_widget_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let items: Vec<serde_json::Value> = (0..50)
+        .map(|i| serde_json::json!({"id": format!("gros-{i}"), "title": format!("Gros {i}"), "content_text": "x".repeat(50_000),
+            "date_published": format!("2026-12-01T{:02}:{:02}:00Z", i / 60, i % 60)}))
+        .collect();
+    let path = dir.path().join("gros.json");
+    std::fs::write(&path, serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "items": items}).to_string()).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 2_500_000);
+    let (router, _state) = collector(dir.path(), vec![Source::new(path.to_str().unwrap())]).await;
+    status_until(&router, "the source read", |s| s["sources"][0]["items"] == 50).await;
+    let (feed, bytes) = get_json(&router, "/feed.json").await;
+    assert!(bytes <= depeche::settings::DEFAULT_MAX_BYTES as usize, "{bytes} bytes");
+    assert!(item(&feed, "kangaba").is_some() && item(&feed, "niamey").is_some(), "the newsroom's own stay");
+    assert!(item(&feed, "gros-49").is_some() && item(&feed, "gros-0").is_none(), "the source's newest stay, its oldest go");
+}
