@@ -116,6 +116,19 @@ impl SourceFeed {
         items.iter().find(|i| i.get("id").and_then(id_of).as_deref() == Some(id))
     }
 
+    /// Signs every item that is the newsroom's own (the feed file's, the desk's, a trusted
+    /// source's) with `key`; a guest's item is served unsigned, and a signature it carried
+    /// was taken away when it was admitted.
+    pub fn sign(&mut self, key: &crate::signing::NewsroomKey) {
+        let Some(items) = self.doc.get_mut("items").and_then(Value::as_array_mut) else { return };
+        for item in items.iter_mut() {
+            let guest = item.get("id").and_then(id_of).is_some_and(|id| self.guests.contains(&id));
+            if !guest {
+                *item = key.signed(std::mem::take(item));
+            }
+        }
+    }
+
     /// The ids of its items.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.ids.iter().map(String::as_str)
@@ -292,5 +305,19 @@ mod tests {
         assert_eq!(SourceFeed::check_item(&serde_json::json!({"id": 7, "title": "T"})), Ok("7".into()));
         assert_eq!(SourceFeed::check_item(&serde_json::json!({"id": 7.0, "title": "T"})), Ok("7".into()));
         assert!(SourceFeed::check_item(&serde_json::json!({"id": 7.5, "title": "T"})).is_err());
+    }
+
+    #[test]
+    fn only_the_newsrooms_own_items_are_signed() {
+        let key = crate::signing::NewsroomKey::generate();
+        let mut f = SourceFeed::from_json(r#"{"items":[{"id":"own","title":"A"}]}"#).unwrap();
+        f.upsert_guest(serde_json::json!({"id":"guest","title":"G"})).unwrap();
+        f.upsert(serde_json::json!({"id":"desk","title":"D"})).unwrap();
+        f.sign(&key);
+        let v: Value = serde_json::from_slice(&f.render(&HashMap::new()).0).unwrap();
+        let sig = |id: &str| v["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()["_depeche"]["sig"].as_str().map(str::to_owned);
+        assert!(sig("own").is_some_and(|s| s.starts_with(key.public())));
+        assert!(sig("desk").is_some());
+        assert_eq!(sig("guest"), None, "a source the newsroom does not vouch for is served unsigned");
     }
 }

@@ -206,6 +206,9 @@ impl AppState {
             }
         }
         scheduled.sort();
+        if let Some(key) = &self.inner.config.signing_key {
+            feed.sign(key);
+        }
         Ok((feed, scheduled))
     }
 }

@@ -800,3 +800,32 @@ async fn the_desk_refuses_to_publish_what_the_newsrooms_widgets_would_not_show()
     assert_eq!(v["widget_keys"][0], key.public());
     drop(dir);
 }
+
+#[tokio::test]
+async fn the_newsrooms_items_are_served_signed_and_verify_over_the_widgets_canonical_form() {
+    use base64::Engine;
+    use ed25519_dalek::Verifier;
+    let key = depeche_collector::signing::NewsroomKey::generate();
+    let (router, _dir) = signing_harness(Some(key.clone()), None).await;
+    let item = r#"{"id":"desk-flash","title":"Alerte de la rédaction","_depeche":{"urgency":1}}"#;
+    assert_eq!(router.clone().oneshot(publish_request(Some("s3cret"), item)).await.unwrap().status(), StatusCode::CREATED);
+    let feed = text(router.oneshot(Request::get("/feed.json").body(Body::empty()).unwrap()).await.unwrap()).await;
+    let v: serde_json::Value = serde_json::from_str(&feed).unwrap();
+    let public = key.public().trim_start_matches("ed25519:");
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap();
+    let verifying = ed25519_dalek::VerifyingKey::from_bytes(&b64(public).try_into().unwrap()).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "the file's two and the desk's one");
+    for item in items {
+        let sig = item["_depeche"]["sig"].as_str().unwrap_or_else(|| panic!("unsigned: {item}"));
+        let (named, signature) = sig.trim_start_matches("ed25519:").split_once('.').unwrap();
+        assert_eq!(named, public);
+        // The widget's reading of the served item, its canonical form, and the signature.
+        let doc: depeche::json::Value = serde_json::from_value(serde_json::json!({ "items": [item] })).unwrap();
+        let read = depeche::feed::parse(&doc).unwrap().feed.items[0].clone();
+        let signature = ed25519_dalek::Signature::from_slice(&b64(signature)).unwrap();
+        assert!(verifying.verify(depeche::signed::canonical(&read).as_bytes(), &signature).is_ok(), "{item}");
+    }
+    // The count is not signed: a view changes it, not the signature.
+    assert!(items.iter().any(|i| i["_depeche"]["views"] == 376));
+}
