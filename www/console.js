@@ -112,7 +112,20 @@ function rawRow(entry) {
   return tr;
 }
 
+/** Which key signs what the desk publishes, and whether readers would be shown it
+ * (`GET /signing`): publishing is off while they would not. */
+async function signing() {
+  const about = await read('/signing');
+  if (!about) return;
+  const publish = form.querySelector('button:not([type])');
+  publish.disabled = about.publishable === false;
+  const said = about.publishable === false ? t('cannotPublish', asWritten(about.why))
+    : about.key ? t('signedWith', asWritten(about.key)) : t('notSigned');
+  $('signing').textContent = said;
+}
+
 async function refresh() {
+  signing();
   const listing = await read('/items');
   if (!listing) return;
   items = Array.isArray(listing.items) ? listing.items : [];

@@ -35,6 +35,7 @@ const DAKAR = 'dakar-port-2017-06-17';
 const SAHEL = 'sahel-summit-2017-06-16';
 const ITEMS = [KANGABA, NIAMEY, DAKAR, SAHEL];
 const ROTATED = 'signed-by-the-new-key';
+const TOKEN = 'e2e-signed-token';
 
 describe('signed alerts', () => {
   const keys = {};
@@ -52,7 +53,7 @@ describe('signed alerts', () => {
     keys.new = keygen('new');
     keys.unknown = keygen('unknown');
     extra = [];
-    server = await startCollector(['--signing-key-file', join(dir, 'old.key')]);
+    server = await startCollector(['--signing-key-file', join(dir, 'old.key'), '--publish-token', TOKEN, '--widget-keys', `${keys.old} ${keys.new}`]);
     const served = await (await fetch(`${server.origin}/feed.json`)).json();
     // The collector's Dakar item as another key would sign it: a mirror swapping it in.
     unknownDakar = signed('unknown', { items: [served.items.find((i) => i.id === DAKAR)] })[0];
@@ -186,5 +187,34 @@ describe('signed alerts', () => {
     assert.ok(refusedLine(again.lines, NIAMEY, 'its signature does not verify'), JSON.stringify(again.lines));
     for (const id of [KANGABA, DAKAR, SAHEL]) assert.ok(again.shown[id], `${id} from the untampered part of the copy`);
     await first.context.close();
+  });
+
+  /** The desk's line about signing, and whether its publish button is on, once signed in. */
+  async function desk(origin) {
+    const { page, context } = await openPage(browser);
+    await page.goto(`${origin}/console.html?lang=en`);
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.waitForFunction(() => document.getElementById('signing')?.textContent);
+    const said = await page.textContent('#signing');
+    const enabled = await page.isEnabled('#publish button:not([type])');
+    await context.close();
+    return { said, enabled };
+  }
+
+  it('the desk says which key signs, and refuses to publish when the widgets ask for a signature it cannot give', async () => {
+    const signing = await desk(server.origin);
+    assert.equal(signing.said, `Alerts are signed with the key ${keys.old}.`);
+    assert.ok(signing.enabled);
+    const keyless = await startCollector(['--publish-token', TOKEN, '--widget-keys', keys.old]);
+    try {
+      const refused = await desk(keyless.origin);
+      assert.match(refused.said, /^Cannot publish: .*no signing key/);
+      assert.ok(!refused.enabled, 'the publish button is off');
+      const r = await fetch(`${keyless.origin}/publish`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"id":"x","title":"X"}' });
+      assert.equal(r.status, 409, 'and the collector refuses it too');
+    } finally {
+      await keyless.stop();
+    }
   });
 });
