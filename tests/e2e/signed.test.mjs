@@ -47,17 +47,21 @@ describe('signed alerts', () => {
   /** Items the mirror adds. */
   let extra = [];
   let unknownDakar;
+  /** The partner page the mirror serves next. */
+  let pageBody = '';
 
   before(async () => {
     keys.old = keygen('old');
     keys.new = keygen('new');
     keys.unknown = keygen('unknown');
     extra = [];
-    server = await startCollector(['--signing-key-file', join(dir, 'old.key'), '--publish-token', TOKEN, '--widget-keys', `${keys.old} ${keys.new}`]);
-    const served = await (await fetch(`${server.origin}/feed.json`)).json();
-    // The collector's Dakar item as another key would sign it: a mirror swapping it in.
-    unknownDakar = signed('unknown', { items: [served.items.find((i) => i.id === DAKAR)] })[0];
     mirror = createServer(async (req, res) => {
+      // The partner's page, served for real (a page fulfilled by the test itself would be
+      // refused access to loopback addresses by Chromium's local network rules).
+      if (req.url.startsWith('/signed.html')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return res.end(pageBody);
+      }
       const feed = await (await fetch(`${server.origin}/feed.json`)).json();
       const out = alter(structuredClone(feed));
       out.items.push(...extra);
@@ -65,6 +69,12 @@ describe('signed alerts', () => {
       res.end(JSON.stringify(out));
     });
     await new Promise((ok) => mirror.listen(0, '127.0.0.1', ok));
+    // The partner's origin is the mirror's: the collector lets it load the widget.
+    server = await startCollector(['--signing-key-file', join(dir, 'old.key'), '--publish-token', TOKEN, '--widget-keys', `${keys.old} ${keys.new}`,
+      '--allow-origin', `http://127.0.0.1:${mirror.address().port}`]);
+    const served = await (await fetch(`${server.origin}/feed.json`)).json();
+    // The collector's Dakar item as another key would sign it: a mirror swapping it in.
+    unknownDakar = signed('unknown', { items: [served.items.find((i) => i.id === DAKAR)] })[0];
     browser = await launch();
   });
   after(async () => {
@@ -73,7 +83,8 @@ describe('signed alerts', () => {
     await server?.stop();
   });
 
-  /** The partner page with `data-key` = `trusted`, reading the feed through the mirror. */
+  /** The partner page (on the mirror's origin) with `data-key` = `trusted`, reading the feed
+   * through the mirror. */
   function partnerPage(trusted, ids) {
     const cards = ids.map((id) => `<div data-depeche="card" data-article="${id}"></div>`).join('');
     const feedUrl = `http://127.0.0.1:${mirror.address().port}/feed.json`;
@@ -86,9 +97,9 @@ describe('signed alerts', () => {
   async function load(trusted, ids = ITEMS, { page: given, offline = false } = {}) {
     const opened = given ? { page: given.page, record: given.record, context: given.context } : await openPage(browser);
     const { page, record } = opened;
-    const url = `${server.partner}/signed.html`;
-    await page.route(url, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: partnerPage(trusted, ids) }));
-    if (offline) await page.route(`http://127.0.0.1:${mirror.address().port}/**`, (route) => route.abort('internetdisconnected'));
+    const url = `http://127.0.0.1:${mirror.address().port}/signed.html`;
+    pageBody = partnerPage(trusted, ids);
+    if (offline) await page.route(`http://127.0.0.1:${mirror.address().port}/feed.json`, (route) => route.abort('internetdisconnected'));
     record.console.length = 0;
     await page.goto(url);
     // Every card either shows its title or was named as not shown.
