@@ -10,6 +10,7 @@ pub mod limits;
 pub mod listing;
 pub mod metrics;
 pub mod routes;
+pub mod server;
 pub mod sources;
 pub mod stats;
 pub mod store;

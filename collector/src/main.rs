@@ -4,9 +4,8 @@ use clap::Parser;
 use depeche_collector::cli::Args;
 use depeche_collector::feed::SourceFeed;
 use depeche_collector::routes::system_clock;
-use depeche_collector::store;
+use depeche_collector::{server, store};
 use depeche_collector::{app, partner_app, AppState, Config};
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -22,6 +21,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
+    let limits = server::Limits::sized_to(server::raise_descriptor_limit())
+        .with_overrides(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))?;
     let feed = SourceFeed::load(&args.feed).map_err(|e| format!("{}: {e}", args.feed.display()))?;
     let url = match &args.db {
         Some(path) => format!("sqlite:{}", path.display()),
@@ -71,6 +72,7 @@ async fn run(args: Args) -> Result<(), String> {
     tokio::spawn(state.clone().watch_versions());
     state.start_sources();
     let router = app(state);
+    let server = server::Server::new(limits, args.trust_proxy.clone());
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
     let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));
     println!("Dépêche demo (publisher): {origin}/");
@@ -82,16 +84,12 @@ async fn run(args: Args) -> Result<(), String> {
         let partner = partner_app(args.partner_dir.clone(), origin.clone());
         let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
         println!("Dépêche demo (partner site, another origin): http://127.0.0.1:{}/", addr.port());
-        tokio::spawn(async move {
-            let _ = axum::serve(l, partner).await;
-        });
+        let partner_server = server.clone();
+        tokio::spawn(async move { partner_server.serve(l, partner, server::ctrl_c()).await });
     }
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    println!("{}", limits.summary());
+    server.serve(listener, router, server::ctrl_c()).await;
+    Ok(())
 }
 
 /// The database URL without its password, for messages.

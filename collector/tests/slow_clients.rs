@@ -6,6 +6,7 @@
 
 mod support;
 
+use depeche_collector::server::{Limits, MAX_HEADER_BYTES, SHUTDOWN_GRACE};
 use socket2::{Domain, Socket, Type};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -50,7 +51,7 @@ impl Running {
             .arg(&feed)
             .args(["--database", &database])
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
@@ -60,6 +61,28 @@ impl Running {
             std::thread::sleep(Duration::from_millis(20));
         }
         Running { port, child, _dir: dir }
+    }
+
+    /// The collector's standard output (once: it is then the caller's).
+    fn take_stdout(&mut self) -> std::process::ChildStdout {
+        self.child.stdout.take().unwrap()
+    }
+
+    /// Sends SIGINT (ctrl-c).
+    fn interrupt(&self) {
+        assert!(Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap().success());
+    }
+
+    /// Waits up to `max` for the process to end; its exit status.
+    fn ended_within(&mut self, max: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < max {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// Whether the process is still running.
@@ -178,14 +201,22 @@ fn idle_keep_alive_connections_are_closed_within_the_header_timeout() {
 #[test]
 fn oversized_headers_are_refused() {
     let c = Running::start(&[], None);
+    // Just under the cap is served.
     let mut s = connect_from(HOG, c.port);
-    let cookie = "a".repeat(100 * 1024);
+    let cookie = "a".repeat(MAX_HEADER_BYTES - 1024);
+    s.write_all(format!("GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+    let mut got = Vec::new();
+    closed_after(&mut s, Instant::now(), Duration::from_secs(5), &mut got).unwrap();
+    assert!(got.starts_with(b"HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&got));
+    let mut s = connect_from(HOG, c.port);
+    let cookie = "a".repeat(MAX_HEADER_BYTES + 36 * 1024);
     // The server may answer and close before it has read everything: a failed write is fine.
     let _ = s.write_all(format!("GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n").as_bytes());
     let mut got = Vec::new();
     let closed = closed_after(&mut s, Instant::now(), Duration::from_secs(5), &mut got);
     let got = String::from_utf8_lossy(&got);
     assert!(closed.is_some(), "still open after 5 s: {got:?}");
+    // 431, unless the connection was reset before the answer could be read.
     assert!(got.is_empty() || got.starts_with("HTTP/1.1 431"), "100 KiB of headers were answered: {got:?}");
 }
 
@@ -197,16 +228,28 @@ fn many_connections_from_one_address_leave_healthz_answering() {
     let mut hogs: Vec<TcpStream> = (0..300).map(|_| connect_from(HOG, c.port)).collect();
     let answered = healthz(OTHER, c.port);
     assert!(answered < Duration::from_secs(1), "/healthz took {answered:?} beside 300 idle connections");
-    // Those beyond the per-address cap were closed at once; the others are still open.
+    // Those beyond the per-address cap (sized to the 256 descriptors) were closed at once;
+    // the others are still open.
+    let cap = Limits::sized_to(Some(256)).connections_per_address;
+    assert!(cap < 300 / 2, "the cap ({cap}) leaves room for others");
     let started = Instant::now();
     let open = loop {
         let open = hogs.iter_mut().map(is_closed).filter(|closed| !closed).count();
-        if open <= 64 || started.elapsed() > Duration::from_secs(3) {
+        if open <= cap || started.elapsed() > Duration::from_secs(3) {
             break open;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!((1..=64).contains(&open), "{open} of 300 connections from one address are open");
+    assert_eq!(open, cap, "connections from one address left open");
+    // A slot freed is a slot for the same address again.
+    hogs.retain_mut(|s| !is_closed(s));
+    drop(hogs.pop());
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let mut again = connect_from(HOG, c.port);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!is_closed(&mut again), "a connection within the cap was closed");
+    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[test]
@@ -261,4 +304,52 @@ fn accept_errors_neither_spin_nor_stop_the_server() {
     let answered = healthz(OTHER, c.port);
     assert!(started.elapsed() < Duration::from_secs(3), "/healthz took {answered:?} once descriptors were free again");
     assert!(c.alive(), "the collector ended");
+}
+
+#[test]
+fn the_limits_are_printed_once_at_start() {
+    use std::io::BufRead;
+    let mut c = Running::start(&[("DEPECHE_HEADER_TIMEOUT_MS", "1500"), ("DEPECHE_CONNECTIONS_PER_ADDRESS", "7")], None);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = c.take_stdout();
+    std::thread::spawn(move || std::io::BufReader::new(stdout).lines().map_while(Result::ok).try_for_each(|l| tx.send(l)));
+    let mut lines = Vec::new();
+    while !lines.iter().any(|l: &String| l.starts_with("Limits: ")) {
+        lines.push(rx.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| panic!("no limits line: {lines:?}")));
+    }
+    // Requests come and go; the line does not come again.
+    healthz(OTHER, c.port);
+    lines.extend(std::iter::from_fn(|| rx.recv_timeout(Duration::from_millis(300)).ok()));
+    let limits: Vec<&String> = lines.iter().filter(|l| l.starts_with("Limits: ")).collect();
+    assert_eq!(limits.len(), 1, "{lines:?}");
+    for figure in ["within 1.5s", "7 per address", "bodies within 10s", "responses within 60s"] {
+        assert!(limits[0].contains(figure), "{figure} missing: {}", limits[0]);
+    }
+}
+
+#[test]
+fn a_bad_limit_variable_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_depeche-collector"))
+        .args(["--listen", "127.0.0.1:0", "--feed", "/nonexistent", "--database"])
+        .arg(format!("sqlite:{}", dir.path().join("c.db").display()))
+        .env("DEPECHE_BODY_TIMEOUT_MS", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DEPECHE_BODY_TIMEOUT_MS=0: not a positive integer"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn ctrl_c_stops_the_server_even_with_an_event_stream_open() {
+    let mut c = Running::start(&[], None);
+    let mut s = connect_from(HOG, c.port);
+    s.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    let mut buf = [0u8; 1024];
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    assert!(s.read(&mut buf).unwrap() > 0, "the stream started");
+    c.interrupt();
+    // Its grace is 5 s (SHUTDOWN_GRACE): the stream would never end by itself.
+    let status = c.ended_within(SHUTDOWN_GRACE + Duration::from_secs(3));
+    assert!(status.is_some_and(|s| s.success()), "after ctrl-c: {status:?}");
 }
