@@ -16,7 +16,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -322,6 +322,7 @@ pub struct StreamGuard {
 pub struct Server {
     limits: Limits,
     connections: Arc<PerAddress>,
+    refused: Arc<AtomicU64>,
     trusted_proxies: Arc<[Cidr]>,
 }
 
@@ -329,7 +330,12 @@ impl Server {
     /// A server under `limits`; connections from `trusted_proxies` are exempt from the
     /// per-address cap (their clients are told apart by headers, after the connection).
     pub fn new(limits: Limits, trusted_proxies: Vec<Cidr>) -> Server {
-        Server { limits, connections: PerAddress::new(limits.max_connections, limits.connections_per_address), trusted_proxies: trusted_proxies.into() }
+        Server {
+            limits,
+            connections: PerAddress::new(limits.max_connections, limits.connections_per_address),
+            refused: Arc::new(AtomicU64::new(0)),
+            trusted_proxies: trusted_proxies.into(),
+        }
     }
 
     /// Its limits.
@@ -337,9 +343,14 @@ impl Server {
         self.limits
     }
 
-    /// Its connection counts.
+    /// Its connection counts (open now, in all and per address).
     pub fn connections(&self) -> &Arc<PerAddress> {
         &self.connections
+    }
+
+    /// Connections closed as soon as accepted, over a cap, since the start (for `/metrics`).
+    pub fn refused_connections(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// Accepts connections on `listener` and serves `router` on them (handlers see the peer as
@@ -378,7 +389,10 @@ impl Server {
                 self.connections.try_acquire(peer.ip())
             };
             // Over a cap, the stream is dropped here: closed at once, its descriptor back.
-            let Ok(slot) = slot else { continue };
+            let Ok(slot) = slot else {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
             tokio::spawn(connection(stream, peer, router.clone(), self.limits, slot, stop_rx.clone(), alive_tx.clone()));
         }
         drop(listener);
@@ -656,6 +670,76 @@ mod tests {
             assert!(line.contains(figure), "{figure} missing from {line}");
         }
         assert!(!line.contains('\n'));
+    }
+
+    /// A connection to `to` from the loopback address `from`.
+    async fn connect_from(from: [u8; 4], to: SocketAddr) -> TcpStream {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from((from, 0))).unwrap();
+        socket.connect(to).await.unwrap()
+    }
+
+    /// Whether the server closed `s` within 200 ms (rather than keeping it, waiting for headers).
+    async fn closed_at_once(s: &mut TcpStream) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 64];
+        matches!(tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await, Ok(Ok(0) | Err(_)))
+    }
+
+    #[tokio::test]
+    async fn the_accept_loop_closes_what_is_over_a_cap_at_once_and_serves_the_rest() {
+        let limits = Limits { max_connections: 5, connections_per_address: 2, ..Limits::default() };
+        let proxy: Cidr = "127.0.0.3".parse().unwrap();
+        let server = Server::new(limits, vec![proxy]);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let at = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn({
+            let server = server.clone();
+            let router = Router::new().route("/peer", get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }));
+            async move { server.serve(listener, router, async { stopped.await.unwrap_or(()) }).await }
+        });
+        let mut a1 = connect_from([127, 0, 0, 1], at).await;
+        let mut a2 = connect_from([127, 0, 0, 1], at).await;
+        let mut a3 = connect_from([127, 0, 0, 1], at).await;
+        assert!(closed_at_once(&mut a3).await, "a third connection from one address");
+        assert!(!closed_at_once(&mut a1).await && !closed_at_once(&mut a2).await);
+        assert_eq!(server.refused_connections(), 1);
+        // Another address is served meanwhile, and sees its own address.
+        let mut b = connect_from([127, 0, 0, 2], at).await;
+        {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            b.write_all(b"GET /peer HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+            let mut reply = String::new();
+            b.read_to_string(&mut reply).await.unwrap();
+            assert!(reply.starts_with("HTTP/1.1 200") && reply.ends_with("\r\n\r\n127.0.0.2"), "{reply}");
+        }
+        // A trusted proxy is held to the total only: 2 from 127.0.0.1 and 3 from it make 5.
+        let mut p: Vec<TcpStream> = Vec::new();
+        for _ in 0..3 {
+            p.push(connect_from([127, 0, 0, 3], at).await);
+        }
+        for s in &mut p {
+            assert!(!closed_at_once(s).await, "a trusted proxy's connection");
+        }
+        let mut over = connect_from([127, 0, 0, 4], at).await;
+        assert!(closed_at_once(&mut over).await, "a sixth connection, over the total");
+        assert_eq!((server.connections().open(), server.connections().open_from([127, 0, 0, 3].into())), (5, 0));
+        assert_eq!(server.refused_connections(), 2);
+        // A connection that ends gives its place back.
+        drop(a1);
+        for _ in 0..100 {
+            if server.connections().open_from([127, 0, 0, 1].into()) == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut a4 = connect_from([127, 0, 0, 1], at).await;
+        assert!(!closed_at_once(&mut a4).await, "the freed place was given again");
+        // Shutting down closes idle connections and returns.
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(2), serving).await.unwrap().unwrap();
+        assert!(closed_at_once(&mut a2).await);
     }
 
     // The request path, in process with time paused: each test owns its router and clock.
