@@ -73,6 +73,8 @@ async fn run(args: Args) -> Result<(), String> {
     state.start_sources();
     let router = app(state);
     let server = server::Server::new(limits, args.trust_proxy.clone());
+    // Heard from before the ports are bound: once a client can connect, ctrl-c stops gracefully.
+    let (stop, stop_partner) = (server::ctrl_c(), server::ctrl_c());
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
     let origin = args.public_origin.clone().unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));
     println!("Dépêche demo (publisher): {origin}/");
@@ -85,10 +87,10 @@ async fn run(args: Args) -> Result<(), String> {
         let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
         println!("Dépêche demo (partner site, another origin): http://127.0.0.1:{}/", addr.port());
         let partner_server = server.clone();
-        tokio::spawn(async move { partner_server.serve(l, partner, server::ctrl_c()).await });
+        tokio::spawn(async move { partner_server.serve(l, partner, stop_partner).await });
     }
     println!("{}", limits.summary());
-    server.serve(listener, router, server::ctrl_c()).await;
+    server.serve(listener, router, stop).await;
     Ok(())
 }
 

@@ -355,7 +355,8 @@ impl Server {
 
     /// Accepts connections on `listener` and serves `router` on them (handlers see the peer as
     /// `ConnectInfo<SocketAddr>`), until `shutdown` resolves; then stops accepting and gives
-    /// open connections [`SHUTDOWN_GRACE`] to finish their requests.
+    /// open connections [`SHUTDOWN_GRACE`] to finish their requests. Make `shutdown` before
+    /// binding `listener` (see [`ctrl_c`]).
     pub async fn serve(&self, listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
         // Connections watch `stop` (its sender dropped means stop) and hold `alive` (all its
         // senders dropped means all connections are gone).
@@ -365,6 +366,8 @@ impl Server {
         let mut last_logged: Option<Instant> = None;
         loop {
             let accepted = tokio::select! {
+                // Shutdown first: a stream of new connections must not keep it from being heard.
+                biased;
                 () = &mut shutdown => break,
                 accepted = listener.accept() => accepted,
             };
@@ -378,6 +381,7 @@ impl Server {
                         last_logged = Some(Instant::now());
                     }
                     tokio::select! {
+                        biased;
                         () = &mut shutdown => break,
                         () = tokio::time::sleep(ACCEPT_ERROR_BACKOFF) => continue,
                     }
@@ -402,16 +406,31 @@ impl Server {
     }
 }
 
-/// Serves `router` on `listener` under `limits`, with no trusted proxy, until ctrl-c.
-pub async fn serve(listener: TcpListener, router: Router, limits: Limits) {
-    Server::new(limits, Vec::new()).serve(listener, router, ctrl_c()).await;
+/// Serves `router` on `listener` under `limits`, with no trusted proxy, until ctrl-c (heard
+/// from this call on).
+pub fn serve(listener: TcpListener, router: Router, limits: Limits) -> impl Future<Output = ()> {
+    let stop = ctrl_c();
+    async move { Server::new(limits, Vec::new()).serve(listener, router, stop).await }
 }
 
-/// Resolves on ctrl-c; never, if the signal cannot be listened for (rather than at once).
-pub async fn ctrl_c() {
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("depeche-collector: cannot listen for ctrl-c ({e}); stop the process with a signal instead");
-        std::future::pending::<()>().await;
+/// Resolves on ctrl-c (SIGINT); never, if the signal cannot be listened for (rather than at
+/// once). Listens from the call, not from the first poll: a ctrl-c in between would otherwise
+/// kill the process outright. Call it inside the runtime.
+pub fn ctrl_c() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let listening = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    async move {
+        #[cfg(unix)]
+        let heard = match listening {
+            Ok(mut signal) => signal.recv().await.ok_or_else(|| std::io::Error::other("the signal stream ended")),
+            Err(e) => Err(e),
+        };
+        #[cfg(not(unix))]
+        let heard = tokio::signal::ctrl_c().await;
+        if let Err(e) = heard {
+            eprintln!("depeche-collector: cannot listen for ctrl-c ({e}); stop the process with a signal instead");
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -8,9 +8,10 @@ mod support;
 
 use depeche_collector::server::{Limits, MAX_HEADER_BYTES, SHUTDOWN_GRACE};
 use socket2::{Domain, Socket, Type};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const FEED: &str = r#"{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"kangaba","title":"Attaque"}]}"#;
@@ -24,13 +25,26 @@ const HOG: [u8; 4] = [127, 0, 0, 1];
 struct Running {
     port: u16,
     child: Child,
+    /// Its standard output, line by line.
+    lines: mpsc::Receiver<String>,
     _dir: tempfile::TempDir,
 }
 
 impl Running {
     /// Starts the collector with `env`, under a descriptor limit of `nofile` if given (set by
-    /// `ulimit -n` in a shell that then becomes the collector).
+    /// `ulimit -n` in a shell that then becomes the collector). Another process may take the
+    /// free port first: then it starts again on another.
     fn start(env: &[(&str, &str)], nofile: Option<u32>) -> Running {
+        for _ in 0..3 {
+            if let Some(running) = Running::try_start(env, nofile) {
+                return running;
+            }
+        }
+        panic!("the collector did not start, three times");
+    }
+
+    /// As `start`, once: `None` if it ended before listening.
+    fn try_start(env: &[(&str, &str)], nofile: Option<u32>) -> Option<Running> {
         let dir = tempfile::tempdir().unwrap();
         let feed = dir.path().join("feed.json");
         std::fs::write(&feed, FEED).unwrap();
@@ -45,7 +59,7 @@ impl Running {
             }
             None => Command::new(bin),
         };
-        let child = cmd
+        let mut child = cmd
             .args(["--listen", &format!("127.0.0.1:{port}"), "--rate-limit", "0", "--www", "/nonexistent", "--pkg", "/nonexistent"])
             .arg("--feed")
             .arg(&feed)
@@ -55,17 +69,20 @@ impl Running {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "the collector did not start within 10 s");
-            std::thread::sleep(Duration::from_millis(20));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).try_for_each(|l| tx.send(l)));
+        // Its first line comes once its port is bound: what answers before may be another
+        // process on a port taken meanwhile.
+        match lines.recv_timeout(Duration::from_secs(10)) {
+            Ok(line) if line.starts_with("Dépêche demo (publisher)") => Some(Running { port, child, lines, _dir: dir }),
+            Ok(line) => panic!("the collector's first line: {line}"),
+            Err(mpsc::RecvTimeoutError::Timeout) => panic!("the collector did not start within 10 s"),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = child.wait();
+                None
+            }
         }
-        Running { port, child, _dir: dir }
-    }
-
-    /// The collector's standard output (once: it is then the caller's).
-    fn take_stdout(&mut self) -> std::process::ChildStdout {
-        self.child.stdout.take().unwrap()
     }
 
     /// Sends SIGINT (ctrl-c).
@@ -308,18 +325,14 @@ fn accept_errors_neither_spin_nor_stop_the_server() {
 
 #[test]
 fn the_limits_are_printed_once_at_start() {
-    use std::io::BufRead;
-    let mut c = Running::start(&[("DEPECHE_HEADER_TIMEOUT_MS", "1500"), ("DEPECHE_CONNECTIONS_PER_ADDRESS", "7")], None);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = c.take_stdout();
-    std::thread::spawn(move || std::io::BufReader::new(stdout).lines().map_while(Result::ok).try_for_each(|l| tx.send(l)));
+    let c = Running::start(&[("DEPECHE_HEADER_TIMEOUT_MS", "1500"), ("DEPECHE_CONNECTIONS_PER_ADDRESS", "7")], None);
     let mut lines = Vec::new();
     while !lines.iter().any(|l: &String| l.starts_with("Limits: ")) {
-        lines.push(rx.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| panic!("no limits line: {lines:?}")));
+        lines.push(c.lines.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| panic!("no limits line: {lines:?}")));
     }
     // Requests come and go; the line does not come again.
     healthz(OTHER, c.port);
-    lines.extend(std::iter::from_fn(|| rx.recv_timeout(Duration::from_millis(300)).ok()));
+    lines.extend(std::iter::from_fn(|| c.lines.recv_timeout(Duration::from_millis(300)).ok()));
     let limits: Vec<&String> = lines.iter().filter(|l| l.starts_with("Limits: ")).collect();
     assert_eq!(limits.len(), 1, "{lines:?}");
     for figure in ["within 1.5s", "7 per address", "bodies within 10s", "responses within 60s"] {
