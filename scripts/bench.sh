@@ -133,6 +133,10 @@ echo
 echo "| readers asked | connected | failed | connecting s | publish answered (ms) | heard it | p50 ms | p99 ms | max ms | KiB per stream |"
 echo "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
 port=$(free_port)
+# Every reader comes from 127.0.0.1 here: the per-address caps (64 connections, 8 streams)
+# and the connection cap are raised to the readers asked for.
+DEPECHE_MAX_CONNECTIONS=$((streams + 200)) DEPECHE_CONNECTIONS_PER_ADDRESS=$((streams + 200)) \
+DEPECHE_STREAMS_PER_ADDRESS=$((streams + 200)) \
 DEPECHE_PUBLISH_TOKEN=bench-token target/release/depeche-collector --listen "127.0.0.1:$port" --feed www/feed.json \
   --database "sqlite:$dir/streams.db" --max-streams $((streams + 100)) --www "$dir" --pkg "$dir" >/dev/null 2>"$dir/streams.log" &
 pids+=($!)

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod listing;
 pub mod metrics;
 pub mod routes;
+pub mod server;
 pub mod signing;
 pub mod sources;
 pub mod state;

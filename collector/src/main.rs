@@ -4,9 +4,8 @@ use clap::Parser;
 use depeche_collector::cli::Args;
 use depeche_collector::feed::SourceFeed;
 use depeche_collector::state::system_clock;
-use depeche_collector::store;
+use depeche_collector::{server, store};
 use depeche_collector::{app, partner_app, AppState, Config};
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -26,6 +25,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
+    let limits = server::Limits::sized_to(server::raise_descriptor_limit())
+        .with_overrides(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))?;
     let feed = SourceFeed::load(&args.feed).map_err(|e| format!("{}: {e}", args.feed.display()))?;
     let url = match &args.db {
         Some(path) => format!("sqlite:{}", path.display()),
@@ -74,6 +75,7 @@ async fn run(args: Args) -> Result<(), String> {
         publish_token,
         trusted_proxies: args.trust_proxy.clone(),
         max_streams: args.max_streams,
+        streams_per_address: limits.streams_per_address,
         grip: args.grip.iter().map(|g| depeche_collector::grip::Publisher::new(g)).collect::<Result<_, _>>()?,
         grip_key,
         sources,
@@ -94,6 +96,9 @@ async fn run(args: Args) -> Result<(), String> {
     tokio::spawn(state.clone().watch_versions());
     state.start_sources();
     let router = app(state);
+    let server = server::Server::new(limits, args.trust_proxy.clone());
+    // Heard from before the ports are bound: once a client can connect, ctrl-c stops gracefully.
+    let (stop, stop_partner) = (server::ctrl_c(), server::ctrl_c());
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
     let origin = args.own_origins().first().cloned().unwrap_or_default();
     println!("Dépêche demo (publisher): {origin}/");
@@ -105,16 +110,12 @@ async fn run(args: Args) -> Result<(), String> {
         let partner = partner_app(args.partner_dir.clone(), origin.clone());
         let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
         println!("Dépêche demo (partner site, another origin): http://127.0.0.1:{}/", addr.port());
-        tokio::spawn(async move {
-            let _ = axum::serve(l, partner).await;
-        });
+        let partner_server = server.clone();
+        tokio::spawn(async move { partner_server.serve(l, partner, stop_partner).await });
     }
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    println!("{}", limits.summary());
+    server.serve(listener, router, stop).await;
+    Ok(())
 }
 
 /// The database URL without its password, for messages.

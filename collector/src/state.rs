@@ -34,6 +34,9 @@ pub struct Config {
     pub trusted_proxies: Vec<Cidr>,
     /// Event streams (`GET /events`) open at once at most; beyond, 503 (0: the default, 1000).
     pub max_streams: usize,
+    /// Event streams open at once from one client address at most; beyond, 503 (0: the
+    /// default, `server::STREAMS_PER_ADDRESS`).
+    pub streams_per_address: usize,
     /// A GRIP proxy (Pushpin) holding the event streams: new versions are published to it,
     /// and `/events` requests that it signed are answered for it to hold.
     pub grip: Vec<crate::grip::Publisher>,
@@ -70,6 +73,8 @@ pub(crate) struct Inner {
     pub(crate) versions: tokio::sync::watch::Sender<i64>,
     /// Permits for open event streams.
     pub(crate) streams: Arc<tokio::sync::Semaphore>,
+    /// Open event streams per client address, so that one client cannot hold every permit.
+    pub(crate) streams_per_address: crate::server::StreamsPerAddress,
     /// What is known of each feed source, for `GET /status`.
     pub(crate) statuses: crate::sources::Statuses,
     pub(crate) salts: Salts,
@@ -112,6 +117,10 @@ impl AppState {
                 counted_since: std::sync::atomic::AtomicBool::new(false),
                 versions: tokio::sync::watch::Sender::new(-1),
                 streams: Arc::new(tokio::sync::Semaphore::new(if config.max_streams == 0 { DEFAULT_MAX_STREAMS } else { config.max_streams })),
+                streams_per_address: crate::server::StreamsPerAddress::new(match config.streams_per_address {
+                    0 => crate::server::STREAMS_PER_ADDRESS,
+                    n => n,
+                }),
                 statuses: Arc::new(std::sync::Mutex::new(
                     config.sources.iter().map(|s| crate::sources::Status { source: s.source.clone(), ..Default::default() }).collect(),
                 )),

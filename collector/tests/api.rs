@@ -829,3 +829,25 @@ async fn the_newsrooms_items_are_served_signed_and_verify_over_the_widgets_canon
     // The count is not signed: a view changes it, not the signature.
     assert!(items.iter().any(|i| i["_depeche"]["views"] == 376));
 }
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_event_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
+    let config = Config { max_streams: 100, streams_per_address: 2, ..Config::default() };
+    let router = app(AppState::open(store, SourceFeed::from_json(FEED).unwrap(), config, || T0).await.unwrap());
+    let from = |last: u8| {
+        let mut r = Request::get("/events").body(Body::empty()).unwrap();
+        r.extensions_mut().insert(ConnectInfo(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, last)), 40000)));
+        r
+    };
+    let first = router.clone().oneshot(from(1)).await.unwrap();
+    let second = router.clone().oneshot(from(1)).await.unwrap();
+    assert_eq!((first.status(), second.status()), (StatusCode::OK, StatusCode::OK));
+    let third = router.clone().oneshot(from(1)).await.unwrap();
+    assert_eq!(third.status(), StatusCode::SERVICE_UNAVAILABLE, "a third from the same address");
+    assert!(third.headers().get(header::RETRY_AFTER).is_some());
+    assert_eq!(router.clone().oneshot(from(2)).await.unwrap().status(), StatusCode::OK, "another address still gets one");
+    drop(first);
+    assert_eq!(router.clone().oneshot(from(1)).await.unwrap().status(), StatusCode::OK, "a closed stream gives its place back");
+}

@@ -1,6 +1,8 @@
 //! `GET /feed.json` and `GET /events`: the feed as served, and the stream that says when it
 //! changes (from this instance, or held by a GRIP proxy).
 
+use crate::auth::Peer;
+use crate::client::rate_key;
 use crate::error::ApiError;
 use crate::feed_view::VERSION_MAX_AGE_MS;
 use crate::state::AppState;
@@ -44,7 +46,7 @@ pub async fn feed(State(s): State<AppState>, headers: HeaderMap) -> Result<Respo
 /// a correction, a withdrawal), not when counts do; on connecting, the current version comes
 /// at once unless `Last-Event-ID` is already it. Readers then make their usual conditional
 /// feed request, so a stale or repeated event costs a 304 at most.
-pub async fn events(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn events(State(s): State<AppState>, Peer(peer): Peer, headers: HeaderMap) -> Result<Response, ApiError> {
     let last: Option<i64> = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     // Held by the proxy only when the proxy signed the request with its key: a header's mere
     // presence would let any client open a stream that holds no permit.
@@ -54,12 +56,17 @@ pub async fn events(State(s): State<AppState>, headers: HeaderMap) -> Result<Res
             return held(&s, last).await;
         }
     }
+    // Counted per client (behind a trusted proxy, each reader apart), before the shared cap.
+    let Some(mine) = s.inner.streams_per_address.try_open(rate_key(s.client(peer, &headers))) else {
+        s.metrics().streams_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(ApiError::unavailable(30, "too many open event streams from this address"));
+    };
     let Ok(permit) = Arc::clone(&s.inner.streams).try_acquire_owned() else {
         s.metrics().streams_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(ApiError::unavailable(30, "too many open event streams"));
     };
     s.view(VERSION_MAX_AGE_MS).await?;
-    let open = OpenStream::new(Arc::clone(s.metrics()), permit);
+    let open = OpenStream::new(Arc::clone(s.metrics()), permit, mine);
     let versions = s.inner.versions.subscribe();
     let stream = futures_util::stream::unfold((versions, last, open), |(mut versions, mut last, open)| async move {
         loop {
@@ -99,12 +106,13 @@ async fn held(s: &AppState, last: Option<i64>) -> Result<Response, ApiError> {
 struct OpenStream {
     metrics: Arc<crate::metrics::Metrics>,
     _permit: tokio::sync::OwnedSemaphorePermit,
+    _mine: crate::server::StreamGuard,
 }
 
 impl OpenStream {
-    fn new(metrics: Arc<crate::metrics::Metrics>, permit: tokio::sync::OwnedSemaphorePermit) -> OpenStream {
+    fn new(metrics: Arc<crate::metrics::Metrics>, permit: tokio::sync::OwnedSemaphorePermit, mine: crate::server::StreamGuard) -> OpenStream {
         metrics.open_streams.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        OpenStream { metrics, _permit: permit }
+        OpenStream { metrics, _permit: permit, _mine: mine }
     }
 }
 
