@@ -206,6 +206,7 @@ fn parse_item<J: Json>(value: &J, path: String) -> Result<Item, FeedError> {
             item.views = Some(v as u64);
         }
         x.read_strings(&mut item, &DEPECHE_STRINGS)?;
+        x.read_strings(&mut item, &DEPECHE_SIG)?;
         x.read_dates(&mut item, &DEPECHE_DATES)?;
         item.withdrawn = x.opt_str("status")?.is_some_and(|s| s.trim().eq_ignore_ascii_case("withdrawn"));
     }
@@ -227,12 +228,10 @@ const ITEM_STRINGS: [(&str, Slot<String>); 6] = [
 const ITEM_DATES: [(&str, Slot<Millis>); 2] =
     [("date_published", |i| &mut i.date_published), ("date_modified", |i| &mut i.date_modified)];
 /// The `_depeche` extension's string and date fields.
-const DEPECHE_STRINGS: [(&str, Slot<String>); 4] = [
-    ("signature", |i| &mut i.signature),
-    ("dateline", |i| &mut i.dateline),
-    ("kicker", |i| &mut i.kicker),
-    ("sig", |i| &mut i.sig),
-];
+const DEPECHE_STRINGS: [(&str, Slot<String>); 3] =
+    [("signature", |i| &mut i.signature), ("dateline", |i| &mut i.dateline), ("kicker", |i| &mut i.kicker)];
+/// The newsroom's signature of the item: read like the others, never itself signed.
+const DEPECHE_SIG: [(&str, Slot<String>); 1] = [("sig", |i| &mut i.sig)];
 const DEPECHE_DATES: [(&str, Slot<Millis>); 1] = [("expires", |i| &mut i.expires)];
 
 /// Typed reads of an object's optional fields, with errors that carry the path.

@@ -135,13 +135,17 @@ export function selectAll(root, selector) {
   return Array.from(root.querySelectorAll(selector));
 }
 
-// Checks Ed25519 signatures with WebCrypto: `list` holds [key, signature, text] triples (the
-// key and signature in unpadded base64url, the text signed as UTF-8); a promise of one
-// boolean each. A key or signature WebCrypto refuses, or no WebCrypto, is `false`.
+// Checks Ed25519 signatures with WebCrypto: `list` holds a key, a signature and a text for
+// each check, one after the other (the key and signature in unpadded base64url, the text signed
+// as UTF-8); a promise of one boolean per check. A key or signature WebCrypto refuses, or no
+// WebCrypto, is `false`.
 export function verifyAll(list) {
   const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-  const text = new TextEncoder();
-  return Promise.all(list.map(([key, sig, data]) => crypto.subtle.importKey('raw', bytes(key), 'Ed25519', false, ['verify'])
-    .then((k) => crypto.subtle.verify('Ed25519', k, bytes(sig), text.encode(data)))
-    .catch(() => false)));
+  const checks = [];
+  for (let i = 0; i < list.length; i += 3) {
+    checks.push(crypto.subtle.importKey('raw', bytes(list[i]), 'Ed25519', false, ['verify'])
+      .then((k) => crypto.subtle.verify('Ed25519', k, bytes(list[i + 1]), new TextEncoder().encode(list[i + 2])))
+      .catch(() => false));
+  }
+  return Promise.all(checks);
 }

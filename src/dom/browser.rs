@@ -89,8 +89,8 @@ extern "C" {
     #[wasm_bindgen(js_name = selectAll, catch)]
     pub fn select_all(root: &Document, selector: &str) -> Result<js_sys::Array, JsValue>;
 
-    /// Ed25519 checks of `[key, signature, text]` triples by WebCrypto: a promise of one
-    /// boolean each (it throws without WebCrypto).
+    /// Ed25519 checks by WebCrypto of a key, a signature and a text each, one after the
+    /// other: a promise of one boolean per check (it throws without WebCrypto).
     #[wasm_bindgen(js_name = verifyAll, catch)]
     pub fn verify_all(list: &js_sys::Array) -> Result<Promise, JsValue>;
 }
