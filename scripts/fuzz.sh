@@ -4,12 +4,16 @@
 #                            printing libFuzzer's final line: executions, coverage, corpus
 #   scripts/fuzz.sh replay   run every committed seed once through each target (make test):
 #                            deterministic, so a test run never fails on a new random find
+#   scripts/fuzz.sh 600 source_map   the same for the targets named only
 # Inputs that fail land in fuzz/artifacts/<target>/.
 set -uo pipefail
 cd "$(dirname "$0")/../fuzz"
 mode=${1:-600}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(feed_to_view html_allowlist source_map)
 status=0
-for target in feed_to_view html_allowlist; do
+for target in "${targets[@]}"; do
   log=$(mktemp)
   cargo +nightly fuzz build "$target" >"$log" 2>&1 || { status=1; tail -n 30 "$log"; continue; }
   if [ "$mode" = replay ]; then

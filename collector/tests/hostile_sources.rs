@@ -297,3 +297,138 @@ async fn a_source_of_2_5_mb_never_makes_the_feed_larger_than_the_widget_reads() 
     assert!(item(&feed, "kangaba").is_some() && item(&feed, "niamey").is_some(), "the newsroom's own stay");
     assert!(item(&feed, "gros-49").is_some() && item(&feed, "gros-0").is_none(), "the source's newest stay, its oldest go");
 }
+
+/// The collector built with the release profile: `DEPECHE_RELEASE_COLLECTOR` if set, else
+/// built here (`cargo build --release -p depeche-collector`, minutes the first time).
+fn release_collector() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("DEPECHE_RELEASE_COLLECTOR") {
+        return path.into();
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let built = std::process::Command::new(cargo).args(["build", "--release", "-p", "depeche-collector"]).current_dir(&root).status().unwrap();
+    assert!(built.success(), "cargo build --release -p depeche-collector failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |t| root.join(t));
+    target.join("release").join("depeche-collector")
+}
+
+/// GET with the publish token (`/status` asks for it).
+async fn http_get(port: u16, path: &str) -> (StatusCode, String) {
+    let response = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}{path}"))
+        .header(header::AUTHORIZATION, "Bearer s3cret")
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e} (has the collector died?)"));
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_collector_given_every_source_that_once_crashed_it_still_serves_10_s_later() {
+    let binary = tokio::task::spawn_blocking(release_collector).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let copy = |from: &std::path::Path| {
+        let to = dir.path().join(from.file_name().unwrap());
+        std::fs::copy(from, &to).unwrap();
+        to.to_str().unwrap().to_owned()
+    };
+    // Each panicked inside feed-rs 3.0.0 (issue 25).
+    let hostile: Vec<String> = ["byline-guillemets.rss", "itunes-duration-huge.rss", "itunes-duration-arabic-indic.rss", "media-thumbnail-time.rss"]
+        .iter()
+        .map(|f| copy(&data.join("hostile").join(f)))
+        .collect();
+    // Media RSS under another prefix than `media:`: the item that carries it is skipped.
+    let odd_prefix = dir.path().join("odd-prefix.rss");
+    let odd = std::fs::read_to_string(data.join("hostile/media-thumbnail-time.rss")).unwrap().replace("media:", "m:").replace("xmlns:media", "xmlns:m");
+    std::fs::write(&odd_prefix, odd).unwrap();
+    let good = [copy(&data.join("sources/rss-latin1.xml")), copy(&data.join("sources/jsonfeed-1.0.json"))];
+    // An HTTP source whose max-age once panicked the schedule, and one redirecting inside.
+    let router = Router::new()
+        .route("/max-age", get_feed_with_max_age())
+        .route("/inside", get(|| async { redirect("http://127.0.0.2:9/admin".to_owned()) }));
+    let upstream = serve("127.0.0.1", router).await;
+    let feed_file = dir.path().join("feed.json");
+    std::fs::write(&feed_file, FILE).unwrap();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let stderr = std::fs::File::create(dir.path().join("stderr")).unwrap();
+    let mut args: Vec<String> = ["--listen", &format!("127.0.0.1:{port}"), "--feed", feed_file.to_str().unwrap()]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--database".into(), format!("sqlite:{}", dir.path().join("t.db").display()), "--www".into(), "/nonexistent".into(), "--pkg".into(), "/nonexistent".into()]);
+    let http = [format!("http://127.0.0.1:{upstream}/max-age"), format!("http://127.0.0.1:{upstream}/inside")];
+    let odd = odd_prefix.to_str().unwrap().to_owned();
+    for s in hostile.iter().chain([&odd]).chain(&good).chain(&http) {
+        args.extend(["--source".to_owned(), s.clone()]);
+    }
+    let mut child = std::process::Command::new(&binary)
+        .args(&args)
+        .env("DEPECHE_PUBLISH_TOKEN", "s3cret")
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Kill(&mut child);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(child.0.try_wait().unwrap().is_none(), "the collector exited at start");
+        assert!(started.elapsed() < Duration::from_secs(20), "the collector did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Every source read once (or failed), then 10 s more.
+    let started = Instant::now();
+    loop {
+        let (_, body) = http_get(port, "/status").await;
+        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let sources = status["sources"].as_array().unwrap().clone();
+        if sources.iter().all(|s| s["last_success_ms"].is_u64() || s["error"].is_string()) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{status:#}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert!(child.0.try_wait().unwrap().is_none(), "the collector died: {}", std::fs::read_to_string(dir.path().join("stderr")).unwrap());
+
+    let (code, body) = http_get(port, "/feed.json").await;
+    assert_eq!(code, StatusCode::OK);
+    let feed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    for id in ["kangaba", "journal-attaque-2017-06-18", "2017061801", "mopti-1", "piege-1", "ordinaire-1"] {
+        assert!(item(&feed, id).is_some(), "{id} in {feed:#}");
+    }
+    let (code, body) = http_get(port, "/status").await;
+    assert_eq!(code, StatusCode::OK);
+    let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let of = |source: &str| status["sources"].as_array().unwrap().iter().find(|s| s["source"] == source).cloned().unwrap();
+    for source in &hostile {
+        let s = of(source);
+        assert_eq!(s["items"], 2, "{s:#}");
+        assert!(s["skipped"].to_string().contains("the feed parser failed on this feed (a bug in feed-rs: "), "{s:#}");
+    }
+    let s = of(odd_prefix.to_str().unwrap());
+    assert_eq!(s["items"], 1, "{s:#}");
+    assert!(s["skipped"].to_string().contains("item 1 of the feed: the feed parser failed on it (a bug in feed-rs: "), "{s:#}");
+    assert!(of(&http[1])["error"].as_str().unwrap().contains("redirected to another origin (http://127.0.0.2:9)"), "{status:#}");
+    assert!(of(&http[0])["error"].is_null() && of(&http[0])["items"] == 1, "{status:#}");
+    for source in &good {
+        assert!(of(source)["error"].is_null(), "{status:#}");
+    }
+    // Caught panics print nothing of their own: each problem is one line, said once.
+    let log = std::fs::read_to_string(dir.path().join("stderr")).unwrap();
+    assert!(!log.contains("panicked") && !log.contains("RUST_BACKTRACE"), "{log}");
+    assert!(log.lines().count() < 40, "{log}");
+}
+
+fn get_feed_with_max_age() -> axum::routing::MethodRouter {
+    get(|| async { feed(&[("cache-control", "max-age=18446744073709551615")]) })
+}

@@ -201,6 +201,18 @@ fn a_media_thumbnail_time_beyond_u64_is_passed_over() {
     read_around("media-thumbnail-time.rss");
 }
 
+#[test]
+fn an_item_that_panics_feed_rs_past_the_cleaning_is_skipped_and_the_others_read() {
+    // Media RSS under a prefix other than `media:`: not taken out, so read item by item.
+    let body = String::from_utf8(hostile("media-thumbnail-time.rss")).unwrap().replace("media:", "m:").replace("xmlns:media", "xmlns:m");
+    let m = map(body.as_bytes(), None, &Options::default(), now()).unwrap();
+    let ids: Vec<&str> = m.items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ordinaire-1"]);
+    assert_eq!(m.skipped.len(), 1, "{:?}", m.skipped);
+    assert!(m.skipped[0].starts_with("item 1 of the feed: the feed parser failed on it (a bug in feed-rs: "), "{:?}", m.skipped);
+    widget_accepts(&m.items);
+}
+
 fn json_feed(items: Value) -> Mapped {
     let body = serde_json::to_vec(&json!({ "version": "https://jsonfeed.org/version/1.1", "items": items })).unwrap();
     map(&body, None, &Options::default(), now()).unwrap()

@@ -32,6 +32,9 @@ pub const MAX_URL_BYTES: usize = 2_048;
 pub const MAX_SHORT_TEXT_BYTES: usize = 200;
 /// Authors kept per item.
 pub const MAX_AUTHORS: usize = 10;
+/// Lines of `skipped` kept per read (then one saying how many more): a feed of 100,000 items
+/// would otherwise make as many lines in `/status` and the log.
+pub const MAX_SKIPPED_LINES: usize = 50;
 
 /// Ids a source may not take, and whose they are ("the feed file", "the desk", "another
 /// source").
@@ -46,6 +49,11 @@ pub fn read(body: &[u8], content_type: Option<&str>, options: &map::Options, now
         let (items, refused) = admit(std::mem::take(&mut mapped.items), trusted, &|id| taken.get(id).copied());
         mapped.items = items;
         mapped.skipped.extend(refused);
+        if mapped.skipped.len() > MAX_SKIPPED_LINES {
+            let more = mapped.skipped.len() - MAX_SKIPPED_LINES;
+            mapped.skipped.truncate(MAX_SKIPPED_LINES);
+            mapped.skipped.push(format!("and {more} more"));
+        }
         Ok(mapped)
     })
     .unwrap_or_else(|p| Err(guard::failed(&p)))
@@ -268,6 +276,16 @@ mod tests {
         assert!(serde_json::to_vec(k).unwrap().len() < MAX_TITLE_BYTES + MAX_SUMMARY_BYTES + 2 * MAX_CONTENT_BYTES + MAX_AUTHORS * MAX_SHORT_TEXT_BYTES + 1_000);
         assert_eq!(cut("abc", 3), "abc");
         assert_eq!(cut("abcd", 3), "…");
+    }
+
+    #[test]
+    fn a_read_says_at_most_so_many_skipped_lines() {
+        let items: Vec<Value> = (0..MAX_ITEMS_PER_SOURCE + MAX_SKIPPED_LINES + 7).map(|i| json!({"id": i.to_string(), "title": "T"})).collect();
+        let body = serde_json::to_vec(&json!({"version": "https://jsonfeed.org/version/1.1", "items": items})).unwrap();
+        let m = read(&body, None, &map::Options::default(), chrono::Utc::now(), false, &Taken::new()).unwrap();
+        assert_eq!(m.items.len(), MAX_ITEMS_PER_SOURCE);
+        assert_eq!(m.skipped.len(), MAX_SKIPPED_LINES + 1);
+        assert_eq!(m.skipped[MAX_SKIPPED_LINES], "and 7 more");
     }
 
     #[test]
