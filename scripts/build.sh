@@ -4,6 +4,12 @@
 #   scripts/build.sh --named  also target/size/named.wasm: the same build with function names
 #                             kept (for scripts/size-parts.mjs; the names section is never shipped)
 #
+# pkg/ is committed, and the build is reproducible: the same sources give the same bytes
+# wherever the clone lives (scripts/check-pkg.sh, run by `make test`, fails on any difference).
+# So every tool is pinned: the nightly below, wasm-bindgen by Cargo.toml (`=`), wasm-pack by
+# scripts/setup.sh, wasm-opt (binaryen), esbuild, terser, Zopfli and uPlot by package-lock.json;
+# and the paths of the clone, of cargo's registry and of the toolchain are remapped.
+#
 # The standard library is rebuilt for size with nightly's build-std, and a panic aborts at
 # once (`-Cpanic=immediate-abort`): no panic message, location or formatting code is shipped
 # (-4.8 KB gzip, measured with scripts/size.sh). Nothing in the widget depends on Debug
@@ -13,7 +19,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
-export RUSTUP_TOOLCHAIN=nightly
+# The nightly that builds pkg/ (and runs cargo-fuzz): another one may compile to other bytes.
+# scripts/setup.sh and scripts/fuzz.sh read it from this line.
+NIGHTLY=nightly-2026-05-20
+export RUSTUP_TOOLCHAIN=$NIGHTLY
 # Without reference types, wasm-bindgen keeps JS objects in a table on the JS side instead of
 # an externref table in the wasm, with its allocator and a shim per import (0.76 KB gzip less
 # in all, measured with scripts/size.sh: the wasm loses 0.9 KB, the glue gains 0.15 KB).
@@ -24,7 +33,16 @@ export RUSTUP_TOOLCHAIN=nightly
 # allowlisted HTML (32 levels), and a page's wasm memory is mostly its stack (1.8 MB after
 # 100 cards with the default, measured with scripts/bench-widget.mjs). The stack comes first
 # in memory, so an overflow traps rather than overwriting data.
-export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=-reference-types -Cllvm-args=-inline-threshold=8 -Clink-arg=-zstack-size=65536"
+rustflags=(-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=-reference-types
+  -Cllvm-args=-inline-threshold=8 -Clink-arg=-zstack-size=65536)
+# No path of this machine in the wasm: the clone (and the target folder inside it), cargo's
+# registry and the toolchain's std sources (rebuilt by build-std) read the same everywhere.
+rustflags+=("--remap-path-prefix=$PWD=/depeche" "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+  "--remap-path-prefix=$(rustc --print sysroot)=/toolchain")
+# Encoded (separated by 0x1f, not spaces) so that a clone's path may hold a space.
+CARGO_ENCODED_RUSTFLAGS=$(IFS=$'\x1f'; printf '%s' "${rustflags[*]}")
+export CARGO_ENCODED_RUSTFLAGS
+unset RUSTFLAGS
 # Its own target folder: switching flags or toolchains would otherwise rebuild every crate
 # each time the tests (stable) and the release (nightly) take turns.
 export CARGO_TARGET_DIR="$PWD/target/release-wasm"
@@ -66,6 +84,9 @@ esbuild --minify --format=esm --log-level=warning node_modules/uplot/dist/uPlot.
 cp node_modules/uplot/dist/uPlot.min.css pkg/uplot.css
 # Precompressed copies for the server: Zopfli .gz, Brotli .br.
 node scripts/compress.mjs pkg/depeche_bg.wasm pkg/embed.js pkg/uplot.js pkg/uplot.css
+# wasm-pack's pkg/.gitignore (`*`) would hide the committed files from git; the glue and its
+# snippets, bundled into embed.js, are ignored by the top-level .gitignore instead.
+rm -f pkg/.gitignore
 
 if [ "${1:-}" = --named ]; then
   out=target/size

@@ -12,10 +12,12 @@ mode=${1:-600}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(feed_to_view html_allowlist source_map)
+# cargo-fuzz needs a nightly: the one pinned for pkg/, which scripts/setup.sh installs.
+nightly=$(sed -n 's/^NIGHTLY=//p' ../scripts/build.sh)
 status=0
 for target in "${targets[@]}"; do
   log=$(mktemp)
-  cargo +nightly fuzz build "$target" >"$log" 2>&1 || { status=1; tail -n 30 "$log"; continue; }
+  cargo "+$nightly" fuzz build "$target" >"$log" 2>&1 || { status=1; tail -n 30 "$log"; continue; }
   if [ "$mode" = replay ]; then
     echo "=== fuzz $target: replaying $(ls "seeds/$target" | wc -l) seeds"
     scratch=$(mktemp -d)
@@ -26,7 +28,7 @@ for target in "${targets[@]}"; do
     mkdir -p "corpus/$target"
     args=("corpus/$target" "seeds/$target" -- -max_total_time="$mode" -print_final_stats=1)
   fi
-  if cargo +nightly fuzz run "$target" "${args[@]}" >"$log" 2>&1; then
+  if cargo "+$nightly" fuzz run "$target" "${args[@]}" >"$log" 2>&1; then
     grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)' "$log" | tail -1
     grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$log"
   else

@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# Installs what the build, the demo and the tests need, skipping what is already there.
-#   scripts/setup.sh build   Rust wasm target, nightly with rust-src (the release build rebuilds
-#                            std for size), wasm-pack, wasm-bindgen-cli, binaryen, esbuild and terser (npm)
-#   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, PostgreSQL, playwright-core, cargo-fuzz
+# Installs what the demo, the build and the tests need, skipping what is already there.
+#   scripts/setup.sh demo    nothing: the demo builds the collector with the machine's Rust and
+#                            serves the committed pkg/ (it only checks that cargo and a C compiler,
+#                            for SQLite and TLS, are there)
+#   scripts/setup.sh build   what rebuilds pkg/: the pinned nightly with rust-src and the wasm
+#                            target (the release build rebuilds std for size), wasm-pack,
+#                            wasm-bindgen-cli, binaryen, esbuild, terser, Zopfli and uPlot (npm)
+#   scripts/setup.sh test    the above, plus the wasm target on the default toolchain (the
+#                            browser and Node suites), Chromium, ChromeDriver, PostgreSQL,
+#                            Pushpin, playwright-core, cargo-fuzz
 #   scripts/setup.sh bench   the above build tools, plus wrk and PostgreSQL
 #   scripts/setup.sh size    the above build tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
+case "$what" in
+  demo | build | test | bench | size) ;;
+  *) echo "usage: $0 demo|build|test|bench|size" >&2; exit 2 ;;
+esac
 export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -21,24 +31,33 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+need() { command -v "$1" >/dev/null || { echo "setup: $1 is missing: $2" >&2; exit 1; }; }
+need cargo "install Rust with rustup (https://rustup.rs)"
+need cc "install a C compiler (Debian: apt-get install gcc)"
+[ "$what" = demo ] && exit 0
+
 # The wasm-bindgen CLI must match the version pinned with `=` in Cargo.toml exactly.
 bindgen_version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+# The nightly that builds pkg/, pinned in scripts/build.sh: the committed pkg/ is what it builds.
+nightly=$(sed -n 's/^NIGHTLY=//p' scripts/build.sh)
+# wasm-pack drives the build and the browser and Node suites.
+wasm_pack_version=0.15.1
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+if ! rustup toolchain list | grep -q "^$nightly-"; then
+  say "installing $nightly (the release build's build-std, cargo-fuzz)"
+  rustup toolchain install "$nightly" --profile minimal
 fi
-if ! rustup toolchain list | grep -q '^nightly'; then
-  say "installing the nightly toolchain (release build-std, cargo-fuzz)"
-  rustup toolchain install nightly --profile minimal
+if ! rustup component list --toolchain "$nightly" --installed | grep -q '^rust-src'; then
+  say "adding rust-src to $nightly (the release build rebuilds std)"
+  rustup component add rust-src --toolchain "$nightly"
 fi
-if ! rustup component list --toolchain nightly --installed | grep -q '^rust-src'; then
-  say "adding rust-src to nightly (the release build rebuilds std)"
-  rustup component add rust-src --toolchain nightly
+if ! rustup target list --toolchain "$nightly" --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target to $nightly"
+  rustup target add wasm32-unknown-unknown --toolchain "$nightly"
 fi
-if ! command -v wasm-pack >/dev/null; then
-  say "installing wasm-pack (takes a few minutes)"
-  cargo install wasm-pack --locked
+if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$wasm_pack_version" ]; then
+  say "installing wasm-pack $wasm_pack_version (takes a few minutes)"
+  cargo install wasm-pack --version "$wasm_pack_version" --locked --force
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
   say "installing wasm-bindgen-cli $bindgen_version"
@@ -55,6 +74,11 @@ fi
 case "$what" in
   build) ;;
   test)
+    # The browser and Node suites and the wasm lints build with the default toolchain.
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+      say "adding the wasm32-unknown-unknown target"
+      rustup target add wasm32-unknown-unknown
+    fi
     # PostgreSQL: the collector's store tests start throwaway clusters of their own; so does
     # its GRIP test with Pushpin (which reaches the collector through zurl).
     apt_install chromium chromium-driver postgresql pushpin zurl
@@ -64,6 +88,5 @@ case "$what" in
     fi
     ;;
   bench) apt_install wrk postgresql chromium ;;
-  size) ;;
-  *) echo "usage: $0 build|test|bench|size" >&2; exit 2 ;;
+  *) ;;
 esac
