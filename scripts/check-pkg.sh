@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Fails when pkg/ differs by one byte from the committed one: a file changed, gone, or new.
+# pkg/ is committed so that the demo needs no wasm toolchain, and its build is reproducible
+# (scripts/build.sh), so anyone can check that the shipped widget is what the sources build.
+#   scripts/check-pkg.sh          compare pkg/ as it is (make test has just rebuilt it)
+#   scripts/check-pkg.sh --build  rebuild pkg/ first
+# Compared with git's index, so that a pkg/ rebuilt and staged with its sources passes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = --build ]; then
+  scripts/build.sh
+fi
+# Changed or deleted files (against the index), and files git does not know of.
+changed=$(git diff --name-only -- pkg/)
+new=$(git ls-files --others --exclude-standard -- pkg/)
+if [ -z "$changed$new" ]; then
+  echo "pkg/: the build gives the committed bytes ($(git ls-files -- pkg/ | wc -l) files)"
+  exit 0
+fi
+echo "pkg/ differs from what the sources build:"
+while IFS= read -r f; do
+  [ -n "$f" ] || continue
+  if [ -f "$f" ]; then
+    echo "  changed: $f ($(git cat-file -s ":$f") bytes committed, $(wc -c < "$f") built)"
+  else
+    echo "  gone:    $f (committed, not built)"
+  fi
+done <<< "$changed"
+while IFS= read -r f; do
+  [ -n "$f" ] && echo "  new:     $f (built, not committed)"
+done <<< "$new"
+echo "If the sources changed on purpose, commit pkg/ with them (git add pkg/)."
+exit 1
