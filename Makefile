@@ -6,7 +6,7 @@ PARTNER_PORT ?= 8081
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: demo test build collector size bench bench-widget fuzz npm setup-build setup-test setup-bench setup-size clean
+.PHONY: demo test build collector size bench bench-widget fuzz npm setup-demo setup-build setup-test setup-bench setup-size clean
 
 # The publisher console's token: random unless given (expanded once, so the one printed is
 # the one the collector gets).
@@ -15,8 +15,9 @@ PUBLISH_TOKEN := $(shell head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 endif
 
 # The token reaches the collector through the environment: on its command line `ps` would
-# show it to every user of the machine.
-demo: build collector
+# show it to every user of the machine. The widget is the committed pkg/ (`make build`
+# rebuilds it): the demo compiles the collector only.
+demo: setup-demo collector
 	@mkdir -p .demo
 	@echo "Publisher console token: $(PUBLISH_TOKEN)"
 	DEPECHE_PUBLISH_TOKEN=$(PUBLISH_TOKEN) target/release/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
@@ -25,6 +26,7 @@ demo: build collector
 	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
 
 # The end-to-end tests use the collector's debug build, made by the Rust tests (scripts/test.sh).
+# pkg/ is rebuilt first, and scripts/test.sh fails if it differs from the committed one.
 test: setup-test build
 	scripts/test.sh
 
@@ -53,6 +55,9 @@ FUZZ_SECONDS ?= 600
 fuzz: setup-test
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+setup-demo:
+	scripts/setup.sh demo
+
 setup-build:
 	scripts/setup.sh build
 
@@ -65,6 +70,7 @@ setup-bench:
 setup-size:
 	scripts/setup.sh size
 
+# pkg/ is committed: only the build's intermediates go.
 clean:
-	rm -rf pkg .demo tests/e2e/artifacts
+	rm -rf pkg/depeche.js pkg/snippets .demo tests/e2e/artifacts
 	cargo clean
