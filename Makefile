@@ -16,11 +16,13 @@ endif
 
 # The token reaches the collector through the environment: on its command line `ps` would
 # show it to every user of the machine. The widget is the committed pkg/ (`make build`
-# rebuilds it): the demo compiles the collector only.
-demo: setup-demo collector
+# rebuilds it): the demo compiles the collector only, unoptimised (Cargo.toml's demo profile:
+# a third of the release build's CPU time).
+demo: setup-demo
+	cargo build --profile demo -p depeche-collector
 	@mkdir -p .demo
 	@echo "Publisher console token: $(PUBLISH_TOKEN)"
-	DEPECHE_PUBLISH_TOKEN=$(PUBLISH_TOKEN) target/release/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
+	DEPECHE_PUBLISH_TOKEN=$(PUBLISH_TOKEN) target/demo/depeche-collector --listen 127.0.0.1:$(PORT) --feed www/feed.json \
 	  --source www/sources/alertes.rss \
 	  --database sqlite:.demo/depeche.db --www www --pkg pkg \
 	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
