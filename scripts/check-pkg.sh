@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = --build ]; then
   scripts/build.sh
 fi
+# A path of this machine in a shipped file means the remapping in scripts/build.sh failed:
+# the same sources built elsewhere would differ.
+if leaked=$(grep -l -a -F -e "$PWD" -e "$HOME/" -- pkg/*.wasm pkg/*.js); then
+  echo "pkg/: a path of this machine is in $(echo "$leaked" | tr '\n' ' ')(see scripts/build.sh's --remap-path-prefix)"
+  exit 1
+fi
 # Changed or deleted files (against the index), and files git does not know of.
 changed=$(git diff --name-only -- pkg/)
 new=$(git ls-files --others --exclude-standard -- pkg/)
