@@ -63,7 +63,7 @@ async fn run(args: Args) -> Result<(), String> {
         Some(file) => Some(depeche_collector::cli::read_signing_key(file)?),
         None => None,
     };
-    let widget_keys = args.widget_keys.as_deref().map(|k| depeche::signed::keys(k).0);
+    let widget_keys = args.widget_keys.as_deref().map(|k| k.split_ascii_whitespace().map(str::to_owned).collect());
     let config = Config {
         signing_key,
         widget_keys,

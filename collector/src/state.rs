@@ -44,8 +44,8 @@ pub struct Config {
     pub grip_key: Option<crate::grip::SigKey>,
     /// The newsroom's signing key: its items are served signed (`_depeche.sig`).
     pub signing_key: Option<crate::signing::NewsroomKey>,
-    /// The keys the newsroom's widget snippets trust (`data-key`), if it said: the desk then
-    /// publishes only when `signing_key` is one of them.
+    /// The keys the newsroom's widget snippets trust (`data-key`'s tokens, `ed25519:…`), if it
+    /// said: the desk then publishes only when `signing_key` is one of them.
     pub widget_keys: Option<Vec<String>>,
     /// Feeds to fetch in the background and serve beside the feed file (`start_sources`).
     pub sources: Vec<crate::sources::Source>,

@@ -778,7 +778,7 @@ async fn signing_harness(key: Option<depeche_collector::signing::NewsroomKey>, w
 #[tokio::test]
 async fn the_desk_refuses_to_publish_what_the_newsrooms_widgets_would_not_show() {
     let key = depeche_collector::signing::NewsroomKey::generate();
-    let public = key.public().trim_start_matches("ed25519:").to_owned();
+    let public = key.public().to_owned();
     let item = r#"{"id":"signe","title":"Signé"}"#;
     let publish = |(router, _dir): (Router, tempfile::TempDir)| async move { router.oneshot(publish_request(Some("s3cret"), item)).await.unwrap() };
     // The widgets ask for signatures and the collector has no key: refused, with the reason.

@@ -62,8 +62,7 @@ pub fn unpublishable(config: &crate::state::Config) -> Option<String> {
     let Some(key) = &config.signing_key else {
         return Some("the newsroom's widgets ask for signatures (--widget-keys) but the collector has no signing key (--signing-key-file): readers would not see this alert".into());
     };
-    let public = key.public().trim_start_matches(depeche::signed::KEY_PREFIX);
-    (!trusted.iter().any(|k| k == public)).then(|| {
+    (!trusted.iter().any(|k| k == key.public())).then(|| {
         format!("the collector signs with {}, which the newsroom's widgets do not trust (--widget-keys): readers would not see this alert", key.public())
     })
 }
@@ -75,7 +74,7 @@ pub async fn signing(_: Publisher, State(s): State<AppState>) -> Response {
     let why = unpublishable(c);
     Json(serde_json::json!({
         "key": c.signing_key.as_ref().map(|k| k.public().to_owned()),
-        "widget_keys": c.widget_keys.as_ref().map(|keys| keys.iter().map(|k| format!("{}{k}", depeche::signed::KEY_PREFIX)).collect::<Vec<_>>()),
+        "widget_keys": c.widget_keys,
         "publishable": why.is_none(),
         "why": why,
     }))
