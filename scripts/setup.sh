@@ -5,6 +5,8 @@
 #   scripts/setup.sh test    the above, plus Chromium, ChromeDriver, PostgreSQL, playwright-core, cargo-fuzz
 #   scripts/setup.sh bench   the above build tools, plus wrk and PostgreSQL
 #   scripts/setup.sh size    the above build tools
+#   scripts/setup.sh release the above build tools, plus musl-tools and Rust's musl target (the
+#                            release tarball's static collector)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
@@ -65,5 +67,13 @@ case "$what" in
     ;;
   bench) apt_install wrk postgresql chromium ;;
   size) ;;
-  *) echo "usage: $0 build|test|bench|size" >&2; exit 2 ;;
+  release)
+    # The collector's C parts (SQLite, ring) are compiled with musl-gcc for the static binary.
+    apt_install musl-tools
+    if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+      say "adding the x86_64-unknown-linux-musl target"
+      rustup target add x86_64-unknown-linux-musl
+    fi
+    ;;
+  *) echo "usage: $0 build|test|bench|size|release" >&2; exit 2 ;;
 esac
