@@ -231,3 +231,27 @@ fn a_backup_refuses_postgresql_an_existing_file_and_a_missing_database() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not a collector's database"));
     assert!(!other_copy.exists());
 }
+
+#[test]
+fn a_backup_gives_up_on_a_lock_held_longer_than_its_bound() {
+    use depeche_collector::store::sqlite::{backup_within, BACKUP_BUSY_TIMEOUT};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    drop(SqliteStore::open(&db).unwrap());
+    // Another process's exclusive lock on the database (as a migration or a VACUUM takes).
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; UPDATE feed_version SET version = version + 1;").unwrap();
+    let bound = Duration::from_millis(300);
+    let started = Instant::now();
+    let refused = backup_within(&db, &dir.path().join("copy.db"), bound).unwrap_err();
+    let waited = started.elapsed();
+    assert!(refused.to_string().contains("locked"), "{refused}");
+    assert!(waited >= bound && waited < bound + Duration::from_secs(2), "gave up after {waited:?}");
+    assert!(!dir.path().join("copy.db").exists());
+    // The positive control: once the lock is gone, the same backup goes through.
+    holder.execute_batch("COMMIT").unwrap();
+    drop(holder);
+    let report = backup_within(&db, &dir.path().join("copy.db"), bound).unwrap();
+    assert_eq!(report.schema_version, depeche_collector::store::SCHEMA_VERSION);
+    assert_eq!(BACKUP_BUSY_TIMEOUT, Duration::from_secs(10), "the bound docs/collector.md states");
+}

@@ -387,6 +387,11 @@ pub struct BackupReport {
 /// never finishing. In WAL mode the one step is a read transaction, which writers do not
 /// wait for (the WAL only grows until it ends).
 pub fn backup(source: &Path, out: &Path) -> Result<BackupReport, Error> {
+    backup_within(source, out, BACKUP_BUSY_TIMEOUT)
+}
+
+/// [`backup`], giving up when a lock on the database is held longer than `busy`.
+pub fn backup_within(source: &Path, out: &Path, busy: std::time::Duration) -> Result<BackupReport, Error> {
     use rusqlite::backup::{Backup, StepResult};
     use rusqlite::OpenFlags;
     let started = std::time::Instant::now();
@@ -398,7 +403,7 @@ pub fn backup(source: &Path, out: &Path) -> Result<BackupReport, Error> {
     // mistyped path must not become an empty database.
     let from = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| said(source, &e))?;
-    from.busy_timeout(BACKUP_BUSY_TIMEOUT).map_err(|e| said(source, &e))?;
+    from.busy_timeout(busy).map_err(|e| said(source, &e))?;
     // Written beside `out` under another name, and linked to `out` only once checked.
     let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let partial = out.with_file_name(format!(".{name}.{}.partial", std::process::id()));
@@ -410,7 +415,7 @@ pub fn backup(source: &Path, out: &Path) -> Result<BackupReport, Error> {
             match backup.step(-1).map_err(|e| said(source, &e))? {
                 StepResult::Done => {}
                 StepResult::Busy | StepResult::Locked => {
-                    return Err(said(source, &format!("still locked after {BACKUP_BUSY_TIMEOUT:?}; try again")));
+                    return Err(said(source, &format!("still locked after {busy:?}; try again")));
                 }
                 _ => return Err(said(source, &"the backup did not finish in one step")),
             }
