@@ -107,7 +107,8 @@ async fn postgres_at(version: i64, url: &str) -> Before {
 }
 
 /// Everything the old collector wrote is there, read through the store, after its
-/// migrations; then the store takes new writes.
+/// migrations. Before any collector process runs on it: its sweep would expire the dedupe
+/// entries by the clock.
 async fn finds_everything(store: &dyn Store, version: i64, before: &Before) {
     let at = format!("from schema version {version}");
     assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION, "{at}");
@@ -156,7 +157,14 @@ async fn finds_everything(store: &dyn Store, version: i64, before: &Before) {
         assert!(buckets.is_empty(), "{at}: no counts over time before version 4");
     }
 
-    // And it takes new writes.
+}
+
+/// The upgraded database takes new writes.
+async fn takes_writes(store: &dyn Store, version: i64) {
+    let at = format!("from schema version {version}");
+    let titles = |items: Vec<String>| -> Vec<String> {
+        items.iter().map(|i| serde_json::from_str::<serde_json::Value>(i).unwrap()["title"].as_str().unwrap().to_owned()).collect()
+    };
     let now = 1_900_000_000_000;
     let new = Hit { visitor: ([7; 16], None), item: "kangaba".into(), event: "view", now_ms: now, origin: "https://partenaire.example".into() };
     assert_eq!(store.count(new).await.unwrap(), Outcome::Counted, "{at}");
@@ -208,9 +216,12 @@ fn sqlite_databases_of_the_last_release_and_before_upgrade_with_everything_in_th
         let path = dir.path().join("old.db");
         let before = sqlite_at(version, &path);
         let database = format!("sqlite:{}", path.display());
-        serves_everything(&database, version);
         let store = runtime.block_on(store::open(&database)).unwrap();
         runtime.block_on(finds_everything(store.as_ref(), version, &before));
+        drop(store);
+        serves_everything(&database, version);
+        let store = runtime.block_on(store::open(&database)).unwrap();
+        runtime.block_on(takes_writes(store.as_ref(), version));
     }
 }
 
@@ -221,9 +232,12 @@ fn postgresql_databases_of_the_last_release_and_before_upgrade_with_everything_i
     for version in (2..=RELEASED).rev() {
         let database = cluster.database(&format!("upgrade_v{version}"));
         let before = runtime.block_on(postgres_at(version, &database));
-        serves_everything(&database, version);
         let store = runtime.block_on(store::open(&database)).unwrap();
         runtime.block_on(finds_everything(store.as_ref(), version, &before));
+        drop(store);
+        serves_everything(&database, version);
+        let store = runtime.block_on(store::open(&database)).unwrap();
+        runtime.block_on(takes_writes(store.as_ref(), version));
     }
 }
 
