@@ -78,6 +78,9 @@ for path in / /feed.json /embed.js /pkg/depeche_bg.wasm; do
   status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
   [ "$status" = 200 ] || fail "the unpacked collector answered $status for $path: $(cat "$check/log")"
 done
+# Unpacked, every precompressed copy is as new as its file: the Brotli one is served.
+curl -fs -D "$check/headers" -o /dev/null -H 'Accept-Encoding: br' "http://127.0.0.1:$port/pkg/depeche_bg.wasm"
+grep -qi '^content-encoding: br' "$check/headers" || fail "the unpacked collector does not serve the precompressed wasm: $(cat "$check/log")"
 curl -fs -o "$check/embed.js" "http://127.0.0.1:$port/embed.js"
 served=$(sri "$check/embed.js")
 [ "$served" = "$embed_sri" ] || fail "/embed.js as served ($served) is not SRI.txt's ($embed_sri)"
