@@ -38,6 +38,12 @@ build: setup-build
 collector:
 	cargo build --release -p depeche-collector
 
+# The release tarball in target/release-tarball/ (scripts/release.sh): the collector as one
+# static binary (musl), www/, pkg/, SHA256SUMS and SRI.txt; checked before it is kept.
+.PHONY: release setup-release
+release: setup-release build
+	scripts/release.sh
+
 # The npm package (depeche-widget), packed from pkg/ into target/npm/.
 npm: build
 	scripts/npm.sh
@@ -71,6 +77,9 @@ setup-bench:
 
 setup-size:
 	scripts/setup.sh size
+
+setup-release:
+	scripts/setup.sh release
 
 # pkg/ is committed: only the build's intermediates go.
 clean:

@@ -77,7 +77,11 @@ node scripts/fast-strings.mjs pkg/depeche.js
 # (initSync) left out (0.25 KB gzip less than the two files, measured with scripts/size.sh).
 # Read from stdin so that its `./pkg/depeche.js` resolves from here, as it does in a browser
 # from /embed.js.
-esbuild --bundle --format=esm --log-level=warning --sourcefile=embed.js < www/embed.js > pkg/embed.js
+# The loader fetches the wasm with its Subresource Integrity hash (WASM_INTEGRITY in
+# www/embed.js), taken here from the wasm as shipped: nothing below changes it.
+wasm_integrity=sha384-$(node -e 'process.stdout.write(require("crypto").createHash("sha384").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' pkg/depeche_bg.wasm)
+esbuild --bundle --format=esm --log-level=warning --sourcefile=embed.js --define:DEPECHE_WASM_INTEGRITY="\"$wasm_integrity\"" \
+  < www/embed.js > pkg/embed.js
 terser pkg/embed.js --module --compress passes=2 --mangle --output pkg/embed.js
 # The desk's chart library (uPlot, from npm), minified, served from /pkg with the widget.
 esbuild --minify --format=esm --log-level=warning node_modules/uplot/dist/uPlot.esm.js --outfile=pkg/uplot.js

@@ -11,12 +11,14 @@
 #                            Pushpin, playwright-core, cargo-fuzz
 #   scripts/setup.sh bench   the above build tools, plus wrk and PostgreSQL
 #   scripts/setup.sh size    the above build tools
+#   scripts/setup.sh release the above build tools, plus musl-tools and Rust's musl target (the
+#                            release tarball's static collector)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
 case "$what" in
-  demo | build | test | bench | size) ;;
-  *) echo "usage: $0 demo|build|test|bench|size" >&2; exit 2 ;;
+  demo | build | test | bench | size | release) ;;
+  *) echo "usage: $0 demo|build|test|bench|size|release" >&2; exit 2 ;;
 esac
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -88,5 +90,14 @@ case "$what" in
     fi
     ;;
   bench) apt_install wrk postgresql chromium ;;
-  *) ;;
+  size) ;;
+  release)
+    # The collector's C parts (SQLite, ring) are compiled with musl-gcc for the static binary.
+    apt_install musl-tools
+    if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+      say "adding the x86_64-unknown-linux-musl target"
+      rustup target add x86_64-unknown-linux-musl
+    fi
+    ;;
+  *) echo "usage: $0 demo|build|test|bench|size|release" >&2; exit 2 ;;
 esac

@@ -28,6 +28,27 @@ function explain(error) {
   return 'the widget could not start: ' + text;
 }
 
+/**
+ * The wasm's Subresource Integrity hash (`sha384-…`), written in by the build once the wasm is
+ * final (scripts/build.sh): a wasm altered on the server or on the way is refused before it
+ * is compiled. The readable loader, served when there is no build, has none.
+ */
+const WASM_INTEGRITY = typeof DEPECHE_WASM_INTEGRITY === 'string' ? DEPECHE_WASM_INTEGRITY : '';
+
+/**
+ * The wasm for the glue: from `wasm` (an app's URL for it, or the module or bytes themselves),
+ * else beside this file; a URL is fetched with the integrity hash.
+ */
+function wasmSource(wasm) {
+  if (wasm != null && typeof wasm !== 'string' && !(wasm instanceof URL)) return wasm;
+  const url = wasm || new URL('pkg/depeche_bg.wasm', import.meta.url);
+  if (!WASM_INTEGRITY) return url;
+  // Refused, the fetch fails as a network error would: the browser does not say which.
+  return fetch(url, { integrity: WASM_INTEGRITY }).catch((error) => {
+    throw new Error(`${url} could not be fetched, or is not the wasm this embed.js was built with (${error.message})`);
+  });
+}
+
 /** Whether the widget runs (a promise), once something started it. */
 let started = null;
 
@@ -49,7 +70,7 @@ function boot(settings, wasm) {
   const abort = feed ? new AbortController() : undefined;
   const early = feed ? fetch(feed, { signal: abort.signal }) : undefined;
   early?.catch(() => {}); // Rust reads its failure, and says it.
-  started = init({ module_or_path: wasm || new URL('pkg/depeche_bg.wasm', import.meta.url) })
+  started = init({ module_or_path: wasmSource(wasm) })
     .then(() => { start(settings, early, abort); return true; })
     .catch((error) => { abort?.abort(); console.warn('depeche: ' + explain(error)); return false; });
   return started;

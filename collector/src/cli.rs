@@ -128,6 +128,16 @@ pub enum Command {
         #[arg(long, env = "DEPECHE_SIGNING_KEY_FILE", hide_env_values = true, value_name = "FILE")]
         signing_key_file: PathBuf,
     },
+    /// Copies the SQLite database into the new file OUT while the collector runs and writes to
+    /// it (SQLite's online backup): one consistent snapshot, checked before it is kept. For
+    /// PostgreSQL, use pg_dump.
+    Backup {
+        /// The database to copy: `sqlite:PATH`.
+        #[arg(long, env = "DEPECHE_DATABASE", hide_env_values = true)]
+        database: String,
+        /// Where to write the copy; an existing file is never overwritten.
+        out: PathBuf,
+    },
 }
 
 /// Reads the signing key file, refusing one that others may read.
@@ -162,6 +172,18 @@ pub fn run_command(command: &Command) -> Result<(), String> {
             let key = read_signing_key(signing_key_file)?;
             let text = std::fs::read_to_string(feed).map_err(|e| format!("{}: {e}", feed.display()))?;
             println!("{}", crate::signing::sign_feed(&text, &key).map_err(|e| format!("{}: {e}", feed.display()))?);
+            Ok(())
+        }
+        Command::Backup { database, out } => {
+            let report = crate::store::backup(database, out).map_err(|e| format!("backup: {e}"))?;
+            println!(
+                "{}: {} pages, {} bytes, schema version {}, integrity_check ok, in {} ms",
+                out.display(),
+                report.pages,
+                report.bytes,
+                report.schema_version,
+                report.took.as_millis()
+            );
             Ok(())
         }
     }

@@ -197,6 +197,21 @@ pub async fn open(url: &str) -> Result<Box<dyn Store>, Error> {
     Err(Error::Database(format!("{url}: the database URL must start with sqlite: or postgres://")))
 }
 
+/// Copies the database named by `url` (`sqlite:PATH`) into the new file `out` while a
+/// collector may be using it (see [`sqlite::backup`]). PostgreSQL is refused: its own tools
+/// (`pg_dump`, base backups) are the ones that take a consistent copy there.
+pub fn backup(url: &str, out: &std::path::Path) -> Result<sqlite::BackupReport, Error> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        return sqlite::backup(std::path::Path::new(path), out);
+    }
+    if url.starts_with("postgres") {
+        return Err(Error::Database(
+            "backup copies a SQLite database; for PostgreSQL use its own tools (pg_dump -Fc, or a base backup with pg_basebackup)".into(),
+        ));
+    }
+    Err(Error::Database("the database URL must start with sqlite: (backup copies a SQLite database)".into()))
+}
+
 /// A hit waiting for a writer, and where its outcome goes.
 pub(crate) struct Job {
     pub hit: Hit,

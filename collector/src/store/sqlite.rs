@@ -359,3 +359,91 @@ fn commit(conn: &mut Connection, batch: &[Hit]) -> Result<Vec<Outcome>, Error> {
     tx.commit().map_err(db_error)?;
     Ok(outcomes)
 }
+
+/// A backup waits at most this long for a lock on the database (a writer's commit, a
+/// checkpoint) before it gives up.
+pub const BACKUP_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What a backup copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupReport {
+    /// Database pages copied.
+    pub pages: u64,
+    /// The copy's size in bytes.
+    pub bytes: u64,
+    /// The schema version of the copy (that of the database when it was taken).
+    pub schema_version: i64,
+    /// How long the copy took, its checks included.
+    pub took: std::time::Duration,
+}
+
+/// Copies the database at `source` into a new file `out` with SQLite's online backup, while
+/// a collector may be writing to it: the copy is one snapshot (every transaction committed
+/// before it, none after), passes `PRAGMA integrity_check`, and `out` appears whole or not at
+/// all. An existing `out` is never overwritten, and a missing `source` is never created.
+///
+/// The copy is taken in one step, not page by page: SQLite restarts a stepped backup each
+/// time another connection writes to the source, which under a steady flow of beacons means
+/// never finishing. In WAL mode the one step is a read transaction, which writers do not
+/// wait for (the WAL only grows until it ends).
+pub fn backup(source: &Path, out: &Path) -> Result<BackupReport, Error> {
+    backup_within(source, out, BACKUP_BUSY_TIMEOUT)
+}
+
+/// [`backup`], giving up when a lock on the database is held longer than `busy`.
+pub fn backup_within(source: &Path, out: &Path, busy: std::time::Duration) -> Result<BackupReport, Error> {
+    use rusqlite::backup::{Backup, StepResult};
+    use rusqlite::OpenFlags;
+    let started = std::time::Instant::now();
+    let said = |p: &Path, e: &dyn std::fmt::Display| Error::Database(format!("{}: {e}", p.display()));
+    if out.symlink_metadata().is_ok() {
+        return Err(Error::Database(format!("{}: already exists (a backup never overwrites a file)", out.display())));
+    }
+    // Read-write without create: reading a WAL database needs its shared-memory file, and a
+    // mistyped path must not become an empty database.
+    let from = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| said(source, &e))?;
+    from.busy_timeout(busy).map_err(|e| said(source, &e))?;
+    // Written beside `out` under another name, and linked to `out` only once checked.
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let partial = out.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    let copy = (|| {
+        std::fs::OpenOptions::new().write(true).create_new(true).open(&partial).map_err(|e| said(&partial, &e))?;
+        let mut to = Connection::open(&partial).map_err(|e| said(&partial, &e))?;
+        let pages = {
+            let backup = Backup::new(&from, &mut to).map_err(|e| said(source, &e))?;
+            match backup.step(-1).map_err(|e| said(source, &e))? {
+                StepResult::Done => {}
+                StepResult::Busy | StepResult::Locked => {
+                    return Err(said(source, &format!("still locked after {busy:?}; try again")));
+                }
+                _ => return Err(said(source, &"the backup did not finish in one step")),
+            }
+            backup.progress().pagecount.max(0) as u64
+        };
+        let verdict: String = to.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| said(&partial, &e))?;
+        if verdict != "ok" {
+            return Err(said(source, &format!("the copy fails PRAGMA integrity_check: {verdict}")));
+        }
+        let schema_version: i64 = to.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| said(&partial, &e))?;
+        let has_counts = to
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'counts'", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| said(&partial, &e))?
+            > 0;
+        if !has_counts {
+            return Err(said(source, &"not a collector's database (no counts table)"));
+        }
+        to.close().map_err(|(_, e)| said(&partial, &e))?;
+        // A hard link fails if `out` appeared meanwhile: never overwritten, even then.
+        std::fs::hard_link(&partial, out).map_err(|e| said(out, &e))?;
+        Ok((pages, schema_version))
+    })();
+    let _ = std::fs::remove_file(&partial);
+    let (pages, schema_version) = copy?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // The new name survives a power loss once its folder is synced.
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    let bytes = std::fs::metadata(out).map_err(|e| said(out, &e))?.len();
+    Ok(BackupReport { pages, bytes, schema_version, took: started.elapsed() })
+}
