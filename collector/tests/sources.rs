@@ -213,6 +213,16 @@ fn an_item_that_panics_feed_rs_past_the_cleaning_is_skipped_and_the_others_read(
     widget_accepts(&m.items);
 }
 
+#[test]
+fn a_second_xml_declaration_that_panics_quick_xml_is_read_around() {
+    // Found by fuzzing: quick-xml 0.42.0 (under feed-rs) panics on an XML declaration inside
+    // the document ("set_encoding() called after prefix buffer was drained").
+    let body = br#"<rss version="2.0"><channel><title>J</title><item><title>A</title><guid>a</guid></item><?xml version="1.0" encoding="ISO-8859-1"?></channel></rss>"#;
+    let m = map(body, None, &Options::default(), now()).unwrap();
+    assert_eq!(m.items.len(), 1);
+    assert!(m.skipped[0].starts_with("the feed parser failed on this feed (a bug in quick-xml: set_encoding()"), "{:?}", m.skipped);
+}
+
 fn json_feed(items: Value) -> Mapped {
     let body = serde_json::to_vec(&json!({ "version": "https://jsonfeed.org/version/1.1", "items": items })).unwrap();
     map(&body, None, &Options::default(), now()).unwrap()

@@ -235,7 +235,7 @@ pub fn scaled(wait: Duration, scale: f64) -> Duration {
 }
 
 /// Where `location` ranks among the configured sources (one no longer configured, after
-/// them all): of two sources that claim one id at once, the first configured keeps it.
+/// them all): of two sources with an item of the same id, the first configured has it.
 fn rank(config: &[Source], location: &str) -> usize {
     config.iter().position(|s| s.source == location).unwrap_or(usize::MAX)
 }
@@ -254,16 +254,15 @@ fn ids_in(json: &str) -> Vec<String> {
 }
 
 /// The ids the source at `me` may not take, and whose they are: the feed file's and the
-/// desk's (published, scheduled too) unless `me` is trusted, and other sources'. An id the
-/// source holds already stays its own: the desk corrects a source's item by publishing with
-/// its id. Of two sources holding one id at once (read at the same time), the first
-/// configured keeps it.
+/// desk's (published, scheduled too) unless `me` is trusted, and those of the sources
+/// configured before it (whichever was read first: the configuration's order decides, the
+/// same on every instance and at every start). An id the source holds already stays its
+/// own against the desk: the desk corrects a source's item by publishing with its id.
 pub fn taken(base: &crate::feed::SourceFeed, published: &[String], stored: &[(String, String)], config: &[Source], me: &str) -> guest::Taken {
     let mine: HashSet<String> = stored.iter().filter(|(l, _)| l == me).flat_map(|(_, items)| ids_in(items)).collect();
     let mut taken = guest::Taken::new();
-    for (location, items) in stored.iter().filter(|(l, _)| l != me) {
-        let first = rank(config, location) < rank(config, me);
-        taken.extend(ids_in(items).into_iter().filter(|id| first || !mine.contains(id)).map(|id| (id, "another source")));
+    for (_, items) in stored.iter().filter(|(l, _)| l != me && rank(config, l) < rank(config, me)) {
+        taken.extend(ids_in(items).into_iter().map(|id| (id, "another source")));
     }
     if !is_trusted(config, me) {
         taken.extend(published.iter().flat_map(|p| ids_in(p)).filter(|id| !mine.contains(id)).map(|id| (id, "the desk")));
@@ -275,7 +274,7 @@ pub fn taken(base: &crate::feed::SourceFeed, published: &[String], stored: &[(St
 /// The feed file with every stored source's items applied as guests (`guest::admit` again,
 /// for items stored before these rules or by another instance): in configuration order, an
 /// id already the feed file's (unless the source is trusted) or an earlier source's is not
-/// applied. The desk's items are applied after these, so that a publish with a source
+/// applied (as `taken` says). The desk's items are applied after these, so that a publish with a source
 /// item's id corrects it.
 pub fn apply(feed: &mut crate::feed::SourceFeed, mut stored: Vec<(String, String)>, config: &[Source]) {
     stored.sort_by_key(|(location, _)| rank(config, location));
@@ -489,10 +488,11 @@ mod tests {
         assert_eq!(t.get("desk"), Some(&"the desk"));
         assert_eq!(t.get("corrected"), None, "b's own item, which the desk corrected, stays b's");
         assert_eq!(t.get("a1"), Some(&"another source"));
-        assert_eq!(t.get("both"), Some(&"another source"), "held by both: the first configured keeps it");
+        assert_eq!(t.get("both"), Some(&"another source"), "held by both: the first configured has it");
         assert_eq!(t.get("b1"), None);
         let t = taken(&feed_file(), &published, &stored, &config, "a");
         assert_eq!(t.get("both"), None);
+        assert_eq!(t.get("b1"), None, "a later source's id: the first configured may take it");
         assert!(t.contains_key("corrected"), "b's, which the desk corrected");
         let t = taken(&feed_file(), &published, &stored, &config, "cms");
         assert!(!t.contains_key("own") && !t.contains_key("desk"), "trusted: may correct the newsroom's items");
