@@ -32,7 +32,8 @@ async fn run(args: Args) -> Result<(), String> {
         Some(path) => format!("sqlite:{}", path.display()),
         None => args.database.clone(),
     };
-    let store = store::open(&url).await.map_err(|e| format!("cannot open the database ({}): {e}", redact(&url)))?;
+    let metrics = std::sync::Arc::new(depeche_collector::metrics::Metrics::default());
+    let store = store::open_with(&url, std::sync::Arc::clone(&metrics)).await.map_err(|e| format!("cannot open the database ({}): {e}", redact(&url)))?;
     let mut sources: Vec<depeche_collector::sources::Source> = args.sources.iter().map(|s| depeche_collector::sources::Source::new(s)).collect();
     if let Some(file) = &args.sources_file {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -80,6 +81,7 @@ async fn run(args: Args) -> Result<(), String> {
         grip_key,
         sources,
         source_limits: Default::default(),
+        metrics,
     };
     let state = AppState::open(store, feed, config, system_clock).await.map_err(|e| format!("cannot read the database: {e}"))?;
     // The dedupe set's expired entries go once a minute (the window itself is 30 minutes).

@@ -14,7 +14,7 @@ pub const OUTCOMES: [&str; 12] = [
 const BUCKETS: [f64; 9] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0];
 
 /// The collector's counters.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct Metrics {
     beacons: [AtomicU64; OUTCOMES.len()],
     feed_ok: AtomicU64,

@@ -51,6 +51,9 @@ pub struct Config {
     pub sources: Vec<crate::sources::Source>,
     /// Bounds on each fetch of a source.
     pub source_limits: crate::sources::Limits,
+    /// What `/metrics` says: the handlers' counters, and the store's writer's when it was
+    /// opened with the same (`store::open_with`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Shared state of the handlers.
@@ -153,7 +156,7 @@ impl AppState {
 
     /// The collector's metrics.
     pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
-        self.inner.store.metrics()
+        &self.inner.config.metrics
     }
 
     /// Keeps this instance's event streams current with publishes made on any instance: at

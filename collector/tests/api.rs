@@ -34,10 +34,13 @@ async fn harness(rate_limit: u32) -> Harness {
 
 async fn harness_with(rate_limit: u32, publish_token: Option<&str>) -> Harness {
     let dir = tempfile::tempdir().unwrap();
-    let store = store::open(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
+    // The store's writer and the handlers count into the same metrics, as in `main`.
+    let metrics = Arc::new(depeche_collector::metrics::Metrics::default());
+    let store = store::open_with(&format!("sqlite:{}", dir.path().join("t.db").display()), Arc::clone(&metrics)).await.unwrap();
     let clock = Arc::new(AtomicU64::new(T0));
     let c = Arc::clone(&clock);
     let config = Config {
+        metrics,
         own_origins: vec!["http://collector.test".into()],
         allowed_origins: vec!["http://partner.test".into()],
         rate_limit_per_minute: rate_limit,

@@ -152,9 +152,6 @@ pub trait Store: Send + Sync {
     fn buckets(&self, since_ms: u64) -> Fut<'_, Vec<Bucket>>;
     /// The schema version the database is at.
     fn schema_version(&self) -> Fut<'_, i64>;
-    /// The collector's metrics, which the store's writer keeps its queue depth and commit
-    /// times in.
-    fn metrics(&self) -> &Arc<Metrics>;
     /// Where a publish by any instance is heard at once, if the backend can tell (PostgreSQL's
     /// LISTEN/NOTIFY); `None` when the version must be polled (SQLite: one process, whose own
     /// publishes are applied as they are made).
@@ -181,18 +178,24 @@ pub const SCHEMA_VERSION: i64 = 4;
 /// Opens the store named by `url`: `sqlite:PATH` or `postgres://…` (also `postgresql://`,
 /// and tokio-postgres's `host=… dbname=…` form after `postgres:`).
 pub async fn open(url: &str) -> Result<Box<dyn Store>, Error> {
+    open_with(url, Arc::default()).await
+}
+
+/// As `open`, the store's writer keeping its queue depth and commit times in `metrics` (the
+/// collector's: the store has no metrics of its own to show).
+pub async fn open_with(url: &str, metrics: Arc<Metrics>) -> Result<Box<dyn Store>, Error> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = std::path::PathBuf::from(path);
-        let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path))
+        let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open_with(&path, metrics))
             .await
             .map_err(|e| Error::Database(e.to_string()))??;
         return Ok(Box::new(store));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Box::new(postgres::PgStore::open(url).await?));
+        return Ok(Box::new(postgres::PgStore::open_with(url, metrics).await?));
     }
     if let Some(conninfo) = url.strip_prefix("postgres:") {
-        return Ok(Box::new(postgres::PgStore::open(conninfo).await?));
+        return Ok(Box::new(postgres::PgStore::open_with(conninfo, metrics).await?));
     }
     Err(Error::Database(format!("{url}: the database URL must start with sqlite: or postgres://")))
 }

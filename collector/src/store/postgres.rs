@@ -176,6 +176,11 @@ impl PgStore {
     /// Connects to `url` (a `postgres://` URL or a `host=… dbname=…` string), migrates the
     /// schema, and starts the writer task.
     pub async fn open(url: &str) -> Result<PgStore, Error> {
+        PgStore::open_with(url, Arc::default()).await
+    }
+
+    /// As `open`, its writer keeping its queue depth and commit times in `metrics`.
+    pub async fn open_with(url: &str, metrics: Arc<Metrics>) -> Result<PgStore, Error> {
         let mut config = tokio_postgres::Config::from_str(url).map_err(|e| Error::Database(format!("the database URL: {e}")))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
@@ -191,7 +196,6 @@ impl PgStore {
             .map_err(db_error)?;
         migrate(&pool).await?;
         let (tx, rx) = mpsc::channel::<Job>(MAX_QUEUE);
-        let metrics = Arc::new(Metrics::default());
         // Several writers, each with its own transaction in flight: while one waits for its
         // commit to reach the disk, the next batch is already being written (PostgreSQL
         // flushes concurrent commits together).
@@ -416,9 +420,6 @@ impl Store for PgStore {
         }))
     }
 
-    fn metrics(&self) -> &Arc<Metrics> {
-        &self.metrics
-    }
 
     fn changes(&self) -> Option<watch::Receiver<Changes>> {
         Some(self.changes.clone())

@@ -105,6 +105,11 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, migrates it, and starts its
     /// writer and checkpoint threads.
     pub fn open(path: &Path) -> Result<SqliteStore, Error> {
+        SqliteStore::open_with(path, Arc::default())
+    }
+
+    /// As `open`, its writer keeping its queue depth and commit times in `metrics`.
+    pub fn open_with(path: &Path, metrics: Arc<Metrics>) -> Result<SqliteStore, Error> {
         let mut writer_conn = open_connection(path)?;
         migrate(&mut writer_conn)?;
         // Checkpoints run beside the writer, not in it: an automatic checkpoint inside a
@@ -128,7 +133,6 @@ impl SqliteStore {
             .map_err(db_error)?;
         let reader = open_connection(path)?;
         let (tx, rx) = mpsc::sync_channel::<Job>(MAX_QUEUE);
-        let metrics = Arc::new(Metrics::default());
         let m = Arc::clone(&metrics);
         std::thread::Builder::new()
             .name("depeche-store-writer".into())
@@ -277,9 +281,6 @@ impl Store for SqliteStore {
         self.on_reader(|conn| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
     }
 
-    fn metrics(&self) -> &Arc<Metrics> {
-        &self.metrics
-    }
 }
 
 fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, metrics: &Metrics) {
