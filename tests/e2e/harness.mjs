@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before } from 'node:test';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -145,6 +145,112 @@ export function withCollectorAndBrowser(extraArgs = []) {
   });
   return env;
 }
+
+/**
+ * For a `describe` block: a browser for the block, and a collector of its own for each test,
+ * started before it and stopped after it, so that no other test's page (one left open, a
+ * beacon still in flight) can move a count the test compares. Handles as for
+ * `withCollectorAndBrowser`.
+ */
+export function withBrowserAndCollectorPerTest(extraArgs = []) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.browser = await launch();
+  });
+  beforeEach(async () => {
+    env.server = await startCollector(extraArgs);
+  });
+  afterEach(async () => {
+    await env.server?.stop();
+    env.server = null;
+  });
+  after(async () => {
+    await env.browser?.close();
+  });
+  return env;
+}
+
+/** The widget's own times, as src/ sets them: a view is a second in view
+ * (viewability::MIN_MS), the outbox sends half a second after the first event
+ * (dom/beacon.rs FLUSH_DELAY_MS), the count is fetched again 1.5 s after a view
+ * (dom/page.rs RECOUNT_DELAY_MS), the banner turns every 8 s (banner::ROTATE_MS). */
+export const VIEW_MS = 1000;
+export const OUTBOX_MS = 500;
+export const RECOUNT_MS = 1500;
+export const ROTATE_MS = 8000;
+
+/**
+ * Installs Playwright's clock in the page's context, paused at the present: from then on the
+ * page's timers and `Date` (the widget's, through dom/timer.rs) move only when the test moves
+ * them with `page.clock.runFor(ms)`, however slow the machine. Call before `goto`; every
+ * later document of the context starts where the clock was left. A timer set while another
+ * fires is due a millisecond later, so a test runs the clock a little past a due time.
+ */
+export async function pauseClock(page) {
+  const now = Date.now();
+  // Installed a minute back: pausing at a time the clock has already passed throws.
+  await page.clock.install({ time: now - 60_000 });
+  await page.clock.pauseAt(now);
+}
+
+/**
+ * Resolves once the widget has rendered into the mount matching `selector` (and so watches
+ * it) and the mount is (or is no longer) at least half in the viewport, as an
+ * IntersectionObserver made then sees it. The widget's observer was made earlier and is told
+ * in the same task, so the widget knows it too once this resolves.
+ */
+export async function inView(page, selector, visible = true) {
+  await page.waitForFunction((sel) => document.querySelector(sel)?.shadowRoot?.querySelector('[part]'), selector, { timeout: 10_000 });
+  await page.evaluate(([sel, want]) => new Promise((resolve) => {
+    const o = new IntersectionObserver((entries) => {
+      const e = entries[entries.length - 1];
+      if ((e.intersectionRatio >= 0.5) === want) {
+        o.disconnect();
+        resolve();
+      }
+    }, { threshold: [0, 0.5, 1] });
+    o.observe(document.querySelector(sel));
+  }), [selector, visible]);
+}
+
+/**
+ * With the page's clock paused (`pauseClock`): runs it past the view's second and then past
+ * the outbox's half-second, so that whatever the page has kept in view is counted and sent.
+ * Two steps: a view reported during the first schedules the outbox after it.
+ */
+export async function runPastView(page) {
+  await page.clock.runFor(VIEW_MS + 100);
+  await page.clock.runFor(OUTBOX_MS + 100);
+}
+
+/**
+ * In every later document of the page: keeps each beacon the page sends (by sendBeacon or a
+ * keepalive fetch), parsed, in the order sent, for `sentBeacons`. Kept by the page as it sends,
+ * unlike the network's events, which reach the test later: a check that nothing was sent,
+ * made after the clock has moved, sees every beacon sent until then.
+ */
+export async function recordBeacons(page) {
+  await page.addInitScript(() => {
+    const sent = (window.__sentBeacons = []);
+    const keep = (body) => {
+      try {
+        sent.push(JSON.parse(String(body)));
+      } catch {
+        sent.push(String(body));
+      }
+    };
+    const sendBeacon = navigator.sendBeacon.bind(navigator);
+    Object.defineProperty(navigator, 'sendBeacon', { configurable: true, value: (url, body) => (keep(body), sendBeacon(url, body)) });
+    const fetch = window.fetch.bind(window);
+    window.fetch = (url, init) => {
+      if (init?.keepalive) keep(init.body);
+      return fetch(url, init);
+    };
+  });
+}
+
+/** The beacons the page has sent since its document loaded (`recordBeacons`). */
+export const sentBeacons = (page) => page.evaluate(() => window.__sentBeacons);
 
 /** Makes the page look hidden (or visible again) to the widget, as a switched tab would. */
 export async function setHidden(page, hidden) {
