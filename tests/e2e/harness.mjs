@@ -252,6 +252,51 @@ export async function recordBeacons(page) {
 /** The beacons the page has sent since its document loaded (`recordBeacons`). */
 export const sentBeacons = (page) => page.evaluate(() => window.__sentBeacons);
 
+/**
+ * In every later document of the page: keeps each request the page makes by `fetch` for a
+ * path ending in `path` (the widget's feed requests), as `{ status }`, the status once
+ * answered (`null` until then, `'error'` if it failed), for `fetchesOf`. Kept by the page as it
+ * asks, so a check that no request was made, after the clock has moved, sees every one made
+ * until then. (`performance`'s resource entries are no help: page.clock fakes them away.)
+ */
+export async function recordFetches(page, path = '/feed.json') {
+  await page.addInitScript((p) => {
+    const made = (window.__fetches = []);
+    const fetch = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+      if (!url.pathname.endsWith(p)) return fetch(input, init);
+      const entry = { status: null };
+      made.push(entry);
+      const answer = fetch(input, init);
+      answer.then((r) => { entry.status = r.status; }, () => { entry.status = 'error'; });
+      return answer;
+    };
+  }, path);
+}
+
+/** The requests the page has made since its document loaded (`recordFetches`). */
+export const fetchesOf = (page) => page.evaluate(() => window.__fetches);
+
+/**
+ * Waits until the page has made `count` recorded requests and each is answered, then for one
+ * more task of the page's: what the widget does with an answer it has no body to read for (a
+ * 304) is promise reactions, done by then. A MessageChannel's task, not a timer: the clock
+ * may be paused.
+ */
+export async function answered(page, count) {
+  await page.waitForFunction((n) => window.__fetches.length >= n && window.__fetches.every((f) => f.status !== null), count, { timeout: 10_000 });
+  await nextTask(page);
+  return fetchesOf(page);
+}
+
+/** Resolves after the page's current task, its promise reactions and one more task. */
+export const nextTask = (page) => page.evaluate(() => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => resolve();
+  channel.port2.postMessage(0);
+}));
+
 /** Makes the page look hidden (or visible again) to the widget, as a switched tab would. */
 export async function setHidden(page, hidden) {
   await page.evaluate((h) => {
@@ -262,18 +307,23 @@ export async function setHidden(page, hidden) {
 }
 
 /**
- * In every page: counts the EventSources the widget opens and has open, and waits for a text
- * to be in (or out of) the widget's shadow roots, resolving with the page's clock.
+ * In every page: counts the EventSources the widget opens and has open (`__sources`) and the
+ * events they brought (`__streamEvents`), and waits for a text to be in (or out of) the
+ * widget's shadow roots, resolving with the page's clock (`__when`: it polls on a timer, so
+ * not in a page whose clock is paused).
  */
 export function instrument() {
   const counts = { made: 0, open: 0 };
   window.__sources = counts;
+  // The `feed` events the streams have brought, counted before the widget hears each.
+  window.__streamEvents = 0;
   const Native = window.EventSource;
   window.EventSource = class extends Native {
     constructor(...args) {
       super(...args);
       counts.made++;
       counts.open++;
+      this.addEventListener('feed', () => window.__streamEvents++);
     }
     close() {
       if (this.readyState !== 2) counts.open--;
