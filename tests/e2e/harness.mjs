@@ -307,16 +307,18 @@ export async function setHidden(page, hidden) {
 }
 
 /**
- * In every page: counts the EventSources the widget opens and has open (`__sources`) and the
- * events they brought (`__streamEvents`), and waits for a text to be in (or out of) the
+ * In every page: counts the EventSources the widget opens and has open (`__sources`), the
+ * events they brought (`__streamEvents`) and their failures (`__streamErrors`), and waits for a text to be in (or out of) the
  * widget's shadow roots, resolving with the page's clock (`__when`: it polls on a timer, so
  * not in a page whose clock is paused).
  */
 export function instrument() {
   const counts = { made: 0, open: 0 };
   window.__sources = counts;
-  // The `feed` events the streams have brought, counted before the widget hears each.
+  // The `feed` events the streams have brought and their failures, each counted before the
+  // widget hears of it.
   window.__streamEvents = 0;
+  window.__streamErrors = 0;
   const Native = window.EventSource;
   window.EventSource = class extends Native {
     constructor(...args) {
@@ -324,6 +326,7 @@ export function instrument() {
       counts.made++;
       counts.open++;
       this.addEventListener('feed', () => window.__streamEvents++);
+      this.addEventListener('error', () => window.__streamErrors++);
     }
     close() {
       if (this.readyState !== 2) counts.open--;
