@@ -297,6 +297,28 @@ export const nextTask = (page) => page.evaluate(() => new Promise((resolve) => {
   channel.port2.postMessage(0);
 }));
 
+/**
+ * In every later document of the page: keeps each line the page writes to its console, as
+ * `level: text` with Playwright's names of the levels (`warning`, not `warn`), when the page
+ * writes it, for `saidBy`. The test's own record (`openPage`) hears of a line later, so a
+ * check that a line was said once, after the clock has moved, reads this one.
+ */
+export async function recordConsole(page) {
+  await page.addInitScript(() => {
+    window.__said = [];
+    for (const level of ['debug', 'log', 'info', 'warn', 'error']) {
+      const write = console[level].bind(console);
+      console[level] = (...args) => {
+        window.__said.push(`${level === 'warn' ? 'warning' : level}: ${args.map(String).join(' ')}`);
+        write(...args);
+      };
+    }
+  });
+}
+
+/** The lines the widget has written in the page's document (`recordConsole`). */
+export const saidBy = (page) => page.evaluate(() => window.__said.filter((l) => l.includes('depeche:')));
+
 /** Makes the page look hidden (or visible again) to the widget, as a switched tab would. */
 export async function setHidden(page, hidden) {
   await page.evaluate((h) => {

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  RECOUNT_MS, answered, fetchesOf, instrument, nextTask, openPage, pauseClock, percentile, recordFetches, runPastView, setHidden,
-  widgetLines, withBrowserAndCollectorPerTest,
+  RECOUNT_MS, answered, fetchesOf, instrument, nextTask, openPage, pauseClock, percentile, recordConsole, recordFetches, runPastView,
+  saidBy, setHidden, widgetLines, withBrowserAndCollectorPerTest,
 } from './harness.mjs';
 import { GOOD, json, startChaos } from './chaos.mjs';
 
@@ -15,20 +15,8 @@ const REFRESH_MS = 15_000;
 /** A stream's first event must come within this long (live::FIRST_EVENT_MS). */
 const FIRST_EVENT_MS = 10_000;
 
-/** In every later document of the page: keeps what the page writes to its console, as it
- * writes it (the test's own record hears of it later), in `__said`. */
-const recordConsole = (page) => page.addInitScript(() => {
-  window.__said = [];
-  for (const level of ['debug', 'log', 'info', 'warn', 'error']) {
-    const write = console[level].bind(console);
-    console[level] = (...args) => {
-      window.__said.push(args.map(String).join(' '));
-      write(...args);
-    };
-  }
-});
-/** The lines the page has written that include `text`. */
-const saidOf = (page, text) => page.evaluate((t) => window.__said.filter((l) => l.includes(t)), text);
+/** The widget's lines the page has written that include `text`. */
+const saidOf = async (page, text) => (await saidBy(page)).filter((l) => l.includes(text));
 
 // Each test has a collector of its own (what one publishes no other sees). Where time
 // matters, its page's clock is paused and moved by the test.
