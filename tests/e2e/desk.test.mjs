@@ -51,7 +51,7 @@ describe('publisher desk and audience dashboard', () => {
   async function expectViews(id, expected) {
     const views = async () => ((await (await fetch(`${server.origin}/feed.json`, { cache: 'no-store' })).json())
       .items.find((i) => i.id === id)?._depeche?.views ?? 0);
-    for (let i = 0; i < 50 && (await views()) !== expected; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await views()) !== expected; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(await views(), expected);
   }
 

@@ -254,8 +254,9 @@ export const sentBeacons = (page) => page.evaluate(() => window.__sentBeacons);
 
 /**
  * In every later document of the page: keeps each request the page makes by `fetch` for a
- * path ending in `path` (the widget's feed requests), as `{ status }`, the status once
- * answered (`null` until then, `'error'` if it failed), for `fetchesOf`. Kept by the page as it
+ * path ending in `path` (the widget's feed requests), as `{ status, headers }`, the status
+ * once answered (`null` until then, `'error'` if it failed) with the headers the page may
+ * read, for `fetchesOf`. Kept by the page as it
  * asks, so a check that no request was made, after the clock has moved, sees every one made
  * until then. (`performance`'s resource entries are no help: page.clock fakes them away.)
  */
@@ -269,7 +270,10 @@ export async function recordFetches(page, path = '/feed.json') {
       const entry = { status: null };
       made.push(entry);
       const answer = fetch(input, init);
-      answer.then((r) => { entry.status = r.status; }, () => { entry.status = 'error'; });
+      answer.then((r) => {
+        entry.headers = Object.fromEntries(r.headers.entries());
+        entry.status = r.status;
+      }, () => { entry.status = 'error'; });
       return answer;
     };
   }, path);
