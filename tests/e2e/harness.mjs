@@ -201,7 +201,12 @@ export async function pauseClock(page) {
  */
 export async function inView(page, selector, visible = true) {
   await page.waitForFunction((sel) => document.querySelector(sel)?.shadowRoot?.querySelector('[part]'), selector, { timeout: 10_000 });
-  await page.evaluate(([sel, want]) => new Promise((resolve) => {
+  // The page's timers may be paused: the time limit is the test's.
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${selector} not ${visible ? 'in' : 'out of'} view after 10 s`)), 10_000);
+  });
+  const seen = page.evaluate(([sel, want]) => new Promise((resolve) => {
     const o = new IntersectionObserver((entries) => {
       const e = entries[entries.length - 1];
       if ((e.intersectionRatio >= 0.5) === want) {
@@ -211,6 +216,12 @@ export async function inView(page, selector, visible = true) {
     }, { threshold: [0, 0.5, 1] });
     o.observe(document.querySelector(sel));
   }), [selector, visible]);
+  seen.catch(() => {}); // once the limit has won, a page closed later is no news
+  try {
+    await Promise.race([seen, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
