@@ -267,9 +267,9 @@ export const sentBeacons = (page) => page.evaluate(() => window.__sentBeacons);
  * In every later document of the page: keeps each request the page makes by `fetch` for a
  * path ending in `path` (the widget's feed requests), as `{ status, headers }`, the status
  * once answered (`null` until then, `'error'` if it failed) with the headers the page may
- * read, for `fetchesOf`. Kept by the page as it
- * asks, so a check that no request was made, after the clock has moved, sees every one made
- * until then. (`performance`'s resource entries are no help: page.clock fakes them away.)
+ * read, for `fetchesOf`. Kept by the page as it asks, so a check that no request was made,
+ * after the clock has moved, sees every one made until then. (`performance`'s resource
+ * entries are no help: page.clock fakes them away.)
  */
 export async function recordFetches(page, path = '/feed.json') {
   await page.addInitScript((p) => {
@@ -345,9 +345,9 @@ export async function setHidden(page, hidden) {
 
 /**
  * In every page: counts the EventSources the widget opens and has open (`__sources`), the
- * events they brought (`__streamEvents`) and their failures (`__streamErrors`), and waits for a text to be in (or out of) the
- * widget's shadow roots, resolving with the page's clock (`__when`: it polls on a timer, so
- * not in a page whose clock is paused).
+ * events they brought (`__streamEvents`) and their failures (`__streamErrors`), and waits
+ * for a text to be in (or out of) the widget's shadow roots, resolving with the page's clock
+ * (`__when`: it polls on a timer, so not in a page whose clock is paused).
  */
 export function instrument() {
   const counts = { made: 0, open: 0 };
