@@ -26,12 +26,17 @@ function feedWith(...extra) {
 describe('live alerts', () => {
   const env = withBrowserAndCollectorPerTest(['--publish-token', TOKEN]);
   let chaos;
+  /** When the short-lived item served last expires, in ms since the epoch. */
+  let expiresAt;
   before(async () => {
     chaos = await startChaos({
-      '/expiring': (req, res) => json(feedWith({
-        id: 'short-lived', title: 'Alerte de courte durée', date_published: new Date().toISOString(),
-        _depeche: { urgency: 1, expires: new Date(Date.now() + 4000).toISOString() },
-      }))(req, res),
+      '/expiring': (req, res) => {
+        expiresAt = Date.now() + 4000;
+        json(feedWith({
+          id: 'short-lived', title: 'Alerte de courte durée', date_published: new Date().toISOString(),
+          _depeche: { urgency: 1, expires: new Date(expiresAt).toISOString() },
+        }))(req, res);
+      },
       '/demo': json(GOOD),
     });
   });
@@ -162,7 +167,7 @@ describe('live alerts', () => {
     assert.equal(await counter.textContent(), '1/3');
     // Its expiry was set from the server's clock as the feed was served; the page's stands
     // still at the moment the test began, a little before.
-    const left = chaos.hits('/expiring')[0] + 4000 - (await page.evaluate(() => Date.now()));
+    const left = expiresAt - (await page.evaluate(() => Date.now()));
     assert.ok(left >= 4000, `${left} ms left`);
     await page.clock.runFor(left - 50);
     assert.equal(await title.textContent(), 'Alerte de courte durée', 'still there 50 ms before its expiry');
