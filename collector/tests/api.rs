@@ -340,14 +340,31 @@ async fn built_files_are_served_precompressed_to_clients_that_accept_it() {
     }
 }
 
+/// Sets the modification time of the file at `path` to `secs` after the epoch.
+fn set_modified(path: &std::path::Path, secs: u64) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).unwrap();
+}
+
 #[tokio::test]
 async fn a_precompressed_copy_older_than_its_file_is_never_served() {
     let dir = tempfile::tempdir().unwrap();
-    let _made_by_an_earlier_build = static_app(dir.path(), None, &[("depeche.js.br", "old br")]).await;
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    // Rebuilt after its copy was made, as by running wasm-pack by hand.
-    let router = static_app(dir.path(), None, &[("depeche.js", "new")]).await;
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("depeche.js.br"), "old br").unwrap();
+    std::fs::write(pkg.join("depeche.js"), "new").unwrap();
+    // Explicit times, not a pause between the writes: on a file system that keeps whole
+    // seconds, two writes in a row get the same time.
+    const T: u64 = 1_700_000_000;
+    // Rebuilt a second after its copy was made, as by running wasm-pack by hand.
+    set_modified(&pkg.join("depeche.js.br"), T);
+    set_modified(&pkg.join("depeche.js"), T + 1);
+    let router = static_app(dir.path(), None, &[]).await;
     assert_eq!(get_encoded(&router, "/pkg/depeche.js", Some("br")).await, (None, "new".to_owned()));
+    // The control: the same files, the copy made after its file, and the copy is served.
+    set_modified(&pkg.join("depeche.js.br"), T + 2);
+    let router = static_app(dir.path(), None, &[]).await;
+    assert_eq!(get_encoded(&router, "/pkg/depeche.js", Some("br")).await, (Some("br".to_owned()), "old br".to_owned()));
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before } from 'node:test';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -146,6 +146,194 @@ export function withCollectorAndBrowser(extraArgs = []) {
   return env;
 }
 
+/**
+ * For a `describe` block: a browser for the block, and a collector of its own for each test,
+ * started before it and stopped after it, so that no other test's page (one left open, a
+ * beacon still in flight) can move a count the test compares. Handles as for
+ * `withCollectorAndBrowser`.
+ */
+export function withBrowserAndCollectorPerTest(extraArgs = []) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.browser = await launch();
+  });
+  beforeEach(async () => {
+    env.server = await startCollector(extraArgs);
+  });
+  afterEach(async () => {
+    await env.server?.stop();
+    env.server = null;
+  });
+  after(async () => {
+    await env.browser?.close();
+  });
+  return env;
+}
+
+/** The widget's own times, as src/ sets them: a view is a second in view
+ * (viewability::MIN_MS), the outbox sends half a second after the first event
+ * (dom/beacon.rs FLUSH_DELAY_MS), the count is fetched again 1.5 s after a view
+ * (dom/page.rs RECOUNT_DELAY_MS), the banner turns every 8 s (banner::ROTATE_MS). */
+export const VIEW_MS = 1000;
+export const OUTBOX_MS = 500;
+export const RECOUNT_MS = 1500;
+export const ROTATE_MS = 8000;
+
+/**
+ * Installs Playwright's clock in the page's context, paused at the present: from then on the
+ * page's timers and `Date` (the widget's, through dom/timer.rs) move only when the test moves
+ * them with `page.clock.runFor(ms)`, however slow the machine. Call before `goto`; every
+ * later document of the context starts where the clock was left. A timer set while another
+ * fires is due a millisecond later, so a test runs the clock a little past a due time.
+ */
+export async function pauseClock(page) {
+  const now = Date.now();
+  // Installed a minute back: pausing at a time the clock has already passed throws.
+  await page.clock.install({ time: now - 60_000 });
+  await page.clock.pauseAt(now);
+}
+
+/**
+ * Resolves once the widget has rendered into the mount matching `selector` (and so watches
+ * it) and the mount is (or is no longer) at least half in the viewport, as an
+ * IntersectionObserver made then sees it. The widget's observer was made earlier and is told
+ * in the same task, so the widget knows it too once this resolves.
+ */
+export async function inView(page, selector, visible = true) {
+  await page.waitForFunction((sel) => document.querySelector(sel)?.shadowRoot?.querySelector('[part]'), selector, { timeout: 10_000 });
+  // The page's timers may be paused: the time limit is the test's.
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${selector} not ${visible ? 'in' : 'out of'} view after 10 s`)), 10_000);
+  });
+  const seen = page.evaluate(([sel, want]) => new Promise((resolve) => {
+    const o = new IntersectionObserver((entries) => {
+      const e = entries[entries.length - 1];
+      if ((e.intersectionRatio >= 0.5) === want) {
+        o.disconnect();
+        resolve();
+      }
+    }, { threshold: [0, 0.5, 1] });
+    o.observe(document.querySelector(sel));
+  }), [selector, visible]);
+  seen.catch(() => {}); // once the limit has won, a page closed later is no news
+  try {
+    await Promise.race([seen, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * With the page's clock paused (`pauseClock`): runs it past the view's second and then past
+ * the outbox's half-second, so that whatever the page has kept in view is counted and sent.
+ * Two steps: a view reported during the first schedules the outbox after it.
+ */
+export async function runPastView(page) {
+  await page.clock.runFor(VIEW_MS + 100);
+  await page.clock.runFor(OUTBOX_MS + 100);
+}
+
+/**
+ * In every later document of the page: keeps each beacon the page sends (by sendBeacon or a
+ * keepalive fetch), parsed, in the order sent, for `sentBeacons`. Kept by the page as it sends,
+ * unlike the network's events, which reach the test later: a check that nothing was sent,
+ * made after the clock has moved, sees every beacon sent until then.
+ */
+export async function recordBeacons(page) {
+  await page.addInitScript(() => {
+    const sent = (window.__sentBeacons = []);
+    const keep = (body) => {
+      try {
+        sent.push(JSON.parse(String(body)));
+      } catch {
+        sent.push(String(body));
+      }
+    };
+    const sendBeacon = navigator.sendBeacon.bind(navigator);
+    Object.defineProperty(navigator, 'sendBeacon', { configurable: true, value: (url, body) => (keep(body), sendBeacon(url, body)) });
+    const fetch = window.fetch.bind(window);
+    window.fetch = (url, init) => {
+      if (init?.keepalive) keep(init.body);
+      return fetch(url, init);
+    };
+  });
+}
+
+/** The beacons the page has sent since its document loaded (`recordBeacons`). */
+export const sentBeacons = (page) => page.evaluate(() => window.__sentBeacons);
+
+/**
+ * In every later document of the page: keeps each request the page makes by `fetch` for a
+ * path ending in `path` (the widget's feed requests), as `{ status, headers }`, the status
+ * once answered (`null` until then, `'error'` if it failed) with the headers the page may
+ * read, for `fetchesOf`. Kept by the page as it asks, so a check that no request was made,
+ * after the clock has moved, sees every one made until then. (`performance`'s resource
+ * entries are no help: page.clock fakes them away.)
+ */
+export async function recordFetches(page, path = '/feed.json') {
+  await page.addInitScript((p) => {
+    const made = (window.__fetches = []);
+    const fetch = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+      if (!url.pathname.endsWith(p)) return fetch(input, init);
+      const entry = { status: null };
+      made.push(entry);
+      const answer = fetch(input, init);
+      answer.then((r) => {
+        entry.headers = Object.fromEntries(r.headers.entries());
+        entry.status = r.status;
+      }, () => { entry.status = 'error'; });
+      return answer;
+    };
+  }, path);
+}
+
+/** The requests the page has made since its document loaded (`recordFetches`). */
+export const fetchesOf = (page) => page.evaluate(() => window.__fetches);
+
+/**
+ * Waits until the page has made `count` recorded requests and each is answered, then for one
+ * more task of the page's: what the widget does with an answer it has no body to read for (a
+ * 304) is promise reactions, done by then. A MessageChannel's task, not a timer: the clock
+ * may be paused.
+ */
+export async function answered(page, count) {
+  await page.waitForFunction((n) => window.__fetches.length >= n && window.__fetches.every((f) => f.status !== null), count, { timeout: 10_000 });
+  await nextTask(page);
+  return fetchesOf(page);
+}
+
+/** Resolves after the page's current task, its promise reactions and one more task. */
+export const nextTask = (page) => page.evaluate(() => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => resolve();
+  channel.port2.postMessage(0);
+}));
+
+/**
+ * In every later document of the page: keeps each line the page writes to its console, as
+ * `level: text` with Playwright's names of the levels (`warning`, not `warn`), when the page
+ * writes it, for `saidBy`. The test's own record (`openPage`) hears of a line later, so a
+ * check that a line was said once, after the clock has moved, reads this one.
+ */
+export async function recordConsole(page) {
+  await page.addInitScript(() => {
+    window.__said = [];
+    for (const level of ['debug', 'log', 'info', 'warn', 'error']) {
+      const write = console[level].bind(console);
+      console[level] = (...args) => {
+        window.__said.push(`${level === 'warn' ? 'warning' : level}: ${args.map(String).join(' ')}`);
+        write(...args);
+      };
+    }
+  });
+}
+
+/** The lines the widget has written in the page's document (`recordConsole`). */
+export const saidBy = (page) => page.evaluate(() => window.__said.filter((l) => l.includes('depeche:')));
+
 /** Makes the page look hidden (or visible again) to the widget, as a switched tab would. */
 export async function setHidden(page, hidden) {
   await page.evaluate((h) => {
@@ -156,18 +344,26 @@ export async function setHidden(page, hidden) {
 }
 
 /**
- * In every page: counts the EventSources the widget opens and has open, and waits for a text
- * to be in (or out of) the widget's shadow roots, resolving with the page's clock.
+ * In every page: counts the EventSources the widget opens and has open (`__sources`), the
+ * events they brought (`__streamEvents`) and their failures (`__streamErrors`), and waits
+ * for a text to be in (or out of) the widget's shadow roots, resolving with the page's clock
+ * (`__when`: it polls on a timer, so not in a page whose clock is paused).
  */
 export function instrument() {
   const counts = { made: 0, open: 0 };
   window.__sources = counts;
+  // The `feed` events the streams have brought and their failures, each counted before the
+  // widget hears of it.
+  window.__streamEvents = 0;
+  window.__streamErrors = 0;
   const Native = window.EventSource;
   window.EventSource = class extends Native {
     constructor(...args) {
       super(...args);
       counts.made++;
       counts.open++;
+      this.addEventListener('feed', () => window.__streamEvents++);
+      this.addEventListener('error', () => window.__streamErrors++);
     }
     close() {
       if (this.readyState !== 2) counts.open--;

@@ -1,7 +1,9 @@
 // End to end: failing networks and malformed feeds never throw into the host page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { launch, openPage, startCollector, widgetLines } from './harness.mjs';
+import {
+  answered, fetchesOf, launch, nextTask, openPage, pauseClock, recordConsole, recordFetches, saidBy, startCollector, widgetLines,
+} from './harness.mjs';
 import { GOOD, json, startChaos } from './chaos.mjs';
 
 const TITLE = 'Attaque en cours contre un lieu à Bamako fréquenté par des expatriés';
@@ -47,7 +49,11 @@ describe('failing networks and malformed feeds', () => {
     await chaos?.stop();
   });
 
-  /** Opens a host page whose feed is `feedPath`; returns the page and what it recorded. */
+  /**
+   * Opens a host page whose feed is `feedPath`, its clock paused (retries, timeouts and
+   * Retry-After waits pass when the test moves it), its feed requests and the widget's lines
+   * recorded by the page; returns the page and what it recorded.
+   */
   async function host(feedPath, attrs = '') {
     const { context, page, record } = await openPage(browser);
     const thrown = [];
@@ -58,27 +64,62 @@ describe('failing networks and malformed feeds', () => {
       window.__events = [];
       document.addEventListener('depeche:error', (e) => window.__events.push(e.detail.message));
     });
+    await pauseClock(page);
+    await recordFetches(page, feedPath);
+    await recordConsole(page);
     await page.goto(chaos.host(feedPath, attrs));
     return { context, page, record, thrown };
   }
 
+  /** Waits until the widget has written a line, running `step` (if given) between looks. */
+  async function untilSaid(page, step) {
+    for (let i = 0; i < 100 && (await saidBy(page)).length === 0; i++) {
+      await step?.();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Runs the clock past the first `n` retries the widget may make (full jitter: retry k waits
+   * up to 2^k s), each answered before the clock moves on: a request in flight while the
+   * clock jumps would run out its own time (data-timeout) without the network's fault.
+   */
+  async function pastRetries(page, n) {
+    for (let k = 0; k < n; k++) {
+      await answered(page, (await fetchesOf(page)).length);
+      await page.clock.runFor(1000 * 2 ** k + 100);
+    }
+    await answered(page, (await fetchesOf(page)).length);
+  }
+
   const cases = [
-    ['/hang', 'data-timeout="1"', (u) => `the feed ${u} did not answer within 1 s (data-timeout)`, 3500],
-    ['/500', '', (u) => `the feed ${u} answered HTTP 500`, 2500],
-    ['/truncated', '', (u) => `the feed ${u} is not valid JSON`, 2500],
-    ['/invalid-utf8', '', (u) => `the feed ${u} is not valid UTF-8`, 1000],
-    ['/deep', '', () => 'items[0]: expected an object, found an array', 1000],
-    ['/wrong-types', '', () => 'items: expected an array, found a string', 1000],
-    ['/missing', '', () => 'items: missing', 1000],
-    ['/big', '', (u) => `the feed ${u} is larger than the limit of 2000000 bytes (data-max-bytes); not read`, 1500],
-    ['/big-chunked', '', (u) => `the feed ${u} is larger than the limit of 2000000 bytes (data-max-bytes); not read`, 1500],
+    ['/hang', 'data-timeout="1"', (u) => `the feed ${u} did not answer within 1 s (data-timeout)`],
+    ['/500', '', (u) => `the feed ${u} answered HTTP 500`],
+    ['/truncated', '', (u) => `the feed ${u} is not valid JSON`],
+    ['/invalid-utf8', '', (u) => `the feed ${u} is not valid UTF-8`],
+    ['/deep', '', () => 'items[0]: expected an object, found an array'],
+    ['/wrong-types', '', () => 'items: expected an array, found a string'],
+    ['/missing', '', () => 'items: missing'],
+    ['/big', '', (u) => `the feed ${u} is larger than the limit of 2000000 bytes (data-max-bytes); not read`],
+    ['/big-chunked', '', (u) => `the feed ${u} is larger than the limit of 2000000 bytes (data-max-bytes); not read`],
   ];
-  for (const [path, attrs, message, wait] of cases) {
+  for (const [path, attrs, message] of cases) {
     it(`${path}: one clear message, nothing thrown, the page as it was`, async () => {
       const url = path;
       const { context, page, record, thrown } = await host(path, attrs);
-      await page.waitForTimeout(wait);
-      assert.deepEqual(widgetLines(record), [`warning: depeche: ${message(url)}`]);
+      if (path === '/hang') {
+        // The request never ends: its second passes as the clock moves. Then two retries,
+        // which hang and run out their second too.
+        await untilSaid(page, () => page.clock.runFor(1100));
+        for (let i = 0; i < 4; i++) await page.clock.runFor(1100);
+        assert.ok((await fetchesOf(page)).length >= 2, 'retried');
+      } else {
+        await untilSaid(page);
+        // Whatever retries the widget makes in the next seven seconds say nothing more.
+        await pastRetries(page, 3);
+      }
+      await nextTask(page);
+      assert.deepEqual(await saidBy(page), [`warning: depeche: ${message(url)}`]);
       // The host hears of it too: a depeche:error event from each mount point.
       assert.deepEqual([...new Set(await page.evaluate(() => window.__events))], [message(url)]);
       assert.deepEqual(record.errors, []);
@@ -93,7 +134,7 @@ describe('failing networks and malformed feeds', () => {
     const { context, page, record, thrown } = await host('/bad-item');
     await page.locator('[data-depeche=card] [part=title]').waitFor();
     assert.equal(await page.locator('[data-depeche=card] [part=title]').textContent(), 'Bon');
-    assert.deepEqual(widgetLines(record), ['warning: depeche: items[1].date_published: not an RFC 3339 date']);
+    assert.deepEqual(await saidBy(page), ['warning: depeche: items[1].date_published: not an RFC 3339 date']);
     assert.deepEqual(thrown, []);
     await context.close();
   });
@@ -107,39 +148,54 @@ describe('failing networks and malformed feeds', () => {
     await context.close();
   });
 
-  it('honours Retry-After, then renders', async () => {
-    const path = '/retry-after';
+  /**
+   * Opens `path`, whose first answer carries Retry-After; checks that the widget asks again
+   * exactly when it said, not 50 ms before, and then renders.
+   */
+  async function honoursRetryAfter(path, status) {
     const { context, page, record, thrown } = await host(path);
-    await page.locator('[data-depeche=card] [part=title]').waitFor({ timeout: 8000 });
-    const [first, second] = chaos.hits(path);
-    assert.ok(second - first >= 2000, `waited ${second - first} ms after Retry-After: 2`);
-    assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${path} answered HTTP 429`]);
+    const header = (await answered(page, 1))[0].headers['retry-after'];
+    // The page's clock has not moved since the widget read the answer.
+    const now = await page.evaluate(() => Date.now());
+    const wait = /^\d+$/.test(header) ? Number(header) * 1000 : Math.max(0, Date.parse(header) - now);
+    // Without it the first retry would come within a second (full jitter under BASE_MS).
+    assert.ok(wait >= 1500, `Retry-After ${header} is ${wait} ms`);
+    await page.clock.runFor(wait - 50);
+    assert.equal((await fetchesOf(page)).length, 1, `not asked again ${wait - 50} ms after Retry-After: ${header}`);
+    await page.clock.runFor(100);
+    assert.equal((await fetchesOf(page)).length, 2, `asked again ${wait + 50} ms after`);
+    await page.locator('[data-depeche=card] [part=title]').waitFor({ timeout: 10_000 });
+    assert.deepEqual(await saidBy(page), [`warning: depeche: the feed ${path} answered HTTP ${status}`]);
     assert.deepEqual(thrown, []);
+    assert.deepEqual(record.errors, []);
     await context.close();
-  });
+  }
 
-  it('honours Retry-After given as an HTTP date', async () => {
-    const path = '/retry-after-date';
-    const { context, page, record, thrown } = await host(path);
-    await page.locator('[data-depeche=card] [part=title]').waitFor({ timeout: 8000 });
-    const [first, second] = chaos.hits(path);
-    // Without it, the first retry would come within 1 s (full jitter under BASE_MS).
-    assert.ok(second - first >= 1500, `waited ${second - first} ms after a Retry-After date 2 to 3 s ahead`);
-    assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${path} answered HTTP 503`]);
-    assert.deepEqual(thrown, []);
-    await context.close();
-  });
+  it('honours Retry-After, then renders', () => honoursRetryAfter('/retry-after', 429));
+
+  it('honours Retry-After given as an HTTP date', () => honoursRetryAfter('/retry-after-date', 503));
 
   it('retries a failing feed five times, then waits for the next refresh', async () => {
     const path = '/down';
-    const { context, page, record } = await openPage(browser);
-    // No jitter: every backoff is 0 ms, so the five retries come at once and the cap shows.
+    const { context, page } = await openPage(browser);
+    // No jitter: every backoff is 0 ms, so the five retries come as soon as the clock moves.
     await context.addInitScript(() => { Math.random = () => 0; });
+    await pauseClock(page);
+    await recordFetches(page, path);
+    await recordConsole(page);
     await page.goto(chaos.host(path, 'data-refresh="3600"'));
-    await page.waitForTimeout(2500);
-    // Only this test asks for /down.
-    assert.equal(chaos.hits(path).length, 6, 'the first request and five retries, then nothing');
-    assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${path} answered HTTP 503`]);
+    for (let i = 0; i < 10; i++) {
+      await answered(page, (await fetchesOf(page)).length);
+      await page.clock.runFor(10);
+    }
+    assert.equal((await answered(page, 6)).length, 6, 'the first request and five retries');
+    // An hour less a second: nothing more...
+    await page.clock.runFor(3_599_000);
+    assert.equal((await fetchesOf(page)).length, 6, 'then nothing until the next refresh');
+    // ...and the control: the refresh asks again.
+    await page.clock.runFor(2000);
+    assert.equal((await answered(page, 7)).length, 7, 'the next refresh');
+    assert.deepEqual(await saidBy(page), [`warning: depeche: the feed ${path} answered HTTP 503`]);
     await context.close();
   });
 
@@ -155,11 +211,15 @@ describe('failing networks and malformed feeds', () => {
     state.flaky = 'down';
     await page.reload();
     await title.waitFor();
+    await untilSaid(page);
     assert.equal(await title.textContent(), TITLE, 'the last good copy is shown');
-    assert.deepEqual(widgetLines(record), [`warning: depeche: the feed ${url} answered HTTP 503`]);
+    assert.deepEqual(await saidBy(page), [`warning: depeche: the feed ${url} answered HTTP 503`]);
 
+    // The first retry, within a second, brings the newer copy.
+    await answered(page, 1);
     state.flaky = 'newer';
-    await page.locator('[data-depeche=card] [part=title]', { hasText: 'mise à jour' }).waitFor({ timeout: 10000 });
+    await page.clock.runFor(1100);
+    await page.locator('[data-depeche=card] [part=title]', { hasText: 'mise à jour' }).waitFor({ timeout: 10_000 });
     assert.deepEqual(thrown, []);
     assert.deepEqual(record.errors, []);
     await context.close();

@@ -68,7 +68,7 @@ describe('the npm package', () => {
       <div id="story"></div><script type="module" src="/dist/app.js"></script></body></html>`);
     const { context, page, record } = await openPage(browser);
     await page.goto(`${origin}/bundled.html`);
-    await page.locator('#story [part=byline]').waitFor({ timeout: 5000 }).catch(() => assert.fail(JSON.stringify(record)));
+    await page.locator('#story [part=byline]').waitFor({ timeout: 10_000 }).catch(() => assert.fail(JSON.stringify(record)));
     assert.equal(await page.locator('#story [part=byline]').textContent(), BYLINE_FR);
     assert.equal(await page.evaluate(() => window.__started), true);
     assert.deepEqual(record.errors, []);

@@ -2,15 +2,29 @@
 // and the polling fallback where the stream cannot work.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { instrument, openPage, percentile, setHidden, widgetLines, withCollectorAndBrowser } from './harness.mjs';
+import {
+  RECOUNT_MS, answered, fetchesOf, instrument, nextTask, openPage, pauseClock, percentile, recordConsole, recordFetches, runPastView,
+  saidBy, setHidden, widgetLines, withBrowserAndCollectorPerTest,
+} from './harness.mjs';
 import { GOOD, json, startChaos } from './chaos.mjs';
 
 const TOKEN = 'e2e-push';
 const TRIALS = 20;
+/** The demo pages' refresh interval (data-refresh="15"). */
+const REFRESH_MS = 15_000;
+/** A stream's first event must come within this long (live::FIRST_EVENT_MS). */
+const FIRST_EVENT_MS = 10_000;
 
+/** The widget's lines the page has written that include `text`. */
+const saidOf = async (page, text) => (await saidBy(page)).filter((l) => l.includes(text));
+
+// Each test has a collector of its own (what one publishes no other sees). Where time
+// matters, its page's clock is paused and moved by the test.
 describe('push alerts', () => {
-  const env = withCollectorAndBrowser(['--publish-token', TOKEN]);
+  const env = withBrowserAndCollectorPerTest(['--publish-token', TOKEN]);
   let chaos;
+  /** Holds the slow feed's third answer until the test calls it. */
+  let releaseSlow = () => {};
   /** The open responses of `/stream` and `/lagging-stream`, for the tests to send events on. */
   const streams = [];
   const lagging = [];
@@ -23,8 +37,11 @@ describe('push alerts', () => {
   before(async () => {
     chaos = await startChaos({
       '/feed.json': json(GOOD),
-      // The third request on (the first refresh by the clock) takes 3 s.
-      '/slow-feed': (req, res, hit) => setTimeout(() => json(GOOD)(req, res), hit >= 3 ? 3000 : 0),
+      // The third request (the first refresh by the clock) is answered when the test says.
+      '/slow-feed': (req, res, hit) => {
+        if (hit !== 3) return json(GOOD)(req, res);
+        releaseSlow = () => json(GOOD)(req, res);
+      },
       '/stream': (req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         res.write('event: feed\nid: 1\ndata: 1\n\n');
@@ -55,9 +72,11 @@ describe('push alerts', () => {
     id, title, language: 'fr', date_published: new Date().toISOString(),
     _depeche: status ? { urgency: 1, status } : { urgency: 1 },
   });
-  const open = async (url, options = {}) => {
+  const open = async (url, options = {}, paused = false) => {
     const opened = await openPage(env.browser, { reducedMotion: 'reduce', ...options });
+    if (paused) await pauseClock(opened.page);
     await opened.page.addInitScript(instrument);
+    await recordFetches(opened.page);
     const feeds = [];
     opened.page.on('request', (r) => { if (r.url().includes('/feed.json')) feeds.push(Date.now()); });
     await opened.page.goto(url);
@@ -66,7 +85,7 @@ describe('push alerts', () => {
   };
   /** Starts waiting, in each page, for `text` to be in (or out of) `selector`'s widget. */
   const expect = (pages, selector, text, present) =>
-    Promise.all(pages.map(({ page }) => page.evaluate(([s, t, p]) => { window.__pending = window.__when(s, t, p, 3000); }, [selector, text, present])));
+    Promise.all(pages.map(({ page }) => page.evaluate(([s, t, p]) => { window.__pending = window.__when(s, t, p, 10_000); }, [selector, text, present])));
   const arrived = (pages) => Promise.all(pages.map(({ page }) => page.evaluate(() => window.__pending)));
 
   it(`a published alert reaches the publisher's and a partner's open pages within a second, and a withdrawal leaves them (${TRIALS} trials)`, async () => {
@@ -97,63 +116,80 @@ describe('push alerts', () => {
     }
   });
 
+  /** Waits for the page's streams to have brought `n` events in all. */
+  const streamEvents = (page, n) => page.waitForFunction((k) => window.__streamEvents >= k, n, { timeout: 10_000 });
+
   it('a hidden page closes its stream; seen again, it reconnects and fetches once, or shows what was published meanwhile', async () => {
-    const { page, context, feeds } = await open(`${env.server.origin}/`);
-    await page.waitForFunction(() => window.__sources.open === 1);
-    await page.waitForTimeout(4000); // past the view's beacon and the recount after it
+    const { page, context } = await open(`${env.server.origin}/`, {}, true);
+    // The stream's first event before the clock moves (it has ten seconds to come), then past
+    // the view's beacon and the recount after it.
+    await streamEvents(page, 1);
+    await runPastView(page);
+    await page.clock.runFor(RECOUNT_MS);
+    let made = (await answered(page, 2)).length;
     await setHidden(page, true);
     assert.deepEqual(await page.evaluate(() => window.__sources), { made: 1, open: 0 }, 'closed while hidden');
 
-    // Nothing published meanwhile: one conditional request when seen again.
-    let shownAt = Date.now();
+    // Nothing published meanwhile: one conditional request when seen again (the new
+    // stream's first event is the version the page has).
     await setHidden(page, false);
-    await page.waitForFunction(() => window.__sources.open === 1);
-    await page.waitForTimeout(1500);
-    assert.equal(feeds.filter((t) => t >= shownAt).length, 1, 'one refresh on becoming visible');
-    assert.equal(await page.evaluate(() => window.__sources.made), 2);
+    await streamEvents(page, 2);
+    assert.equal((await answered(page, made + 1)).length, made + 1, 'one refresh on becoming visible');
+    assert.deepEqual(await page.evaluate(() => window.__sources), { made: 2, open: 1 });
+    made += 1;
 
-    // Published while hidden: nothing is fetched until the page is seen, then it shows at once.
+    // Published while hidden: nothing is fetched until the page is seen, four refresh
+    // intervals on; then it shows at once, the clock standing still.
     await setHidden(page, true);
-    const hiddenAt = Date.now();
     const title = 'Publiée pendant que la page était cachée';
     await publish(alert('while-hidden', title));
-    await page.waitForTimeout(1500);
-    assert.deepEqual(feeds.filter((t) => t >= hiddenAt), [], 'no request while hidden');
-    shownAt = Date.now();
+    await page.clock.runFor(4 * REFRESH_MS);
+    assert.equal((await fetchesOf(page)).length, made, 'no request while hidden');
+    const shownAt = Date.now();
     await setHidden(page, false);
-    await page.locator('[data-depeche=banner] [part=title]', { hasText: title }).waitFor({ timeout: 3000 });
+    await page.locator('[data-depeche=banner] [part=title]', { hasText: title }).waitFor({ timeout: 10_000 });
     console.log(`published while hidden: in the banner ${Date.now() - shownAt} ms after the page was seen again`);
-    await publish(alert('while-hidden', title, 'withdrawn'));
     await context.close();
   });
 
   it('with the stream blocked, the widget says so once and polling still brings the alert', async () => {
     const { page, context, record } = await openPage(env.browser, { reducedMotion: 'reduce' });
+    await pauseClock(page);
     await page.addInitScript(instrument);
+    await recordFetches(page);
+    await recordConsole(page);
     // As a Content-Security-Policy without the stream in connect-src would, or a proxy that refuses it.
     await page.route('**/events', (route) => route.abort());
     await page.goto(`${env.server.origin}/`);
     await page.locator('[data-depeche=banner] [part=title]').waitFor();
     await page.waitForFunction(() => window.__sources.made >= 1 && window.__sources.open === 0);
+    // Past the view's beacon and the recount after it, which starts the refresh interval anew.
+    await runPastView(page);
+    await page.clock.runFor(RECOUNT_MS);
+    const made = (await answered(page, 2)).length;
     const title = 'Alerte arrivée par le rafraîchissement';
-    const published = Date.now();
     await publish(alert('polled', title));
-    await page.locator('[data-depeche=banner] [part=title]', { hasText: title }).waitFor({ timeout: 17_000 });
-    const elapsed = Date.now() - published;
-    console.log(`stream blocked: in the banner ${elapsed} ms after publication (data-refresh 15 s)`);
-    assert.ok(elapsed <= 16_500, `polling brought it after ${elapsed} ms`);
-    const lines = widgetLines(record);
-    assert.equal(lines.filter((l) => l.includes('live alerts')).length, 1, lines.join('\n'));
-    assert.match(lines.find((l) => l.includes('live alerts')), /depeche: live alerts from \/events failed; polling instead/);
+    // Not before the refresh is due...
+    await page.clock.runFor(REFRESH_MS - 100);
+    assert.equal((await fetchesOf(page)).length, made, 'no request before the refresh interval');
+    // ...and brought by it.
+    await page.clock.runFor(200);
+    await page.locator('[data-depeche=banner] [part=title]', { hasText: title }).waitFor({ timeout: 10_000 });
+    // The stream tried again meanwhile (the first wait is at most a second) and was refused
+    // again: still one message.
+    await page.waitForFunction(() => window.__sources.made >= 2 && window.__streamErrors >= 2, null, { timeout: 10_000 });
+    const said = await saidOf(page, 'live alerts');
+    assert.equal(said.length, 1, said.join('\n'));
+    assert.match(said[0], /depeche: live alerts from \/events failed; polling instead/);
     assert.deepEqual(record.errors, []);
-    assert.ok((await page.evaluate(() => window.__sources.made)) >= 2, 'the stream is tried again, with backoff');
-    await publish(alert('polled', title, 'withdrawn'));
     await context.close();
   });
 
   it("a page whose Content-Security-Policy leaves the stream out of connect-src gets one message, and the widget works", async () => {
     const { page, context, record } = await openPage(env.browser);
+    await pauseClock(page);
     await page.addInitScript(instrument);
+    await recordConsole(page);
     const o = env.server.origin;
     // The feed, the beacon and the wasm are allowed; the stream is not.
     const csp = `<meta http-equiv="Content-Security-Policy" content="connect-src ${o}/feed.json ${o}/beacon ${o}/pkg/">`;
@@ -165,9 +201,13 @@ describe('push alerts', () => {
     page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) violations.push(m.text()); });
     await page.goto(`${o}/`);
     await page.locator('[data-depeche=card] [part=title]').waitFor();
-    const said = () => widgetLines(record).filter((l) => l.includes('live alerts from /events failed; polling instead'));
-    for (let i = 0; i < 50 && said().length === 0; i++) await page.waitForTimeout(100);
-    assert.equal(said().length, 1, widgetLines(record).join('\n'));
+    const failed = 'live alerts from /events failed; polling instead';
+    await page.waitForFunction((t) => window.__said.some((l) => l.includes(t)), failed, { timeout: 10_000 });
+    // Tried again (the first wait is at most a second), refused again: still one message.
+    await page.clock.runFor(1100);
+    await page.waitForFunction(() => window.__sources.made >= 2 && window.__streamErrors >= 2, null, { timeout: 10_000 });
+    assert.equal((await saidOf(page, failed)).length, 1, widgetLines(record).join('\n'));
+    for (let i = 0; i < 100 && !violations.some((v) => v.includes('/events')); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(violations.some((v) => v.includes('/events')), `the browser refused the stream: ${violations.join('\n')}`);
     assert.deepEqual(record.errors, []);
     await context.close();
@@ -175,53 +215,66 @@ describe('push alerts', () => {
 
   it('an event that comes while a refresh by the clock is in flight is not lost: the feed is fetched again after it', async () => {
     const { page, context, record } = await openPage(env.browser);
+    await pauseClock(page);
+    await page.addInitScript(instrument);
+    await recordFetches(page, '/slow-feed');
     await page.goto(chaos.host('/slow-feed', 'data-events="/stream" data-refresh="15"'));
     await page.locator('[data-depeche=banner] [part=title]').waitFor();
-    const hits = () => chaos.hits('/slow-feed');
-    for (let i = 0; i < 200 && hits().length < 3; i++) await page.waitForTimeout(100);
-    assert.equal(hits().length, 3, 'the load, the first event, then the refresh by the clock');
-    await page.waitForTimeout(500); // the refresh is in flight for 2.5 s more
+    // The load, then the stream's first event (a version the page has not heard of).
+    await streamEvents(page, 1);
+    await answered(page, 2);
+    await page.clock.runFor(REFRESH_MS + 100);
+    // The refresh by the clock: asked, and held by the server.
+    await page.waitForFunction(() => window.__fetches.length === 3, null, { timeout: 10_000 });
     streams.at(-1).write('event: feed\nid: 2\ndata: 2\n\n');
-    for (let i = 0; i < 50 && hits().length < 4; i++) await page.waitForTimeout(100);
-    assert.equal(hits().length, 4, 'fetched again once the slow refresh ended');
-    assert.ok(hits()[3] - hits()[2] >= 3000, 'after it, not during it');
+    await streamEvents(page, 2);
+    await nextTask(page);
+    assert.deepEqual((await fetchesOf(page)).map((f) => f.status), [200, 200, null], 'not fetched during the refresh in flight');
+    releaseSlow();
+    // The control: once it ends, fetched again.
+    assert.equal((await answered(page, 4)).length, 4, 'fetched again once the slow refresh ended');
     assert.deepEqual(record.errors, []);
     await context.close();
   });
 
   it('an answer older than the version the stream announced is fetched again at once', async () => {
     const { page, context, record } = await openPage(env.browser);
+    await pauseClock(page);
     await page.addInitScript(instrument);
+    await recordFetches(page, '/lagging-feed');
     await page.goto(chaos.host('/lagging-feed', 'data-events="/lagging-stream" data-refresh="0"'));
     await page.locator('[data-depeche=banner] [part=title]').waitFor();
-    await page.waitForFunction(() => window.__sources.open === 1);
-    await page.waitForTimeout(300);
-    const hits = () => chaos.hits('/lagging-feed').length;
-    assert.equal(hits(), 1, 'the stream opened on the version loaded: nothing fetched again');
+    await streamEvents(page, 1);
+    await nextTask(page);
+    assert.equal((await fetchesOf(page)).length, 1, 'the stream opened on the version loaded: nothing fetched again');
     lagging.at(-1).write('event: feed\nid: 2\ndata: 2\n\n');
-    // Without polling, only fetching again once the answer said 1 brings the alert.
-    await page.locator('[data-depeche=banner] [part=title]', { hasText: LAGGING }).waitFor({ timeout: 3000 });
-    assert.equal(hits(), 3, 'the lagging answer, then the one with the alert');
-    await page.waitForTimeout(500);
-    assert.equal(hits(), 3, 'and no more');
+    // Without polling (and with the clock paused), only fetching again once the answer said 1
+    // brings the alert.
+    await page.locator('[data-depeche=banner] [part=title]', { hasText: LAGGING }).waitFor({ timeout: 10_000 });
+    assert.equal((await answered(page, 3)).length, 3, 'the lagging answer, then the one with the alert, and no more');
+    assert.equal(chaos.hits('/lagging-feed').length, 3);
     assert.deepEqual(record.errors, []);
     await context.close();
   });
 
   it('a stream whose events never come (a buffering proxy) is given up after 10 s', async () => {
     const { page, context, record } = await openPage(env.browser);
+    await pauseClock(page);
     await page.addInitScript(instrument);
-    const loaded = Date.now();
+    await recordConsole(page);
     await page.goto(chaos.host('/feed.json', 'data-events="/buffered" data-refresh="15"'));
     await page.locator('[data-depeche=banner] [part=title]').waitFor();
     await page.waitForFunction(() => window.__sources.open === 1);
-    const said = () => widgetLines(record).filter((l) => l.includes('live alerts from /buffered failed'));
-    for (let i = 0; i < 130 && said().length === 0; i++) await page.waitForTimeout(100);
-    const after = Date.now() - loaded;
-    assert.equal(said().length, 1, widgetLines(record).join('\n'));
-    assert.ok(after >= 10_000 && after < 13_000, `given up after ${after} ms`);
-    assert.ok((await page.evaluate(() => window.__sources.open)) <= 1, 'never two streams');
-    await page.waitForFunction(() => window.__sources.made >= 2, null, { timeout: 3000 });
+    const failed = 'live alerts from /buffered failed';
+    await page.clock.runFor(FIRST_EVENT_MS - 100);
+    assert.deepEqual(await saidOf(page, failed), [], 'not given up before 10 s');
+    await page.clock.runFor(200);
+    assert.equal((await saidOf(page, failed)).length, 1, 'given up at 10 s');
+    assert.equal(await page.evaluate(() => window.__sources.open), 0, 'closed');
+    // Tried again after at most a second, never two at once.
+    await page.clock.runFor(1100);
+    assert.deepEqual(await page.evaluate(() => window.__sources), { made: 2, open: 1 });
+    assert.equal((await saidOf(page, failed)).length, 1, 'said once');
     assert.deepEqual(record.errors, []);
     await context.close();
   });

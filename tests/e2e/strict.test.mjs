@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import { artifacts, openPage, widgetLines, withCollectorAndBrowser } from './harness.mjs';
+import { artifacts, nextTask, openPage, recordConsole, saidBy, widgetLines, withCollectorAndBrowser } from './harness.mjs';
 
 /** Records `securitypolicyviolation` events from the very start of the page. */
 const recordViolations = () => {
@@ -42,11 +42,14 @@ describe('strict host pages', () => {
       window.addEventListener('unhandledrejection', (e) => window.__rejection(`rejection: ${e.reason}`));
     });
     await page.addInitScript(recordViolations);
+    await recordConsole(page);
     await page.goto(`${env.server.origin}/strict-no-wasm.html`);
-    await page.waitForTimeout(1000);
+    // The refusal and the widget's word on it, then a task more for anything that followed.
+    await page.waitForFunction(() => window.__violations.length > 0 && window.__said.some((l) => l.includes('depeche:')), null, { timeout: 10_000 });
+    await nextTask(page);
     // The one violation is the refused wasm compilation itself: nothing else was attempted.
     assert.deepEqual(await page.evaluate(() => window.__violations), ['script-src wasm-eval']);
-    assert.deepEqual(widgetLines(record), [
+    assert.deepEqual(await saidBy(page), [
       "warning: depeche: the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src",
     ]);
     assert.deepEqual(record.errors, []);
