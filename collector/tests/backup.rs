@@ -179,10 +179,14 @@ fn a_backup_under_load_is_one_snapshot_that_a_second_collector_serves() {
     drop(restored);
 
     // Once the flow has stopped, a copy serves exactly what the first collector serves.
-    let served = views(port);
+    // Settled: every acknowledged beacon shows, and two reads in a row agree (a count read
+    // once, before the last commits showed, would never be seen again: failed under load).
+    let mut served = views(port);
     eventually("the first collector's count settles", || {
         let now = views(port);
-        now >= total && now == served
+        let settled = now >= total && now == served;
+        served = now;
+        settled
     });
     let quiet = dir.path().join("quiet.db");
     let out = backup(&database, &quiet);
