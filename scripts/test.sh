@@ -8,6 +8,10 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 # The headless runner's limit is for the whole browser suite (20 s by default); the rotation
 # tests wait for real 8 s rotations.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
+# The runner gives chromedriver 5 s to bind its port, then gives up without running a test
+# ("driver failed to bind port during startup"): a cold chromedriver on a loaded machine took
+# longer in CI (a driver wrapped in `sleep 6` reproduces it; 60 s lets it through).
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-60}"
 logs=$(mktemp -d)
 failed=()
 summaries=()
@@ -80,4 +84,12 @@ suite e2e '^# (tests|pass|fail) ' "$node_count" -- node --test --test-concurrenc
 printf '\n=== summary\n'
 [ ${#failed[@]} -eq 0 ] || printf 'FAILED: %s\n' "${failed[@]}"
 printf '%s\n' "${summaries[@]}"
+# Last, where a truncated CI log still shows it: the end of each failed suite's own output.
+for f in "${failed[@]}"; do
+  name=${f%% *}
+  if [ -f "$logs/$name.log" ]; then
+    printf '\n--- the last lines of %s:\n' "$name"
+    grep -v '^test .* \.\.\. ok$' "$logs/$name.log" | tail -n 25
+  fi
+done
 [ ${#failed[@]} -eq 0 ]
