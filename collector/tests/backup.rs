@@ -10,12 +10,8 @@ mod support;
 use depeche_collector::store::sqlite::SqliteStore;
 use depeche_collector::store::Store;
 use std::ffi::OsStr;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::Collector;
 
@@ -39,41 +35,17 @@ fn start(database: &str, feed: &Path, source: &Path) -> Collector {
     Collector::start(&args, &[("DEPECHE_PUBLISH_TOKEN", TOKEN)], Duration::from_secs(20))
 }
 
-/// An HTTP/1.1 exchange on a fresh connection: the status and the whole reply.
-fn http(port: u16, request: &str) -> Option<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    s.write_all(request.as_bytes()).ok()?;
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).ok()?;
-    let status = reply.split(' ').nth(1)?.parse().ok()?;
-    Some((status, reply))
-}
-
-/// A beacon from visitor `visitor` (its own address behind the trusted proxy); whether it was
-/// acknowledged as counted (`None`: no answer).
-fn beacon(port: u16, visitor: u64) -> Option<bool> {
-    let body = r#"{"v":1,"item":"kangaba","event":"view","feed":"/feed.json"}"#;
-    let req = format!(
-        "POST /beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0 Chrome/156.0 visitor-{visitor}\r\nX-Forwarded-For: {}\r\n\
-         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        support::visitor_address(visitor),
-        body.len()
-    );
-    let (status, reply) = http(port, &req)?;
-    Some(status == 204 && reply.to_ascii_lowercase().contains("depeche-counted: 1"))
-}
+/// How long the test waits for any one answer.
+const WAIT: Duration = Duration::from_secs(10);
 
 fn feed(port: u16) -> serde_json::Value {
-    let (status, reply) = http(port, "GET /feed.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
-    assert_eq!(status, 200);
-    serde_json::from_str(reply.split_once("\r\n\r\n").unwrap().1).unwrap()
+    let reply = support::http(port, &support::get("/feed.json", None), WAIT).unwrap();
+    assert_eq!(reply.status, 200);
+    reply.json()
 }
 
 fn views(port: u16) -> u64 {
-    let feed = feed(port);
-    let item = feed["items"].as_array().unwrap().iter().find(|i| i["id"] == "kangaba").unwrap();
-    item["_depeche"]["views"].as_u64().unwrap_or(0)
+    support::views_in(&feed(port), "kangaba")
 }
 
 fn titles(port: u16) -> Vec<String> {
@@ -90,12 +62,7 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 }
 
 fn publish(port: u16, item: &str) {
-    let req = format!(
-        "POST /publish HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{item}",
-        item.len()
-    );
-    assert_eq!(http(port, &req).unwrap().0, 201);
+    assert_eq!(support::http(port, &support::publish(TOKEN, item), WAIT).unwrap().status, 201);
 }
 
 /// Runs `depeche-collector backup`, with its output.
@@ -130,35 +97,16 @@ fn a_backup_under_load_is_one_snapshot_that_a_second_collector_serves() {
     publish(port, r#"{"id":"flash","title":"Alerte publiée","_depeche":{"urgency":1}}"#);
     eventually("the source's item is served", || titles(port).iter().any(|t| t == "Dépêche d'agence"));
 
-    let acknowledged = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let next_visitor = Arc::new(AtomicU64::new(0));
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let (ack, stop, next) = (Arc::clone(&acknowledged), Arc::clone(&stop), Arc::clone(&next_visitor));
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    match beacon(port, next.fetch_add(1, Ordering::SeqCst)) {
-                        Some(true) => {
-                            ack.fetch_add(1, Ordering::SeqCst);
-                        }
-                        other => panic!("a beacon from a new visitor was not counted: {other:?}"),
-                    }
-                }
-            })
-        })
-        .collect();
+    let load = support::Load::start(port, WORKERS, "kangaba");
     std::thread::sleep(Duration::from_millis(1000));
     let copy = dir.path().join("copy.db");
-    let before = acknowledged.load(Ordering::SeqCst);
+    let before = load.acknowledged();
     let started = Instant::now();
     let out = backup(&database, &copy);
     let took = started.elapsed();
-    let after = acknowledged.load(Ordering::SeqCst);
+    let after = load.acknowledged();
     std::thread::sleep(Duration::from_millis(500));
-    stop.store(true, Ordering::SeqCst);
-    workers.into_iter().for_each(|w| w.join().unwrap());
-    let total = acknowledged.load(Ordering::SeqCst);
+    let total = load.stop();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
     assert!(said.contains("integrity_check ok"), "{said}");

@@ -4,22 +4,12 @@
 mod support;
 
 use std::ffi::OsStr;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 use support::Collector;
 
 fn publish_status(port: u16, token: &str) -> String {
     let item = r#"{"id":"fichier","title":"Jeton lu dans un fichier"}"#;
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request = format!(
-        "POST /publish HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{item}",
-        item.len()
-    );
-    s.write_all(request.as_bytes()).unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    reply.split(' ').nth(1).unwrap_or_default().to_owned()
+    support::http(port, &support::publish(token, item), Duration::from_secs(10)).unwrap().status.to_string()
 }
 
 #[test]

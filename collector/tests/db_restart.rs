@@ -9,8 +9,6 @@
 mod support;
 
 use std::ffi::OsStr;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,26 +29,10 @@ const FREEZE_OUTAGE: Duration = Duration::from_secs(12);
 /// Beacon senders per instance.
 const SENDERS: usize = 3;
 
-/// Header names (lower case) and values.
-type Headers = Vec<(String, String)>;
-
-/// An HTTP/1.1 exchange on a fresh connection: the status, the headers and the body; `None`
-/// if there was no answer (closed, or none within twice the bound).
-fn http(port: u16, request: &str) -> Option<(u16, Headers, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(2 * ANSWER_BOUND)).ok()?;
-    s.write_all(request.as_bytes()).ok()?;
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).ok()?;
-    let (head, body) = reply.split_once("\r\n\r\n")?;
-    let mut lines = head.lines();
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
-    Some((status, headers, body.to_owned()))
-}
-
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+/// An HTTP/1.1 exchange on a fresh connection; `None` if there was no answer (closed, or
+/// none within twice the bound).
+fn http(port: u16, request: &str) -> Option<support::Reply> {
+    support::http(port, request, 2 * ANSWER_BOUND)
 }
 
 /// One beacon's answer, as the test saw it.
@@ -68,36 +50,22 @@ struct Answer {
     retry_after: Option<String>,
 }
 
-/// A view of the item by visitor `visitor` (its own User-Agent and address: a new visitor each).
-fn beacon(port: u16, visitor: u64) -> Option<(u16, Headers)> {
-    let body = r#"{"v":1,"item":"kangaba","event":"view","feed":"/feed.json"}"#;
-    let req = format!(
-        "POST /beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0 Chrome/156.0 visitor-{visitor}\r\nX-Forwarded-For: {}\r\n\
-         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        support::visitor_address(visitor),
-        body.len()
-    );
-    http(port, &req).map(|(status, headers, _)| (status, headers))
-}
-
 fn send(instance: usize, port: u16, visitor: u64, t0: Instant) -> Answer {
     let sent = t0.elapsed();
     let started = Instant::now();
-    let answer = beacon(port, visitor);
+    // A view of the item by a new visitor each time (its own User-Agent and address).
+    let answer = http(port, &support::view_beacon(visitor, "kangaba"));
     let took = started.elapsed();
-    let (status, headers) = match answer {
-        Some((status, headers)) => (Some(status), headers),
-        None => (None, Vec::new()),
-    };
+    let header = |name| answer.as_ref().and_then(|r| r.header(name)).map(str::to_owned);
     Answer {
         instance,
         visitor,
         sent,
         took,
-        status,
-        counted: status == Some(204) && header(&headers, "depeche-counted") == Some("1"),
-        reason: header(&headers, "depeche-reason").map(str::to_owned),
-        retry_after: header(&headers, "retry-after").map(str::to_owned),
+        status: answer.as_ref().map(|r| r.status),
+        counted: answer.as_ref().is_some_and(support::Reply::counted),
+        reason: header("depeche-reason"),
+        retry_after: header("retry-after"),
     }
 }
 
@@ -111,8 +79,8 @@ struct FeedRead {
     body: String,
 }
 
-fn get_feed(port: u16) -> Option<(u16, Headers, String)> {
-    http(port, "GET /feed.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+fn get_feed(port: u16) -> Option<support::Reply> {
+    http(port, &support::get("/feed.json", None))
 }
 
 /// The item's views in a served feed.
@@ -123,10 +91,9 @@ fn views_of(body: &str) -> Option<u64> {
 
 /// The item's views as `port` serves them now.
 fn views(port: u16) -> u64 {
-    let (status, _, body) = get_feed(port).unwrap();
-    assert_eq!(status, 200, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    v["items"][0]["_depeche"]["views"].as_u64().unwrap()
+    let reply = get_feed(port).unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()["items"][0]["_depeche"]["views"].as_u64().unwrap()
 }
 
 fn ms(d: Duration) -> u128 {
@@ -197,7 +164,7 @@ fn outage(kind: Outage) {
                 let (sent, started) = (t0.elapsed(), Instant::now());
                 let answer = get_feed(port);
                 let took = started.elapsed();
-                let (status, body) = answer.map_or((None, String::new()), |(s, _, b)| (Some(s), b));
+                let (status, body) = answer.map_or((None, String::new()), |r| (Some(r.status), r.body));
                 reads.lock().unwrap().push(FeedRead { instance, sent, took, status, body });
                 std::thread::sleep(Duration::from_millis(50));
             }

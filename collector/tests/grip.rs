@@ -45,25 +45,12 @@ impl Reader {
 }
 
 fn publish(port: u16, item: &str) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request = format!(
-        "POST /publish HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{item}",
-        item.len()
-    );
-    s.write_all(request.as_bytes()).unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    assert!(reply.starts_with("HTTP/1.1 201"), "{reply}");
+    let reply = support::http(port, &support::publish(TOKEN, item), Duration::from_secs(10)).unwrap();
+    assert_eq!(reply.status, 201, "{}", reply.body);
 }
 
 fn metrics(port: u16) -> String {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request = format!("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n");
-    s.write_all(request.as_bytes()).unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    reply
+    support::http(port, &support::get("/metrics", Some(TOKEN)), Duration::from_secs(10)).unwrap().body
 }
 
 #[test]

@@ -6,8 +6,8 @@
 
 mod support;
 
-use std::io::{Read, Write};
 use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,62 +23,29 @@ fn start(database: &str, feed: &std::path::Path) -> Collector {
     Collector::start(&args, &[("DEPECHE_PUBLISH_TOKEN", TOKEN)], Duration::from_secs(20))
 }
 
-/// Header names (lower case) and values.
-type Headers = Vec<(String, String)>;
-
-/// An HTTP/1.1 exchange on a fresh connection: the status, the headers and the body; `None`
-/// if the connection closed without an answer.
-fn http(port: u16, request: &str) -> Option<(u16, Headers, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    s.write_all(request.as_bytes()).ok()?;
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).ok()?;
-    let (head, body) = reply.split_once("\r\n\r\n")?;
-    let mut lines = head.lines();
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
-    Some((status, headers, body.to_owned()))
-}
-
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
+/// How long the test waits for any one answer.
+const WAIT: Duration = Duration::from_secs(10);
 
 /// A beacon from visitor `visitor` (its own User-Agent); whether it was acknowledged as
 /// counted (`None`: no answer, the instance is gone).
 fn beacon(port: u16, visitor: u64, item: &str) -> Option<bool> {
-    let body = format!(r#"{{"v":1,"item":"{item}","event":"view","feed":"/feed.json"}}"#);
-    let req = format!(
-        "POST /beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0 Chrome/156.0 visitor-{visitor}\r\nX-Forwarded-For: {}\r\n\
-         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        support::visitor_address(visitor),
-        body.len()
-    );
-    let (status, headers, _) = http(port, &req)?;
-    assert!(status == 204 || status == 503, "beacon answered {status}");
-    Some(status == 204 && header(&headers, "depeche-counted") == Some("1"))
+    let reply = support::http(port, &support::view_beacon(visitor, item), WAIT)?;
+    assert!(reply.status == 204 || reply.status == 503, "beacon answered {}", reply.status);
+    Some(reply.counted())
 }
 
 fn feed(port: u16) -> (String, serde_json::Value) {
-    let (status, headers, body) = http(port, "GET /feed.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
-    assert_eq!(status, 200);
-    (header(&headers, "etag").unwrap().to_owned(), serde_json::from_str(&body).unwrap())
+    let reply = support::http(port, &support::get("/feed.json", None), WAIT).unwrap();
+    assert_eq!(reply.status, 200);
+    (reply.header("etag").unwrap().to_owned(), reply.json())
 }
 
 fn views(port: u16, id: &str) -> u64 {
-    let (_, v) = feed(port);
-    let item = v["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap_or_else(|| panic!("no {id} on :{port}"));
-    item["_depeche"]["views"].as_u64().unwrap_or(0)
+    support::views_in(&feed(port).1, id)
 }
 
 fn publish(port: u16, item: &str) {
-    let req = format!(
-        "POST /publish HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{item}",
-        item.len()
-    );
-    assert_eq!(http(port, &req).unwrap().0, 201);
+    assert_eq!(support::http(port, &support::publish(TOKEN, item), WAIT).unwrap().status, 201);
 }
 
 #[test]

@@ -1,7 +1,8 @@
-//! A throwaway PostgreSQL cluster for the tests: initdb and pg_ctl on a Unix socket in a
-//! temporary folder, as the `postgres` user when the tests run as root (PostgreSQL refuses
-//! root), stopped and deleted when dropped. A machine without PostgreSQL fails the tests
-//! that need it: they are never skipped.
+//! What the process tests share: a throwaway PostgreSQL cluster (initdb and pg_ctl on a Unix
+//! socket in a temporary folder, as the `postgres` user when the tests run as root: PostgreSQL
+//! refuses root; stopped and deleted when dropped; a machine without PostgreSQL fails the
+//! tests that need it, they are never skipped), a collector process, a Pushpin, and raw
+//! HTTP/1.1 exchanges with them.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::TcpStream;
@@ -56,6 +57,134 @@ fn run(bin: &Path, program: &str, args: &[&str]) -> std::process::Output {
 /// User-Agent (the collector counts a few User-Agents per address and item, not one per request).
 pub fn visitor_address(n: u64) -> String {
     format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
+}
+
+/// An HTTP/1.1 answer as the process tests read it off the socket.
+pub struct Reply {
+    pub status: u16,
+    /// Header names in lower case, and values.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a beacon's answer says it was counted.
+    pub fn counted(&self) -> bool {
+        self.status == 204 && self.header("depeche-counted") == Some("1")
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// One raw HTTP/1.1 exchange on a fresh connection to the collector on `port` (the request
+/// should say `Connection: close`); `None` if it closed without an answer or gave none within
+/// `wait` (killed, or frozen).
+pub fn http(port: u16, request: &str, wait: Duration) -> Option<Reply> {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(wait)).ok()?;
+    s.write_all(request.as_bytes()).ok()?;
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).ok()?;
+    let (head, body) = reply.split_once("\r\n\r\n")?;
+    let mut lines = head.lines();
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
+    Some(Reply { status, headers, body: body.to_owned() })
+}
+
+/// A `GET` of `path` (with `Connection: close`), with a bearer `token` if given.
+pub fn get(path: &str, token: Option<&str>) -> String {
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n")
+}
+
+/// A view beacon of `item` from visitor `visitor`: its own User-Agent, and its own address
+/// as a proxy trusted with `--trust-proxy 127.0.0.1` says it ([`visitor_address`]).
+pub fn view_beacon(visitor: u64, item: &str) -> String {
+    let body = format!(r#"{{"v":1,"item":"{item}","event":"view","feed":"/feed.json"}}"#);
+    format!(
+        "POST /beacon HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0 Chrome/156.0 visitor-{visitor}\r\nX-Forwarded-For: {}\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        visitor_address(visitor),
+        body.len()
+    )
+}
+
+/// A `POST /publish` of the JSON `item` with the bearer `token`.
+pub fn publish(token: &str, item: &str) -> String {
+    format!(
+        "POST /publish HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{item}",
+        item.len()
+    )
+}
+
+/// The views of item `id` in a served feed (0 when it has none yet).
+pub fn views_in(feed: &serde_json::Value, id: &str) -> u64 {
+    let items = feed["items"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let item = items.iter().find(|i| i["id"] == id).unwrap_or_else(|| panic!("no item {id} in {feed}"));
+    item["_depeche"]["views"].as_u64().unwrap_or(0)
+}
+
+/// Beacon senders under way: each thread sends views of one item from new visitors, one at a
+/// time, until stopped or until the collector stops answering; a beacon answered but not
+/// counted fails the test.
+pub struct Load {
+    acknowledged: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    /// Starts `workers` senders of views of `item` to the collector on `port` (started with
+    /// `--trust-proxy 127.0.0.1`, so that each visitor has its own address).
+    pub fn start(port: u16, workers: u64, item: &'static str) -> Load {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::Arc;
+        let acknowledged = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let next_visitor = Arc::new(AtomicU64::new(0));
+        let workers = (0..workers)
+            .map(|_| {
+                let (ack, stop, next) = (Arc::clone(&acknowledged), Arc::clone(&stop), Arc::clone(&next_visitor));
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        let visitor = next.fetch_add(1, Ordering::SeqCst);
+                        match http(port, &view_beacon(visitor, item), Duration::from_secs(10)) {
+                            Some(reply) if reply.counted() => {
+                                ack.fetch_add(1, Ordering::SeqCst);
+                            }
+                            Some(reply) => panic!("a beacon from a new visitor was not counted: {} {:?}", reply.status, reply.headers),
+                            None => break, // no answer: the collector is gone
+                        }
+                    }
+                })
+            })
+            .collect();
+        Load { acknowledged, stop, workers }
+    }
+
+    /// The beacons acknowledged as counted so far.
+    pub fn acknowledged(&self) -> u64 {
+        self.acknowledged.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Stops the senders and waits for them; the beacons acknowledged as counted in all.
+    pub fn stop(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let acknowledged = std::sync::Arc::clone(&self.acknowledged);
+        self.workers.into_iter().for_each(|w| w.join().unwrap());
+        acknowledged.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// A free port on the loopback interface.
