@@ -5,11 +5,10 @@
 // preview renders a draft only from its parent desk page, never from its address or from
 // another window.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launch, openPage, root, startCollector } from './harness.mjs';
+import { launch, openPage, root, scratchDir, startCollector } from './harness.mjs';
 
 const TOKEN = 'e2e-desk-hostile';
 /** A leap second: valid RFC 3339 (the widget reads it), an invalid date to `new Date`. */
@@ -23,7 +22,7 @@ const SHOWN_MS = 8000;
 describe('the desk against hostile items, links and windows', () => {
   let server;
   let browser;
-  const dir = mkdtempSync(join(tmpdir(), 'depeche-e2e-hostile-'));
+  const dir = scratchDir('depeche-e2e-hostile-');
   const leapSource = join(dir, 'leap.json');
   before(async () => {
     writeFileSync(leapSource, JSON.stringify({

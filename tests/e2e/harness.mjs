@@ -1,7 +1,7 @@
 // Shared set-up of the end-to-end tests: a collector on free loopback ports with a fresh
 // database, and headless Chromium driven by playwright-core (the system's, never a download).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -28,9 +28,21 @@ async function freePort() {
   });
 }
 
+/** Folders made for this file's collectors: removed when its process exits (a restart reuses
+ * one while the file runs; left behind, they were thousands in /tmp after a few soaks). */
+const scratch = [];
+process.on('exit', () => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A new folder of this file's, removed when it exits. */
+export function scratchDir(prefix = 'depeche-e2e-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 /** Starts the collector (over the database in `dir`, if given: a restart); resolves once it
  * answers. Call `stop()` when done. */
-export async function startCollector(extraArgs = [], dir = mkdtempSync(join(tmpdir(), 'depeche-e2e-'))) {
+export async function startCollector(extraArgs = [], dir = scratchDir()) {
   // The end-to-end files run side by side: a free port found here may be taken by another
   // file's collector before this one binds it. Then this one exits, and starts again on
   // other ports.

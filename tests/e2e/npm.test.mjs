@@ -4,12 +4,11 @@
 // a usage example with tsc (and a wrong one, which must fail).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launch, openPage, root } from './harness.mjs';
+import { launch, openPage, root, scratchDir } from './harness.mjs';
 
 const BYLINE_FR = 'Rédigé par Massene Diop le 18 juin 2017 à 18:48 | Lu 376 fois';
 const bin = (name) => join(root, 'node_modules/.bin', name);
@@ -22,7 +21,7 @@ describe('the npm package', () => {
 
   before(async () => {
     const tarball = execFileSync('bash', [join(root, 'scripts/npm.sh')], { encoding: 'utf8' }).trim();
-    project = mkdtempSync(join(tmpdir(), 'depeche-npm-'));
+    project = scratchDir('depeche-npm-');
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'news-site', private: true, type: 'module' }));
     execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: project });
     cpSync(join(root, 'www/feed.json'), join(project, 'feed.json'));

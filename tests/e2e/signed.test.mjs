@@ -3,15 +3,14 @@
 // newsroom signed with a key it trusts, and names what it refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launch, openPage, root, startCollector, widgetLines } from './harness.mjs';
+import { launch, openPage, root, scratchDir, startCollector, widgetLines } from './harness.mjs';
 
 const bin = process.env.DEPECHE_COLLECTOR ?? join(root, 'target/release/depeche-collector');
-const dir = mkdtempSync(join(tmpdir(), 'depeche-signed-'));
+const dir = scratchDir('depeche-signed-');
 
 /** A new signing key in `dir/name.key`; its public key, as `data-key` takes it. */
 function keygen(name) {
