@@ -87,12 +87,14 @@ function row(entry) {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new TypeError('not an item');
   const state = asWritten(entry.state);
   const tr = document.createElement('tr');
+  tr.dataset.id = asWritten(entry.id);
   tr.append(cell(asWritten(entry.title)), cell(asWritten(entry.urgency)), cell(STATES.includes(state) ? t(state) : state, `state ${state}`),
     cell(sourceName(entry.source)), cell(when(entry.date_published)), cell(when(entry.expires)),
     cell(count(entry.views), 'num'), cell(count(entry.reads), 'num'));
   const actions = document.createElement('td');
   const button = (word, label, then) => {
     const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t(word) });
+    b.dataset.action = word;
     b.setAttribute('aria-label', t(label, asWritten(entry.title)));
     b.addEventListener('click', then);
     actions.append(b, ' ');
@@ -124,12 +126,26 @@ async function signing() {
   $('signing').textContent = said;
 }
 
+/** The list as last drawn, to draw it again only when it changed. */
+let drawn = '';
+
 async function refresh() {
   signing();
   const listing = await read('/items');
   if (!listing) return;
   items = Array.isArray(listing.items) ? listing.items : [];
-  $('items').tBodies[0].replaceChildren(...eachOnItsOwn(items, row, rawRow));
+  const text = JSON.stringify(items);
+  if (text === drawn) return;
+  drawn = text;
+  // A keyboard user on a row's button stays on it: the list is redrawn whole, so the same
+  // action of the same entry takes the focus back.
+  const body = $('items').tBodies[0];
+  const focused = body.contains(document.activeElement) ? document.activeElement : null;
+  const [id, action] = [focused?.closest('tr')?.dataset.id, focused?.dataset.action];
+  body.replaceChildren(...eachOnItsOwn(items, row, rawRow));
+  if (id === undefined || action === undefined) return;
+  const again = [...body.rows].find((r) => r.dataset.id === id);
+  [...(again?.querySelectorAll('button') ?? [])].find((b) => b.dataset.action === action)?.focus();
 }
 
 async function send(item, ok) {
