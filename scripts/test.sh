@@ -49,10 +49,11 @@ suite() {
 # Checks that are not test suites: lints (clippy denies unwrap, expect and panic outside
 # tests) and the sink check. A failure fails the run like a failing suite.
 check() {
-  local name=$1
+  local name=$1 started=$SECONDS
   shift
   printf '\n=== %s: %s\n' "$name" "$*"
   "$@" || failed+=("$name")
+  summaries+=("--- $name: $((SECONDS - started)) s")
 }
 check clippy cargo clippy --workspace --all-targets --quiet -- -D warnings
 # `--all-targets` leaves out the browser and Node suites (`test = false`: they run under
