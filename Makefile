@@ -6,7 +6,7 @@ PARTNER_PORT ?= 8081
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: demo test build collector size bench bench-widget fuzz npm setup-demo setup-build setup-test setup-bench setup-size clean
+.PHONY: demo test build collector size bench bench-widget fuzz npm setup-demo setup-build setup-test setup-bench setup-size setup-fuzz clean
 
 # The publisher console's token: random unless given (expanded once, so the one printed is
 # the one the collector gets).
@@ -60,7 +60,7 @@ bench: setup-bench collector
 	scripts/bench.sh
 
 FUZZ_SECONDS ?= 600
-fuzz: setup-test
+fuzz: setup-fuzz
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 setup-demo:
@@ -80,6 +80,9 @@ setup-size:
 
 setup-release:
 	scripts/setup.sh release
+
+setup-fuzz:
+	scripts/setup.sh fuzz
 
 # pkg/ is committed: only the build's intermediates go.
 clean:

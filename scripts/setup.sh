@@ -8,7 +8,9 @@
 #                            wasm-bindgen-cli, binaryen, esbuild, terser, Zopfli and uPlot (npm)
 #   scripts/setup.sh test    the above, plus the wasm target on the default toolchain (the
 #                            browser and Node suites), Chromium, ChromeDriver, PostgreSQL,
-#                            Pushpin, playwright-core, cargo-fuzz
+#                            Pushpin, playwright-core
+#   scripts/setup.sh fuzz    the above build tools, plus cargo-fuzz (`make test` replays the
+#                            fuzz seeds natively, without it)
 #   scripts/setup.sh bench   the above build tools, plus wrk and PostgreSQL
 #   scripts/setup.sh size    the above build tools
 #   scripts/setup.sh release the above build tools, plus musl-tools and Rust's musl target (the
@@ -17,8 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
 case "$what" in
-  demo | build | test | bench | size | release) ;;
-  *) echo "usage: $0 demo|build|test|bench|size|release" >&2; exit 2 ;;
+  demo | build | test | bench | size | release | fuzz) ;;
+  *) echo "usage: $0 demo|build|test|bench|size|release|fuzz" >&2; exit 2 ;;
 esac
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -84,6 +86,8 @@ case "$what" in
     # PostgreSQL: the collector's store tests start throwaway clusters of their own; so does
     # its GRIP test with Pushpin (which reaches the collector through zurl).
     apt_install chromium chromium-driver postgresql pushpin zurl
+    ;;
+  fuzz)
     if ! command -v cargo-fuzz >/dev/null; then
       say "installing cargo-fuzz"
       cargo install cargo-fuzz --locked
@@ -99,5 +103,5 @@ case "$what" in
       rustup target add x86_64-unknown-linux-musl
     fi
     ;;
-  *) echo "usage: $0 demo|build|test|bench|size|release" >&2; exit 2 ;;
+  *) echo "usage: $0 demo|build|test|bench|size|release|fuzz" >&2; exit 2 ;;
 esac

@@ -63,7 +63,6 @@ check clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets --q
 check clippy-wasm-suites cargo clippy --target wasm32-unknown-unknown --test browser --test node --quiet -- -D warnings
 check sinks scripts/check-sinks.sh
 check pkg scripts/check-pkg.sh
-check fuzz-seeds scripts/fuzz.sh replay
 
 cargo_count='{ for (i = 1; i <= NF; i++) if ($i ~ /^passed;?$/ || $i ~ /^failed;?$/) n += $(i-1) } END { print n + 0 }'
 node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'

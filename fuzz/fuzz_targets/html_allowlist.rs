@@ -1,34 +1,7 @@
-//! `content_html` through the allowlist: never a panic, and the output keeps its promises.
+//! The fuzz target over `fuzz/checks/html_allowlist.rs`.
 #![no_main]
 
-use depeche::html::{sanitize, Node, Tag};
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/html_allowlist.rs"]
+mod check;
 
-/// Checks one node at `depth` (1 for the top level) and returns (text bytes, element depth).
-fn check(node: &Node, depth: usize) -> (usize, usize) {
-    match node {
-        // Text is not an element: its nesting is the number of elements around it.
-        Node::Text(t) => (t.len(), depth - 1),
-        Node::Element { tag, href, children } => {
-            if let Some(h) = href {
-                assert_eq!(*tag, Tag::A, "href only on links");
-                let lower = h.to_ascii_lowercase();
-                assert!(lower.starts_with("http://") || lower.starts_with("https://"), "href {h:?}");
-                assert!(!h.chars().any(|c| c <= ' ' && c != ' '), "no control characters in {h:?}");
-            }
-            if *tag == Tag::Br {
-                assert!(children.is_empty());
-            }
-            children.iter().map(|c| check(c, depth + 1)).fold((0, depth), |(t, d), (ct, cd)| (t + ct, d.max(cd)))
-        }
-    }
-}
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(input) = std::str::from_utf8(data) else { return };
-    let nodes = sanitize(input);
-    let (text, depth) = nodes.iter().map(|n| check(n, 1)).fold((0, 0), |(t, d), (nt, nd)| (t + nt, d.max(nd)));
-    // Decoding references only ever shortens text; nothing is invented.
-    assert!(text <= input.len(), "text {text} > input {}", input.len());
-    assert!(depth <= 32, "nesting is bounded: {depth}");
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));
