@@ -60,8 +60,9 @@ features=(--enable-bulk-memory --enable-reference-types --enable-nontrapping-flo
 # it (also in Cargo.toml, for wasm-pack's pass), or a later one inlines what it left.
 inlining=(--one-caller-inline-max-function-size=25)
 
-# A precompressed copy left from an earlier build must never be served for a new file.
-rm -f pkg/*.gz pkg/*.br
+# A precompressed copy left from an earlier build must never be served for a new file, nor
+# a wasm of an earlier build be shipped beside this one.
+rm -f pkg/*.gz pkg/*.br pkg/depeche_bg.*.wasm
 wasm-pack build --release --target web --no-typescript --no-pack . -- "${build_std[@]}"
 # The last passes, over the renamed module (0.7 KB gzip less, measured with scripts/size.sh):
 # Rust puts the stack first, so no address below 1 KB is ever real data and Binaryen may fold
@@ -72,6 +73,11 @@ last_passes=(--low-memory-unused --flatten --rereloop -Oz -Oz --strip-target-fea
 node scripts/minify-names.mjs pkg/depeche_bg.wasm pkg/depeche.js "${features[@]}" "${inlining[@]}" "${last_passes[@]}"
 # Short ASCII strings from the wasm read by a loop rather than TextDecoder (scripts/fast-strings.mjs).
 node scripts/fast-strings.mjs pkg/depeche.js
+# The wasm as shipped is named by its content (the first 16 hex digits of its SHA-256): the
+# collector lets browsers keep such a file for a year without asking again (issue 26, second
+# visits), and a new build is a new name, which the loader below carries.
+wasm_file=depeche_bg.$(sha256sum pkg/depeche_bg.wasm | cut -c1-16).wasm
+mv pkg/depeche_bg.wasm "pkg/$wasm_file"
 # The loader as shipped, bundled with the glue into one minified file that the collector
 # serves at /embed.js: one request fewer before the wasm, and the glue's unused exports
 # (initSync) left out (0.25 KB gzip less than the two files, measured with scripts/size.sh).
@@ -79,15 +85,16 @@ node scripts/fast-strings.mjs pkg/depeche.js
 # from /embed.js.
 # The loader fetches the wasm with its Subresource Integrity hash (WASM_INTEGRITY in
 # www/embed.js), taken here from the wasm as shipped: nothing below changes it.
-wasm_integrity=sha384-$(node -e 'process.stdout.write(require("crypto").createHash("sha384").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' pkg/depeche_bg.wasm)
+# The loader fetches the wasm by its name (WASM_FILE in www/embed.js), also written in here.
+wasm_integrity=sha384-$(node -e 'process.stdout.write(require("crypto").createHash("sha384").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "pkg/$wasm_file")
 esbuild --bundle --format=esm --log-level=warning --sourcefile=embed.js --define:DEPECHE_WASM_INTEGRITY="\"$wasm_integrity\"" \
-  < www/embed.js > pkg/embed.js
+  --define:DEPECHE_WASM_FILE="\"$wasm_file\"" < www/embed.js > pkg/embed.js
 terser pkg/embed.js --module --compress passes=2 --mangle --output pkg/embed.js
 # The desk's chart library (uPlot, from npm), minified, served from /pkg with the widget.
 esbuild --minify --format=esm --log-level=warning node_modules/uplot/dist/uPlot.esm.js --outfile=pkg/uplot.js
 cp node_modules/uplot/dist/uPlot.min.css pkg/uplot.css
 # Precompressed copies for the server: Zopfli .gz, Brotli .br.
-node scripts/compress.mjs pkg/depeche_bg.wasm pkg/embed.js pkg/uplot.js pkg/uplot.css
+node scripts/compress.mjs "pkg/$wasm_file" pkg/embed.js pkg/uplot.js pkg/uplot.css
 # wasm-pack's pkg/.gitignore (`*`) would hide the committed files from git; the glue and its
 # snippets, bundled into embed.js, are ignored by the top-level .gitignore instead.
 rm -f pkg/.gitignore

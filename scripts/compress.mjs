@@ -3,7 +3,7 @@
 // Brotli at its highest quality. The collector serves them to browsers that accept them
 // (measured with scripts/size.sh).
 //
-//   node scripts/compress.mjs pkg/depeche_bg.wasm pkg/embed.js
+//   node scripts/compress.mjs pkg/depeche_bg.<hash>.wasm pkg/embed.js
 import { gzip } from '@gfx/zopfli';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gunzipSync, brotliDecompressSync } from 'node:zlib';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs the npm package `depeche-widget` from pkg/ as scripts/build.sh wrote it: the loader with
 # the wasm's glue inside (embed.js, the same file /embed.js serves), the wasm where the loader
-# looks for it (pkg/depeche_bg.wasm, also exported as `depeche-widget/wasm` for bundlers that
+# looks for it (pkg/depeche_bg.<hash>.wasm, also exported as `depeche-widget/wasm` for bundlers that
 # move files), the TypeScript types and a README. Writes target/npm/depeche-widget-VERSION.tgz
 # and prints its path.
 set -euo pipefail
@@ -12,7 +12,10 @@ out=target/npm/package
 rm -rf target/npm
 mkdir -p "$out/pkg"
 cp pkg/embed.js "$out/embed.js"
-cp pkg/depeche_bg.wasm "$out/pkg/depeche_bg.wasm"
+# Named by its content (scripts/build.sh), as the loader names it.
+wasm=$(cd pkg && ls depeche_bg.*.wasm | head -1)
+[ -n "$wasm" ] || { echo "npm: no pkg/depeche_bg.*.wasm: run scripts/build.sh" >&2; exit 1; }
+cp "pkg/$wasm" "$out/pkg/$wasm"
 cp www/depeche.d.ts "$out/depeche.d.ts"
 cat > "$out/package.json" <<JSON
 {
@@ -24,10 +27,10 @@ cat > "$out/package.json" <<JSON
   "types": "./depeche.d.ts",
   "exports": {
     ".": { "types": "./depeche.d.ts", "default": "./embed.js" },
-    "./wasm": "./pkg/depeche_bg.wasm",
+    "./wasm": "./pkg/$wasm",
     "./package.json": "./package.json"
   },
-  "files": ["embed.js", "pkg/depeche_bg.wasm", "depeche.d.ts", "README.md"],
+  "files": ["embed.js", "pkg/$wasm", "depeche.d.ts", "README.md"],
   "sideEffects": true
 }
 JSON

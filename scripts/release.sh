@@ -2,8 +2,8 @@
 # Builds the release tarball, target/release-tarball/depeche-VERSION-x86_64-linux.tar.gz:
 #   depeche-collector   the collector, one static binary (x86_64, musl; SQLite inside)
 #   www/                the demo pages, the desk and the demo feed
-#   pkg/                the widget as scripts/build.sh wrote it (embed.js, the wasm, their
-#                       precompressed copies)
+#   pkg/                the widget as scripts/build.sh wrote it (embed.js, the wasm named by
+#                       its content, their precompressed copies)
 #   SHA256SUMS          the SHA-256 of every other file (`sha256sum -c SHA256SUMS`)
 #   SRI.txt             the Subresource Integrity of embed.js and of the wasm
 # and the tarball's own SHA-256 beside it (.sha256). Then checks what it built: the binary is
@@ -25,8 +25,10 @@ sri() {
   node -e 'process.stdout.write("sha384-"+require("crypto").createHash("sha384").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$1"
 }
 
-[ -f pkg/embed.js ] && [ -f pkg/depeche_bg.wasm ] || fail "no pkg/embed.js or pkg/depeche_bg.wasm: run scripts/build.sh"
-wasm_sri=$(sri pkg/depeche_bg.wasm)
+# The wasm is named by its content (scripts/build.sh); scripts/check-pkg.sh holds that there is one.
+wasm=$(ls pkg/depeche_bg.*.wasm 2>/dev/null | head -1 || true)
+[ -f pkg/embed.js ] && [ -n "$wasm" ] || fail "no pkg/embed.js or pkg/depeche_bg.*.wasm: run scripts/build.sh"
+wasm_sri=$(sri "$wasm")
 embed_sri=$(sri pkg/embed.js)
 # The loader fetches the wasm with the hash the build wrote into it: a pkg/ whose wasm changed
 # since would ship a widget that refuses its own wasm.
@@ -53,7 +55,7 @@ rm -rf "$stage/pkg/.gitignore"
   echo "# first (pkg/embed.js is served at /embed.js; add crossorigin=\"anonymous\"); embed.js itself"
   echo "# fetches the wasm with the second."
   echo "pkg/embed.js $embed_sri"
-  echo "pkg/depeche_bg.wasm $wasm_sri"
+  echo "$wasm $wasm_sri"
 } > "$stage/SRI.txt"
 (cd "$stage" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum > SHA256SUMS)
 
@@ -74,13 +76,17 @@ port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{
 (cd "$check/$name" && exec env -i ./depeche-collector --listen "127.0.0.1:$port" > "$check/log" 2>&1) &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-for path in / /feed.json /embed.js /pkg/depeche_bg.wasm; do
+for path in / /feed.json /embed.js "/$wasm"; do
   status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
   [ "$status" = 200 ] || fail "the unpacked collector answered $status for $path: $(cat "$check/log")"
 done
 # Unpacked, every precompressed copy is as new as its file: the Brotli one is served.
-curl -fs -D "$check/headers" -o /dev/null -H 'Accept-Encoding: br' "http://127.0.0.1:$port/pkg/depeche_bg.wasm"
+curl -fs -D "$check/headers" -o /dev/null -H 'Accept-Encoding: br' "http://127.0.0.1:$port/$wasm"
 grep -qi '^content-encoding: br' "$check/headers" || fail "the unpacked collector does not serve the precompressed wasm: $(cat "$check/log")"
+# Named by its content, the wasm is kept for a year; the loader, which names it, for minutes.
+grep -qi '^cache-control: public, max-age=31536000, immutable' "$check/headers" || fail "the wasm is not served as immutable: $(cat "$check/headers")"
+curl -fs -D "$check/headers" -o /dev/null "http://127.0.0.1:$port/embed.js"
+grep -qi '^cache-control: public, max-age=300' "$check/headers" || fail "/embed.js is not served short-lived: $(cat "$check/headers")"
 curl -fs -o "$check/embed.js" "http://127.0.0.1:$port/embed.js"
 served=$(sri "$check/embed.js")
 [ "$served" = "$embed_sri" ] || fail "/embed.js as served ($served) is not SRI.txt's ($embed_sri)"

@@ -36,7 +36,7 @@ export interface MountOptions extends Settings {
   article?: string;
   /** Light, dark, or the reader's preference (`data-theme`); may change at any time. */
   theme?: Theme;
-  /** Where the `.wasm` file is, for bundlers that move it (default: `pkg/depeche_bg.wasm` beside the loader). */
+  /** Where the `.wasm` file is, for bundlers that move it (default: `pkg/depeche_bg.<hash>.wasm` beside the loader, named by the build). */
   wasm?: string | URL;
 }
 

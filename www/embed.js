@@ -36,12 +36,19 @@ function explain(error) {
 const WASM_INTEGRITY = typeof DEPECHE_WASM_INTEGRITY === 'string' ? DEPECHE_WASM_INTEGRITY : '';
 
 /**
+ * The wasm's file in pkg/, named by its content by the build (`depeche_bg.<16 hex>.wasm`,
+ * scripts/build.sh), so that browsers keep it for a year and a new build is a new URL. The
+ * readable loader finds wasm-pack's own name.
+ */
+const WASM_FILE = typeof DEPECHE_WASM_FILE === 'string' ? DEPECHE_WASM_FILE : 'depeche_bg.wasm';
+
+/**
  * The wasm for the glue: from `wasm` (an app's URL for it, or the module or bytes themselves),
  * else beside this file; a URL is fetched with the integrity hash.
  */
 function wasmSource(wasm) {
   if (wasm != null && typeof wasm !== 'string' && !(wasm instanceof URL)) return wasm;
-  const url = wasm || new URL('pkg/depeche_bg.wasm', import.meta.url);
+  const url = wasm || new URL(`pkg/${WASM_FILE}`, import.meta.url);
   if (!WASM_INTEGRITY) return url;
   // Refused, the fetch fails as a network error would: the browser does not say which.
   return fetch(url, { integrity: WASM_INTEGRITY }).catch((error) => {

@@ -340,6 +340,57 @@ async fn built_files_are_served_precompressed_to_clients_that_accept_it() {
     }
 }
 
+/// GETs `path` with the headers given; the answer.
+async fn get_with(router: &Router, path: &str, headers: &[(header::HeaderName, &str)]) -> Response<Body> {
+    let mut req = Request::get(path);
+    for (name, value) in headers {
+        req = req.header(name, *value);
+    }
+    router.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_wasm_named_by_its_content_is_kept_a_year_and_the_loader_minutes_then_revalidated() {
+    let dir = tempfile::tempdir().unwrap();
+    const WASM: &str = "depeche_bg.0123456789abcdef.wasm";
+    let br = format!("{WASM}.br");
+    let pkg = [("embed.js", "/*min*/"), ("embed.js.br", "min br"), (WASM, "\0asm"), (br.as_str(), "asm br"), ("uplot.js", "u")];
+    let router = static_app(dir.path(), None, &pkg).await;
+    let cache_control = |r: &Response<Body>| r.headers().get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap().to_owned());
+    const YEAR: &str = "public, max-age=31536000, immutable";
+    const MINUTES: &str = "public, max-age=300";
+    let wasm = format!("/pkg/{WASM}");
+    for accept in [None, Some("gzip, deflate, br")] {
+        let headers: Vec<(header::HeaderName, &str)> = accept.map(|a| (header::ACCEPT_ENCODING, a)).into_iter().collect();
+        let r = get_with(&router, &wasm, &headers).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers().get(header::CONTENT_ENCODING).is_some(), accept.is_some(), "{accept:?}");
+        assert_eq!(cache_control(&r).as_deref(), Some(YEAR), "{accept:?}");
+        // Kept by shared caches too: each encoding apart.
+        assert!(r.headers().get_all(header::VARY).iter().any(|v| v.to_str().unwrap().contains("accept-encoding")), "{accept:?}");
+        // The loader names the wasm: it lives minutes, wherever it is asked for.
+        for path in ["/embed.js", "/pkg/embed.js", "/pkg/uplot.js"] {
+            let r = get_with(&router, path, &headers).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert_eq!(cache_control(&r).as_deref(), Some(MINUTES), "{path} {accept:?}");
+        }
+    }
+    // Once stale, the loader is revalidated: its Last-Modified sent back gives a 304, with the
+    // same policy; an older date gives the file again.
+    let r = get_with(&router, "/embed.js", &[]).await;
+    let modified = r.headers().get(header::LAST_MODIFIED).expect("the loader has a Last-Modified").to_str().unwrap().to_owned();
+    let again = get_with(&router, "/embed.js", &[(header::IF_MODIFIED_SINCE, &modified)]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(cache_control(&again).as_deref(), Some(MINUTES));
+    let older = get_with(&router, "/embed.js", &[(header::IF_MODIFIED_SINCE, "Thu, 01 Jan 1998 00:00:00 GMT")]).await;
+    assert_eq!(older.status(), StatusCode::OK);
+    assert_eq!(text(older).await, "/*min*/");
+    // A hashed name that is not there is not kept: the next build may bring it.
+    let missing = get_with(&router, "/pkg/depeche_bg.fedcba9876543210.wasm", &[]).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(cache_control(&missing), None);
+}
+
 /// Sets the modification time of the file at `path` to `secs` after the epoch.
 fn set_modified(path: &std::path::Path, secs: u64) {
     let file = std::fs::File::options().write(true).open(path).unwrap();

@@ -1,7 +1,7 @@
 // Shared set-up of the end-to-end tests: a collector on free loopback ports with a fresh
 // database, and headless Chromium driven by playwright-core (the system's, never a download).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +12,9 @@ import { chromium } from 'playwright-core';
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const artifacts = join(root, 'tests/e2e/artifacts');
 mkdirSync(artifacts, { recursive: true });
+
+/** The wasm's path in the build, named by its content (`pkg/depeche_bg.<16 hex>.wasm`, scripts/build.sh). */
+export const WASM = `pkg/${readdirSync(join(root, 'pkg')).find((f) => /^depeche_bg\.[0-9a-f]{16}\.wasm$/.test(f))}`;
 
 /** An ordinary desktop User-Agent: the collector does not count "HeadlessChrome". */
 export const USER_AGENT =

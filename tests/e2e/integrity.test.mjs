@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launch, openPage, root, startCollector, widgetLines } from './harness.mjs';
+import { WASM, launch, openPage, root, startCollector, widgetLines } from './harness.mjs';
 
 const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
-const wasmBytes = readFileSync(join(root, 'pkg/depeche_bg.wasm'));
+const wasmBytes = readFileSync(join(root, WASM));
 const embedBytes = readFileSync(join(root, 'pkg/embed.js'));
 
 /** `wasm` with one byte changed, and still a valid module: a letter of an English label. */
@@ -85,7 +85,7 @@ describe('Subresource Integrity', () => {
       await page.addInitScript(() => window.addEventListener('unhandledrejection', (e) => window.__rejection(String(e.reason))));
       let served = 0;
       // The wasm as the collector sends it, or with one byte changed on the way.
-      await page.route('**/pkg/depeche_bg.wasm', async (route) => {
+      await page.route(`**/${WASM}`, async (route) => {
         const response = await route.fetch();
         const headers = { ...response.headers() };
         delete headers['content-encoding'];
@@ -100,7 +100,7 @@ describe('Subresource Integrity', () => {
         await until('the depeche: message', () => widgetLines(record).length > 0);
         const lines = widgetLines(record);
         assert.equal(lines.length, 1, lines.join('\n'));
-        assert.match(lines[0], /^warning: depeche: the widget could not start: .*\/pkg\/depeche_bg\.wasm could not be fetched, or is not the wasm this embed\.js was built with/);
+        assert.match(lines[0], /^warning: depeche: the widget could not start: .*\/pkg\/depeche_bg\.[0-9a-f]{16}\.wasm could not be fetched, or is not the wasm this embed\.js was built with/);
         assert.ok((await shadows(page)).every((s) => s === null), 'the widget drew nothing');
         assert.equal(await page.evaluate(() => document.body.innerHTML), html, 'the page is as it was');
       } else {

@@ -50,7 +50,11 @@ describe('the npm package', () => {
     assert.equal(manifest.name, 'depeche-widget');
     assert.match(manifest.version, /^\d+\.\d+\.\d+$/);
     assert.equal(manifest.exports['.'].types, './depeche.d.ts');
-    assert.equal(manifest.exports['./wasm'], './pkg/depeche_bg.wasm');
+    // The wasm under the name the build gave it (its content's hash), which the loader asks for.
+    const wasm = manifest.exports['./wasm'];
+    assert.match(wasm, /^\.\/pkg\/depeche_bg\.[0-9a-f]{16}\.wasm$/);
+    assert.ok(readFileSync(join(project, 'node_modules/depeche-widget', wasm)).equals(readFileSync(join(root, wasm))));
+    assert.ok(readFileSync(join(root, 'pkg/embed.js'), 'utf8').includes(`"${wasm.slice(2)}"`), `embed.js names ${wasm}`);
     // The loader is the one the collector serves, byte for byte: one code path.
     assert.ok(readFileSync(join(project, 'node_modules/depeche-widget/embed.js')).equals(readFileSync(join(root, 'pkg/embed.js'))));
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { VIEW_MS, artifacts, inView, keepCountStill, openPage, pauseClock, root, shadowText, widgetLines, withBrowserAndCollectorPerTest } from './harness.mjs';
+import { VIEW_MS, WASM, artifacts, inView, keepCountStill, openPage, pauseClock, root, shadowText, widgetLines, withBrowserAndCollectorPerTest } from './harness.mjs';
 
 const TITLE = 'Attaque en cours contre un lieu à Bamako fréquenté par des expatriés';
 const STORY = 'kangaba-attack-2017-06-18';
@@ -50,7 +50,7 @@ describe('the demo pages', () => {
     await page.locator('[data-depeche=card] [part=title]').waitFor();
     // The loader carries the wasm's JS glue: the page never asks for it separately.
     assert.ok(!served.has('/pkg/depeche.js'), 'the glue was loaded on its own');
-    for (const [path, file] of [['/embed.js', 'pkg/embed.js'], ['/pkg/depeche_bg.wasm', 'pkg/depeche_bg.wasm']]) {
+    for (const [path, file] of [['/embed.js', 'pkg/embed.js'], [`/${WASM}`, WASM]]) {
       const response = served.get(path);
       assert.ok(response, `${path} was not loaded`);
       assert.equal(response.headers()['content-encoding'], 'br', path);
@@ -251,7 +251,7 @@ describe('the demo pages', () => {
     await keepCountStill(page);
     const order = [];
     // The wasm takes half a second to arrive: the feed request must not wait for it.
-    await page.route('**/pkg/depeche_bg.wasm', async (route) => {
+    await page.route(`**/${WASM}`, async (route) => {
       order.push('wasm asked');
       await new Promise((r) => setTimeout(r, 500));
       order.push('wasm sent');

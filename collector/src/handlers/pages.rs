@@ -3,7 +3,7 @@
 //! the demo's partner site.
 
 use axum::extract::Request;
-use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, VARY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -56,6 +56,15 @@ pub const DESK_PAGES: [(&str, &str, &str); 3] = [
 /// Every other file of `www/` may be framed by the collector's own pages only.
 pub const DEFAULT_POLICY: &str = "frame-ancestors 'self'";
 
+/// A file of the build named by its content (`depeche_bg.<16 hex>.wasm`): a new build has a
+/// new name, so a browser keeps this one as long as it likes and never asks again.
+pub const CACHE_HASHED: &str = "public, max-age=31536000, immutable";
+
+/// Every other file of the build, `/embed.js` first: it names the wasm, so a new build must
+/// reach readers within minutes; after that the browser revalidates it (`Last-Modified`,
+/// from the file server) and a 304 costs only the headers.
+pub const CACHE_SHORT: &str = "public, max-age=300";
+
 /// Adds the routes of the static files to `router`.
 pub fn add(mut router: Router<crate::state::AppState>, config: &crate::state::Config) -> Router<crate::state::AppState> {
     if let Some(pkg) = &config.pkg {
@@ -75,10 +84,11 @@ pub fn add(mut router: Router<crate::state::AppState>, config: &crate::state::Co
             dir = dir.precompressed_br().precompressed_gzip();
             loader_file = loader_file.map(|f| f.precompressed_br().precompressed_gzip());
         }
-        router = router.nest_service("/pkg", dir);
+        let mut build = Router::new().nest_service("/pkg", dir);
         if let Some(file) = loader_file {
-            router = router.route_service("/embed.js", file);
+            build = build.route_service("/embed.js", file);
         }
+        router = router.merge(build.layer(axum::middleware::from_fn(cache_policy)));
     }
     if let Some(www) = &config.www {
         for (path, file, csp) in STRICT_PAGES.into_iter().chain(DESK_PAGES) {
@@ -91,6 +101,34 @@ pub fn add(mut router: Router<crate::state::AppState>, config: &crate::state::Co
         router = router.fallback_service(files);
     }
     router
+}
+
+/// Says how long a browser may keep a file of the build: a year for one named by its content,
+/// minutes for the others. Only on a file sent or confirmed (2xx, 304): a missing file, under
+/// any name, must be asked for again. The body depends on `Accept-Encoding` (a precompressed
+/// copy): a shared cache, allowed to keep it a year, must not send Brotli to whoever asked.
+async fn cache_policy(request: Request, next: Next) -> Response {
+    let hashed = content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        let policy = if hashed { CACHE_HASHED } else { CACHE_SHORT };
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+        headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+/// Whether the last segment of `path` is named by its content as scripts/build.sh names it:
+/// a part between dots that is 16 lowercase hex digits, neither first nor last
+/// (`depeche_bg.0123456789abcdef.wasm`).
+fn content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[1..parts.len() - 1]
+            .iter()
+            .any(|p| p.len() == 16 && p.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 /// Refuses a path spelled other than plainly (`/%63onsole.html`, `//console.html`,
@@ -144,4 +182,29 @@ pub fn partner_app(dir: PathBuf, publisher_origin: String) -> Router {
             }),
         )
         .fallback_service(ServeDir::new(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_hashed;
+
+    #[test]
+    fn a_name_is_hashed_only_with_sixteen_lowercase_hex_digits_between_dots() {
+        for hashed in ["/pkg/depeche_bg.0123456789abcdef.wasm", "/depeche_bg.0123456789abcdef.wasm", "a.0123456789abcdef.b.c"] {
+            assert!(content_hashed(hashed), "{hashed}");
+        }
+        for plain in [
+            "/embed.js",
+            "/pkg/depeche_bg.wasm",
+            "/pkg/0123456789abcdef.wasm",
+            "/pkg/depeche_bg.0123456789abcdef",
+            "/pkg/depeche_bg.0123456789ABCDEF.wasm",
+            "/pkg/depeche_bg.0123456789abcde.wasm",
+            "/pkg/depeche_bg.0123456789abcdef0.wasm",
+            "/pkg/depeche_bg.0123456789abcdeg.wasm",
+            "/pkg.0123456789abcdef.d/embed.js",
+        ] {
+            assert!(!content_hashed(plain), "{plain}");
+        }
+    }
 }
