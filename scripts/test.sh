@@ -5,8 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
-# The headless runner's limit is for the whole browser suite (20 s by default); the rotation
-# tests wait for real 8 s rotations.
+# The headless runner's limit is for the whole browser suite (20 s by default); a loaded
+# machine can take longer to start Chromium and load the suite.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 # The runner gives chromedriver 5 s to bind its port, then gives up without running a test
 # ("driver failed to bind port during startup"): a cold chromedriver on a loaded machine took

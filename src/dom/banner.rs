@@ -7,14 +7,14 @@ use crate::dom::browser;
 use crate::dom::build::Tree;
 use crate::dom::el::{self, Refused};
 use crate::dom::listener::Listener;
-use crate::dom::timer::{self, now};
+use crate::dom::timer::{self, now, Timeout};
 use crate::dom::track::Watch;
 use crate::dom::{page, storage};
 use crate::feed::Item;
 use crate::i18n::{self, Locale, Strings};
 use crate::rfc3339::Millis;
 use crate::url::safe_http_url;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use web_sys::{Document, Element, ShadowRoot};
 
@@ -48,6 +48,10 @@ struct Inner {
     title: RefCell<Option<Listener>>,
     /// The view watch of the item showing.
     watch: RefCell<Option<Watch>>,
+    /// The next rotation, replaced (so cancelled) by each new one and with the banner.
+    rotation: Cell<Option<Timeout>>,
+    /// The live region's text to come, replaced by a newer announcement.
+    announcing: Cell<Option<Timeout>>,
 }
 
 struct Parts {
@@ -98,6 +102,8 @@ impl Banner {
             model: RefCell::new(model::Banner::new(locale.lang, dismissed())),
             title: RefCell::new(None),
             watch: RefCell::new(None),
+            rotation: Cell::new(None),
+            announcing: Cell::new(None),
         });
         let on = |target: &web_sys::EventTarget, kind: &'static str, event: fn() -> Event| {
             let weak: Weak<Inner> = Rc::downgrade(&inner);
@@ -200,11 +206,11 @@ impl Inner {
         }
         if let Some((ms, generation)) = e.rotate {
             let weak = Rc::downgrade(self);
-            timer::after(ms, move || {
+            self.rotation.set(Some(timer::after(ms, move || {
                 if let Some(inner) = weak.upgrade() {
                     inner.send(Event::Rotate(generation));
                 }
-            });
+            })));
         }
     }
 
@@ -243,13 +249,13 @@ impl Inner {
         el::attr(region, "aria-live", if assertive { "assertive" } else { "polite" });
         el::clear(region);
         let weak = Rc::downgrade(self);
-        timer::after(ANNOUNCE_DELAY_MS, move || {
+        self.announcing.set(Some(timer::after(ANNOUNCE_DELAY_MS, move || {
             let Some(inner) = weak.upgrade() else { return };
             let current = inner.model.borrow().live().as_deref() == Some(text.as_str());
             if current {
                 el::set_text(&inner.parts.announce, &text);
             }
-        });
+        })));
     }
 }
 

@@ -8,7 +8,7 @@ use crate::dom::intl::{self, Formatters};
 use crate::dom::live;
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::page::{self, Counting, Mounted};
-use crate::dom::timer::{self, now};
+use crate::dom::timer::{self, now, Timeout};
 use crate::dom::{el, json, report, storage};
 use crate::error::Error;
 use crate::feed::{self, Feed, Item};
@@ -36,14 +36,17 @@ struct Wake {
     /// A refresh asked for while the loop was not waiting for one (a fetch in flight, or a
     /// backoff): done as soon as it may, since what was fetched may predate what was asked.
     asked: Cell<bool>,
+    /// The wait's timer, cancelled when a wake-up ends the wait first.
+    timer: Cell<Option<Timeout>>,
 }
 
 thread_local! {
     /// What is shown now, to show again when an item expires between refreshes.
     static SHOWN: Cell<Option<(Settings, Feed)>> = const { Cell::new(None) };
-    /// Bumped on each show, so that an older expiry timer knows it is stale.
-    static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
-    static WAKE: Wake = const { Wake { next: Cell::new(None), asked: Cell::new(false) } };
+    /// The timer that shows the feed again when its next item expires; each show replaces
+    /// (cancels) the last one's.
+    static EXPIRY: Cell<Option<Timeout>> = const { Cell::new(None) };
+    static WAKE: Wake = const { Wake { next: Cell::new(None), asked: Cell::new(false), timer: Cell::new(None) } };
     /// The formatters built last, with their locale tag and time zone.
     static FORMATTERS: Cell<Option<(FormattersKey, Rc<Formatters>)>> = const { Cell::new(None) };
 }
@@ -57,7 +60,10 @@ pub fn refresh(again: bool) {
     // The slot may hold a step its timer has already run (its fetch is in flight): that is
     // not waiting.
     WAKE.with(|w| match w.next.take().and_then(|next| next.take()) {
-        Some(step) => step(),
+        Some(step) => {
+            drop(w.timer.take());
+            step()
+        }
         None => {
             if again {
                 w.asked.set(true);
@@ -80,12 +86,15 @@ fn wait(ms: Option<Millis>, wakeable: bool, then: impl FnOnce() + 'static) {
         return then();
     }
     let next: Step = Rc::new(Cell::new(Some(Box::new(then))));
-    if let Some(ms) = ms {
+    let timeout = ms.map(|ms| {
         let at_time = Rc::clone(&next);
-        timer::after(ms, move || run_once(&at_time));
-    }
+        timer::after(ms, move || run_once(&at_time))
+    });
     // A wait that is not wakeable clears the slot, so that no stale wake-up ends it.
-    WAKE.with(|w| w.next.set(wakeable.then_some(next)));
+    WAKE.with(|w| {
+        w.next.set(wakeable.then_some(next));
+        w.timer.set(timeout);
+    });
 }
 
 /// Starts the widget for the loader's `<script>` element (or the element carrying the first
@@ -250,24 +259,20 @@ fn show(settings: &Settings, feed: Feed, again: bool) -> Result<(), Error> {
 
 /// Shows the feed again when its next item expires, even with no refresh.
 fn schedule_expiry(settings: Settings, feed: Feed) {
-    let generation = EXPIRY_GENERATION.with(|g| {
-        g.set(g.get().wrapping_add(1));
-        g.get()
-    });
     let next = view::next_expiry(&feed, now());
     SHOWN.with(|s| s.set(Some((settings, feed))));
-    let Some(at) = next else { return };
-    timer::after(at - now() + 10, move || {
-        if EXPIRY_GENERATION.with(Cell::get) != generation {
-            return;
-        }
-        if let Some((settings, feed)) = SHOWN.with(Cell::take) {
-            if let Err(e) = update(&settings, &feed, now()) {
-                page::error(&e);
+    let timeout = next.map(|at| {
+        timer::after(at - now() + 10, || {
+            if let Some((settings, feed)) = SHOWN.with(Cell::take) {
+                if let Err(e) = update(&settings, &feed, now()) {
+                    page::error(&e);
+                }
+                schedule_expiry(settings, feed);
             }
-            schedule_expiry(settings, feed);
-        }
+        })
     });
+    // A show without an expiry to come cancels the last show's.
+    EXPIRY.with(|e| e.set(timeout));
 }
 
 /// Renders the mounts added to the page since the last render (or changed), at once, from the

@@ -3,7 +3,8 @@
 use crate::dom::entry;
 use crate::dom::listener::Listener;
 use crate::dom::track::page_visible;
-use crate::dom::{page, timer};
+use crate::dom::page;
+use crate::dom::timer::{self, Timeout};
 use crate::error::Error;
 use crate::live::{Event, Fetch, Live};
 use std::cell::Cell;
@@ -29,10 +30,12 @@ struct Stream {
     /// Empty until `start`.
     url: Cell<&'static str>,
     open: Cell<Option<Open>>,
+    /// The model's timer; a new one replaces (cancels) the last.
+    timer: Cell<Option<Timeout>>,
 }
 
 thread_local! {
-    static STREAM: Stream = const { Stream { model: Cell::new(Live::new()), url: Cell::new(""), open: Cell::new(None) } };
+    static STREAM: Stream = const { Stream { model: Cell::new(Live::new()), url: Cell::new(""), open: Cell::new(None), timer: Cell::new(None) } };
 }
 
 /// Opens the event stream at `url` while the page is visible; each event with a version the
@@ -82,7 +85,7 @@ fn step(event: Event) {
             s.open.set(connect(url));
         }
         if let Some((ms, generation)) = fx.timer {
-            timer::after(ms, move || step(Event::Timer(generation)));
+            s.timer.set(Some(timer::after(ms, move || step(Event::Timer(generation)))));
         }
         if fx.report {
             page::error(&Error::NoLive { url: url.to_owned() });

@@ -154,7 +154,7 @@ pub fn report_event(item: &str, event: Event) -> bool {
         // The collector counts the view as the beacon arrives; the next refresh shows it.
         // Not again after a fetch already on its way: views counted together (a card's and
         // the banner's) would each make a request.
-        timer::after(RECOUNT_DELAY_MS, || entry::refresh(false));
+        timer::after(RECOUNT_DELAY_MS, || entry::refresh(false)).forget();
     }
     true
 }
