@@ -61,6 +61,7 @@ check clippy cargo clippy --workspace --all-targets --quiet -- -D warnings
 check clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 check clippy-wasm-suites cargo clippy --target wasm32-unknown-unknown --test browser --test node --quiet -- -D warnings
 check sinks scripts/check-sinks.sh
+check dom-cycles scripts/check-dom-cycles.sh
 check pkg scripts/check-pkg.sh
 check fuzz-seeds scripts/fuzz.sh replay
 
