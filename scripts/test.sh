@@ -5,8 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
-# The headless runner's limit is for the whole browser suite (20 s by default); the rotation
-# tests wait for real 8 s rotations.
+# The headless runner's limit is for the whole browser suite (20 s by default); a loaded
+# machine can take longer to start Chromium and load the suite.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 # The runner gives chromedriver 5 s to bind its port, then gives up without running a test
 # ("driver failed to bind port during startup"): a cold chromedriver on a loaded machine took
@@ -62,6 +62,7 @@ check clippy cargo clippy --workspace --all-targets --quiet -- -D warnings
 check clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 check clippy-wasm-suites cargo clippy --target wasm32-unknown-unknown --test browser --test node --quiet -- -D warnings
 check sinks scripts/check-sinks.sh
+check dom-cycles scripts/check-dom-cycles.sh
 check pkg scripts/check-pkg.sh
 
 cargo_count='{ for (i = 1; i <= NF; i++) if ($i ~ /^passed;?$/ || $i ~ /^failed;?$/) n += $(i-1) } END { print n + 0 }'

@@ -14,6 +14,7 @@ pub mod html;
 pub mod i18n;
 pub mod json;
 pub mod live;
+pub mod reconcile;
 pub mod refresh;
 pub mod retry;
 pub mod rfc3339;

@@ -21,6 +21,16 @@ pub fn next_expiry(feed: &Feed, now: Millis) -> Option<Millis> {
     feed.items.iter().filter_map(|i| i.expires).filter(|&e| e > now).min()
 }
 
+/// How long after an expiry the feed is shown again: the item is gone by then, whatever the
+/// timer's rounding.
+pub const RESHOW_AFTER_EXPIRY_MS: Millis = 10;
+
+/// How long to wait before showing the feed again because an item expires: none if no item
+/// expires from now on.
+pub fn reshow_in(feed: &Feed, now: Millis) -> Option<Millis> {
+    next_expiry(feed, now).map(|at| at - now + RESHOW_AFTER_EXPIRY_MS)
+}
+
 /// Every item the banner may show, most urgent first (ties: most recent first).
 pub fn banner_queue(feed: &Feed, now: Millis, threshold: u8, dismissed: &[String]) -> Vec<Rc<Item>> {
     // An insertion into a short list: a feed has a handful of urgent items, and the
@@ -225,6 +235,8 @@ mod tests {
         assert_eq!(card_item(&f, 999, Some("alert-new")), Err(NoCard::Expired("alert-new".into())));
         assert_eq!(next_expiry(&f, 999), Some(1_000));
         assert_eq!(next_expiry(&f, 1_000), None);
+        assert_eq!(reshow_in(&f, 400), Some(600 + RESHOW_AFTER_EXPIRY_MS), "shown again just after it expires");
+        assert_eq!(reshow_in(&f, 1_000), None);
     }
 
     #[test]

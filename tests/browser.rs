@@ -42,15 +42,23 @@ fn sample_feed() -> Feed {
     feed::parse(parse_json(SAMPLE_FEED).expect("JSON")).expect("feed").feed
 }
 
-/// Removes earlier tests' mounts (not the test runner's own output) and clears
-/// localStorage, then adds one mount per `(kind, article)`.
-fn page(mounts: &[(&str, Option<&str>)]) -> Vec<Element> {
+/// How far `page` moves the test clock once earlier tests' mounts are released: past every
+/// timer they may have left (an outbox flush, a view being reported, a rotation).
+const DRAIN_MS: i64 = 60_000;
+
+/// Removes earlier tests' mounts (not the test runner's own output), lets the widget release
+/// them, runs out the timers they left (a pending beacon goes to the earlier test's recorder,
+/// not this one's) and clears localStorage, then adds one mount per `(kind, article)`.
+async fn page(mounts: &[(&str, Option<&str>)]) -> Vec<Element> {
     let d = doc();
     let body = d.body().unwrap();
     let old = d.query_selector_all("[data-depeche]").unwrap();
     for i in 0..old.length() {
         old.item(i).unwrap().dyn_into::<Element>().unwrap().remove();
     }
+    // The widget's MutationObserver hears of the removal in a microtask.
+    sleep(0).await;
+    depeche::dom::advance(DRAIN_MS);
     web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
     mounts
         .iter()
@@ -78,15 +86,30 @@ fn text(root: &ShadowRoot, selector: &str) -> String {
     find(root, selector).text_content().unwrap_or_default()
 }
 
-/// Waits until the banner's live region has been filled.
-async fn settle() {
+/// Moves the test clock past the banner's announcement delay: its live region is filled.
+fn settle() {
+    depeche::dom::advance(depeche::dom::banner::ANNOUNCE_DELAY_MS);
+}
+
+/// Waits until the browser has sent the page's IntersectionObservers their first news of
+/// `target` (the widget's observer, watching it already, hears in the same task): then moving
+/// the test clock counts time in view.
+async fn observed(target: &Element) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, (depeche::dom::banner::ANNOUNCE_DELAY_MS + 50) as i32)
-            .unwrap();
+        let notified = Closure::once_into_js(move |_: JsValue, observer: web_sys::IntersectionObserver| {
+            observer.disconnect();
+            // In a task of its own: the observers are told one after another, and a promise
+            // resolved here would resume the test before the widget's had heard.
+            web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).unwrap();
+        });
+        web_sys::IntersectionObserver::new(notified.unchecked_ref()).unwrap().observe(target);
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Moves the test clock `ms` forward, running the widget's timers that fall due.
+fn advance(ms: i64) {
+    depeche::dom::advance(ms);
 }
 
 fn click(e: &Element) {
@@ -109,7 +132,7 @@ fn warnings_during(f: impl FnOnce()) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn card_renders_the_sample_story_in_french_inside_a_styled_shadow_root() {
-    let mounts = page(&[("card", None)]);
+    let mounts = page(&[("card", None)]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     let root = shadow(&mounts[0]);
     assert_eq!(root.mode(), web_sys::ShadowRootMode::Open);
@@ -125,7 +148,7 @@ async fn card_renders_the_sample_story_in_french_inside_a_styled_shadow_root() {
 
 #[wasm_bindgen_test]
 async fn card_expands_and_collapses_with_aria_state() {
-    let mounts = page(&[("card", None)]);
+    let mounts = page(&[("card", None)]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     let root = shadow(&mounts[0]);
     let toggle = find(&root, "button[part=toggle]");
@@ -148,7 +171,7 @@ async fn card_expands_and_collapses_with_aria_state() {
 
 #[wasm_bindgen_test]
 async fn english_byline_uses_intl() {
-    let mounts = page(&[("card", None)]);
+    let mounts = page(&[("card", None)]).await;
     let mut s = settings();
     s.lang = Some("en".into());
     render(&s, &sample_feed(), NOW).unwrap();
@@ -163,12 +186,12 @@ async fn english_byline_uses_intl() {
 
 #[wasm_bindgen_test]
 async fn banner_shows_the_urgent_item_in_a_live_region_and_opens_the_card() {
-    let mounts = page(&[("banner", None), ("card", None)]);
+    let mounts = page(&[("banner", None), ("card", None)]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     let banner = shadow(&mounts[0]);
     let announce = find(&banner, "[part=announce]");
     assert_eq!(announce.text_content().as_deref(), Some(""), "the live region arrives empty");
-    settle().await;
+    settle();
     assert_eq!(announce.get_attribute("aria-live").as_deref(), Some("assertive"));
     let flash = "URGENT : Attaque en cours contre un lieu à Bamako fréquenté par des expatriés";
     assert_eq!(announce.text_content().unwrap(), flash);
@@ -185,7 +208,7 @@ async fn banner_shows_the_urgent_item_in_a_live_region_and_opens_the_card() {
 
 #[wasm_bindgen_test]
 async fn dismissal_is_remembered_per_item() {
-    let mounts = page(&[("banner", None)]);
+    let mounts = page(&[("banner", None)]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     let banner = shadow(&mounts[0]);
     click(&find(&banner, "[part=close]"));
@@ -202,7 +225,7 @@ async fn dismissal_is_remembered_per_item() {
     fresh.set_attribute("data-depeche", "banner").unwrap();
     d.body().unwrap().append_child(&fresh).unwrap();
     render(&settings(), &sample_feed(), NOW).unwrap();
-    settle().await;
+    settle();
     let again = shadow(&fresh);
     assert_eq!(text(&again, "[part=title]"), "Flash floods cut the main road out of Niamey");
     assert_eq!(find(&again, "[part=announce]").get_attribute("aria-live").as_deref(), Some("polite"));
@@ -210,9 +233,9 @@ async fn dismissal_is_remembered_per_item() {
 
 #[wasm_bindgen_test]
 async fn without_a_banner_mount_the_banner_goes_first_in_body() {
-    page(&[("card", Some("dakar-port-2017-06-17"))]);
+    page(&[("card", Some("dakar-port-2017-06-17"))]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
-    settle().await;
+    settle();
     let first = doc().body().unwrap().first_element_child().unwrap();
     assert_eq!(first.get_attribute("data-depeche").as_deref(), Some("banner"));
     let root = shadow(&first);
@@ -225,7 +248,7 @@ async fn without_a_banner_mount_the_banner_goes_first_in_body() {
 
 #[wasm_bindgen_test]
 async fn rendering_twice_renders_once() {
-    let mounts = page(&[("banner", None), ("card", None)]);
+    let mounts = page(&[("banner", None), ("card", None)]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     render(&settings(), &sample_feed(), NOW).unwrap();
     assert_eq!(shadow(&mounts[0]).query_selector_all("aside").unwrap().length(), 1);
@@ -235,7 +258,7 @@ async fn rendering_twice_renders_once() {
 
 #[wasm_bindgen_test]
 async fn several_cards_pinned_to_articles_and_html_content_is_built_safely() {
-    let mounts = page(&[("card", Some("dakar-port-2017-06-17")), ("card", Some("sahel-summit-2017-06-16"))]);
+    let mounts = page(&[("card", Some("dakar-port-2017-06-17")), ("card", Some("sahel-summit-2017-06-16"))]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     let dakar = shadow(&mounts[0]);
     assert_eq!(text(&dakar, "[part=title]"), "Le port de Dakar inaugure un nouveau terminal à conteneurs");
@@ -254,7 +277,7 @@ async fn hostile_html_never_becomes_markup() {
     let json = r#"{"items":[{"id":"x","title":"<img src=x onerror=alert(1)>","summary":"s","content_html":
         "<p>a<script>alert(1)</script><a href=\"javascript:alert(1)\" onclick=\"alert(1)\">b</a><img src=x onerror=alert(1)></p><p>c</p>"}]}"#;
     let f = feed::parse(parse_json(json).unwrap()).unwrap().feed;
-    let mounts = page(&[("card", None)]);
+    let mounts = page(&[("card", None)]).await;
     render(&settings(), &f, NOW).unwrap();
     let root = shadow(&mounts[0]);
     assert_eq!(text(&root, "[part=title]"), "<img src=x onerror=alert(1)>");
@@ -274,7 +297,7 @@ async fn a_bad_feed_item_is_reported_with_its_path_and_skipped() {
 
 #[wasm_bindgen_test]
 async fn an_unknown_article_logs_one_message_and_leaves_the_mount_untouched() {
-    let mounts = page(&[("card", Some("nope"))]);
+    let mounts = page(&[("card", Some("nope"))]).await;
     let f = sample_feed();
     let logged = warnings_during(|| render(&settings(), &f, NOW).unwrap());
     assert!(mounts[0].shadow_root().is_none());
@@ -284,7 +307,7 @@ async fn an_unknown_article_logs_one_message_and_leaves_the_mount_untouched() {
 
 #[wasm_bindgen_test]
 async fn a_bad_time_zone_falls_back_to_the_readers_own() {
-    let mounts = page(&[("card", None)]);
+    let mounts = page(&[("card", None)]).await;
     let mut s = settings();
     s.time_zone = Some("Mars/Olympus".into());
     let f = sample_feed();
@@ -323,18 +346,20 @@ fn to_top(mount: &Element) {
 
 #[wasm_bindgen_test]
 async fn a_seen_card_sends_one_view_and_one_read_beacon() {
-    let mounts = page(&[("card", Some("sahel-summit-2017-06-16"))]);
+    let mounts = page(&[("card", Some("sahel-summit-2017-06-16"))]).await;
     to_top(&mounts[0]);
     let seen = stub_send_beacon(true);
     let mut s = settings();
     s.beacon = Some("/beacon".into());
     render(&s, &sample_feed(), NOW).unwrap();
-    sleep(1800).await;
+    observed(&mounts[0]).await;
+    // A second in view, then the outbox's flush delay.
+    advance(1500);
     let toggle = find(&shadow(&mounts[0]), "[part=toggle]");
     click(&toggle);
     click(&toggle);
     click(&toggle);
-    sleep(800).await;
+    advance(500);
     // The auto-inserted banner's item is counted too; this test is about the card's.
     let seen: Vec<_> = seen.borrow().iter().filter(|(_, b)| b.contains("sahel")).cloned().collect();
     assert_eq!(
@@ -348,7 +373,13 @@ async fn a_seen_card_sends_one_view_and_one_read_beacon() {
 
 #[wasm_bindgen_test]
 async fn a_card_out_of_view_sends_no_view() {
-    page(&[("card", Some("niamey-floods-2017-06-18"))]);
+    // Ids of its own: a page load counts an item once, so an item an earlier test counted
+    // would pass the negative check whatever happened.
+    let mut feed = with_new_flash(sample_feed(), "in-view-control", "Contrôle");
+    let mut far = (*feed.items[3]).clone();
+    far.id = "far-below".into();
+    feed.items.push(far.into());
+    let mounts = page(&[("card", Some("far-below"))]).await;
     // A tall paragraph first pushes the card far below the fold.
     let tall = doc().create_element("pre").unwrap();
     tall.set_text_content(Some(&"ligne\n".repeat(2000)));
@@ -356,15 +387,17 @@ async fn a_card_out_of_view_sends_no_view() {
     let seen = stub_send_beacon(true);
     let mut s = settings();
     s.beacon = Some("/beacon".into());
-    render(&s, &sample_feed(), NOW).unwrap();
-    sleep(1500).await;
-    assert!(seen.borrow().iter().all(|(_, b)| !b.contains("niamey")), "{:?}", seen.borrow());
+    render(&s, &feed, NOW).unwrap();
+    observed(&mounts[0]).await;
+    advance(1500);
     tall.remove();
+    // The banner inserted at the top of the page, in view, is counted in the same time.
+    assert_eq!(counted(&seen, "view"), ["in-view-control"]);
 }
 
 #[wasm_bindgen_test]
 async fn a_refused_beacon_falls_back_to_a_keepalive_fetch() {
-    let mounts = page(&[("card", Some("dakar-port-2017-06-17"))]);
+    let mounts = page(&[("card", Some("dakar-port-2017-06-17"))]).await;
     to_top(&mounts[0]);
     let beacons = stub_send_beacon(false);
     let window = web_sys::window().unwrap();
@@ -380,7 +413,8 @@ async fn a_refused_beacon_falls_back_to_a_keepalive_fetch() {
     let mut s = settings();
     s.beacon = Some("/beacon".into());
     render(&s, &sample_feed(), NOW).unwrap();
-    sleep(1700).await;
+    observed(&mounts[0]).await;
+    advance(1500);
     js_sys::Reflect::set(&window, &"fetch".into(), &original_fetch).unwrap();
     assert!(beacons.borrow().iter().any(|(_, b)| b.contains("dakar-port")));
     let fetched = fetched.borrow().clone();
@@ -392,7 +426,7 @@ async fn a_refused_beacon_falls_back_to_a_keepalive_fetch() {
 
 #[wasm_bindgen_test]
 async fn a_removed_mount_releases_its_observers() {
-    let mounts = page(&[("banner", None), ("card", None), ("card", Some("dakar-port-2017-06-17"))]);
+    let mounts = page(&[("banner", None), ("card", None), ("card", Some("dakar-port-2017-06-17"))]).await;
     sleep(20).await;
     assert_eq!(depeche::dom::page::live_mounts(), 0, "earlier tests' mounts were released");
     render(&settings(), &sample_feed(), NOW).unwrap();
@@ -404,9 +438,9 @@ async fn a_removed_mount_releases_its_observers() {
 
 #[wasm_bindgen_test]
 async fn an_update_changes_only_what_changed_and_keeps_the_open_card_focused() {
-    let mounts = page(&[("banner", None), ("card", None)]);
+    let mounts = page(&[("banner", None), ("card", None)]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
-    settle().await;
+    settle();
     let card = shadow(&mounts[1]);
     let toggle = find(&card, "[part=toggle]");
     let title = find(&card, "[part=title]");
@@ -431,7 +465,7 @@ async fn an_update_changes_only_what_changed_and_keeps_the_open_card_focused() {
 
 #[wasm_bindgen_test]
 async fn a_card_with_nothing_to_show_fills_in_on_a_later_update_and_is_tracked_once() {
-    let mounts = page(&[("card", Some("later-story"))]);
+    let mounts = page(&[("card", Some("later-story"))]).await;
     sleep(20).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     assert!(mounts[0].shadow_root().is_none());
@@ -452,7 +486,7 @@ async fn a_card_with_nothing_to_show_fills_in_on_a_later_update_and_is_tracked_o
 
 #[wasm_bindgen_test]
 async fn french_hours_have_two_digits() {
-    let mounts = page(&[("card", Some("niamey-floods-2017-06-18"))]);
+    let mounts = page(&[("card", Some("niamey-floods-2017-06-18"))]).await;
     let mut s = settings();
     s.lang = Some("fr".into());
     render(&s, &sample_feed(), NOW).unwrap();
@@ -519,10 +553,10 @@ fn with_new_flash(mut feed: Feed, id: &str, title: &str) -> Feed {
 #[wasm_bindgen_test]
 async fn a_live_update_while_the_banner_title_has_focus_throws_nothing() {
     // Failure 1 of issue 12: clearing the focused title fired `focusout` into a borrowed banner.
-    let mounts = page(&[("banner", None)]);
+    let mounts = page(&[("banner", None)]).await;
     to_top(&mounts[0]);
     render(&settings(), &sample_feed(), NOW).unwrap();
-    settle().await;
+    settle();
     let banner = shadow(&mounts[0]);
     let title = find(&banner, "[part=title]");
     title.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
@@ -541,7 +575,7 @@ async fn a_live_update_while_the_banner_title_has_focus_throws_nothing() {
 #[wasm_bindgen_test]
 async fn odd_language_tags_are_canonicalised_or_passed_over_and_nothing_stops() {
     // Failure 2 of issue 12: a tag Intl refuses was reported as a bad time zone and aborted the render.
-    let mounts = page(&[("card", Some("kangaba-attack-2017-06-18")), ("card", Some("niamey-floods-2017-06-18")), ("card", Some("dakar-port-2017-06-17"))]);
+    let mounts = page(&[("card", Some("kangaba-attack-2017-06-18")), ("card", Some("niamey-floods-2017-06-18")), ("card", Some("dakar-port-2017-06-17"))]).await;
     let mut feed = sample_feed();
     let set_lang = |feed: &mut Feed, id: &str, lang: &str| {
         let item = feed.items.iter_mut().find(|i| i.id == id).unwrap();
@@ -572,7 +606,7 @@ async fn odd_language_tags_are_canonicalised_or_passed_over_and_nothing_stops() 
 #[wasm_bindgen_test]
 async fn an_update_with_an_odd_language_keeps_every_mount_alive() {
     // Failure 5 of issue 12: an error during an update dropped every mount's listeners.
-    let mounts = page(&[("banner", None), ("card", None)]);
+    let mounts = page(&[("banner", None), ("card", None)]).await;
     sleep(20).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     let live = depeche::dom::page::live_mounts();
@@ -631,25 +665,27 @@ fn flashes(ids: &[&str]) -> Feed {
 #[wasm_bindgen_test]
 async fn the_item_counted_is_the_item_on_screen() {
     // Failure 3 of issue 12: the watch followed the item of the last render, not the one shown.
-    let mounts = page(&[("banner", None)]);
+    let mounts = page(&[("banner", None)]).await;
     to_top(&mounts[0]);
     let seen = stub_send_beacon(true);
     let mut s = settings();
     s.beacon = Some("/beacon".into());
     render(&s, &flashes(&["count-a", "count-b"]), NOW).unwrap();
     let banner = shadow(&mounts[0]);
-    sleep(300).await;
+    observed(&mounts[0]).await;
+    advance(900);
     // Dismissed within its first second: never counted; the next item is.
     click(&find(&banner, "[part=close]"));
+    observed(&mounts[0]).await;
     // A second in view, then the outbox's flush delay.
-    sleep(2200).await;
+    advance(1500);
     let views = counted(&seen, "view");
     assert_eq!(views, ["count-b"]);
 }
 
 #[wasm_bindgen_test]
 async fn an_item_reached_by_rotation_is_counted() {
-    let mounts = page(&[("banner", None)]);
+    let mounts = page(&[("banner", None)]).await;
     to_top(&mounts[0]);
     let seen = stub_send_beacon(true);
     let mut s = settings();
@@ -657,7 +693,8 @@ async fn an_item_reached_by_rotation_is_counted() {
     render(&s, &flashes(&["step-a", "step-b"]), NOW).unwrap();
     // Stepped to before the first had its second: the second item is the one on screen.
     click(&find(&shadow(&mounts[0]), "[part=next]"));
-    sleep(2200).await;
+    observed(&mounts[0]).await;
+    advance(1500);
     let views = counted(&seen, "view");
     assert_eq!(views, ["step-b"]);
 }
@@ -665,7 +702,7 @@ async fn an_item_reached_by_rotation_is_counted() {
 #[wasm_bindgen_test]
 async fn after_a_live_update_the_banner_title_still_opens_the_card() {
     // Failure 4 of issue 12: the page's cards were out of reach while banners updated.
-    let mounts = page(&[("banner", None), ("card", None)]);
+    let mounts = page(&[("banner", None), ("card", None)]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     let newer = with_new_flash(sample_feed(), "new-flash", "Nouvelle alerte");
     depeche::dom::update(&settings(), &newer, NOW).unwrap();
@@ -682,32 +719,32 @@ async fn after_a_live_update_the_banner_title_still_opens_the_card() {
 #[wasm_bindgen_test]
 async fn a_withdrawn_story_leaves_every_node_of_the_widget() {
     // Failure 6 of issue 12: the live region kept the withdrawn flash.
-    let mounts = page(&[("banner", None), ("card", Some("kangaba-attack-2017-06-18"))]);
+    let mounts = page(&[("banner", None), ("card", Some("kangaba-attack-2017-06-18"))]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
-    settle().await;
+    settle();
     let flash = "Attaque en cours contre un lieu à Bamako";
     let banner = shadow(&mounts[0]);
     assert!(banner.text_content().unwrap_or_default().contains(flash));
     let mut newer = sample_feed();
     Rc::make_mut(&mut newer.items[0]).withdrawn = true;
     depeche::dom::update(&settings(), &newer, NOW).unwrap();
-    settle().await;
+    settle();
     for m in &mounts {
         let all = shadow(m).text_content().unwrap_or_default();
         assert!(!all.contains(flash), "still in the widget: {all}");
     }
     // Withdrawn while its announcement is pending: it is never said.
-    let mounts = page(&[("banner", None)]);
+    let mounts = page(&[("banner", None)]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     depeche::dom::update(&settings(), &newer, NOW).unwrap();
-    settle().await;
+    settle();
     assert!(!shadow(&mounts[0]).text_content().unwrap_or_default().contains(flash));
 }
 
 #[wasm_bindgen_test]
 async fn the_banner_speaks_the_feed_language() {
     // Issue 12, 7: the banner ignored the feed-level language while cards used it.
-    let mounts = page(&[("banner", None)]);
+    let mounts = page(&[("banner", None)]).await;
     let mut feed = sample_feed();
     feed.language = Some("en".into());
     for item in &mut feed.items {
@@ -726,7 +763,7 @@ async fn the_banner_speaks_the_feed_language() {
 
 #[wasm_bindgen_test]
 async fn a_mount_that_leaves_the_page_removes_its_listeners() {
-    let mounts = page(&[("card", Some("kangaba-attack-2017-06-18"))]);
+    let mounts = page(&[("card", Some("kangaba-attack-2017-06-18"))]).await;
     render(&settings(), &sample_feed(), NOW).unwrap();
     let toggle = find(&shadow(&mounts[0]), "[part=toggle]");
     click(&toggle);
@@ -740,7 +777,7 @@ async fn a_mount_that_leaves_the_page_removes_its_listeners() {
 
 #[wasm_bindgen_test]
 async fn a_language_the_widget_does_not_speak_keeps_its_tag_and_the_next_one_speaks() {
-    let mounts = page(&[("card", Some("kangaba-attack-2017-06-18"))]);
+    let mounts = page(&[("card", Some("kangaba-attack-2017-06-18"))]).await;
     let mut feed = sample_feed();
     Rc::make_mut(&mut feed.items[0]).language = Some("ha_NG".into());
     let mut s = settings();
@@ -761,27 +798,25 @@ fn banner_event(mount: &Element, name: &str) {
     aside.dispatch_event(&web_sys::Event::new(name).unwrap()).unwrap();
 }
 
-/// A rotation period and a little more. The test below stays under wasm-bindgen-test's 20 s
-/// per test.
-const ROTATION_WAIT: i32 = depeche::banner::ROTATE_MS as i32 + 500;
+/// A rotation period and a little more.
+const ROTATION_WAIT: i64 = depeche::banner::ROTATE_MS + 500;
 
-/// Three banners on one page, so that each real rotation period is waited for once (the
-/// browser suite runs its tests one after another): one under the pointer, one holding focus,
-/// and one left alone, which shows that a period has passed.
+/// Three banners on one page: one under the pointer, one holding focus, and one left alone,
+/// which shows that a period has passed.
 #[wasm_bindgen_test]
 async fn rotation_pauses_while_the_pointer_is_on_the_banner_or_focus_is_in_it() {
-    let mounts = page(&[("banner", None), ("banner", None), ("banner", None)]);
+    let mounts = page(&[("banner", None), ("banner", None), ("banner", None)]).await;
     render(&settings(), &flashes(&["hold-a", "hold-b", "hold-c"]), NOW).unwrap();
     let (hovered, focused, alone) = (shadow(&mounts[0]), shadow(&mounts[1]), shadow(&mounts[2]));
     banner_event(&mounts[0], "mouseenter");
     banner_event(&mounts[1], "focusin");
-    sleep(ROTATION_WAIT).await;
+    advance(ROTATION_WAIT);
     assert_eq!(text(&alone, "[part=counter]"), "2/3", "with nothing holding it, it rotates");
     assert_eq!(text(&hovered, "[part=counter]"), "1/3", "hovered: no rotation");
     assert_eq!(text(&focused, "[part=counter]"), "1/3", "focused: no rotation");
     banner_event(&mounts[0], "mouseleave");
     banner_event(&mounts[1], "focusout");
-    sleep(ROTATION_WAIT).await;
+    advance(ROTATION_WAIT);
     assert_eq!(text(&hovered, "[part=counter]"), "2/3", "the pointer gone: it rotates");
     assert_eq!(text(&focused, "[part=counter]"), "2/3", "focus gone: it rotates");
     assert_eq!(text(&focused, "[part=title]"), "Titre hold-b");
@@ -830,7 +865,7 @@ fn a_tree_that_fails_halfway_leaves_its_parent_untouched() {
 
 #[wasm_bindgen_test]
 async fn a_mount_that_cannot_hold_a_shadow_root_logs_one_message_and_the_others_render() {
-    let mounts = page(&[("card", None)]);
+    let mounts = page(&[("card", None)]).await;
     let link = doc().create_element("a").unwrap();
     link.set_attribute("data-depeche", "card").unwrap();
     doc().body().unwrap().append_child(&link).unwrap();

@@ -5,16 +5,17 @@ use crate::banner::{self as model, Content, Effects, Event, Live, TitleKind};
 use crate::dismissals;
 use crate::dom::browser;
 use crate::dom::build::Tree;
+use crate::dom::card::Card;
 use crate::dom::el::{self, Refused};
 use crate::dom::listener::Listener;
-use crate::dom::timer::{self, now};
+use crate::dom::timer::{self, now, Timeout};
 use crate::dom::track::Watch;
-use crate::dom::{page, storage};
+use crate::dom::storage;
 use crate::feed::Item;
 use crate::i18n::{self, Locale, Strings};
 use crate::rfc3339::Millis;
 use crate::url::safe_http_url;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use web_sys::{Document, Element, ShadowRoot};
 
@@ -25,6 +26,16 @@ pub const ANNOUNCE_DELAY_MS: Millis = 50;
 /// The item ids the reader has closed, from localStorage.
 pub fn dismissed() -> Vec<String> {
     storage::get(dismissals::STORAGE_KEY).map(|s| dismissals::parse(&s)).unwrap_or_default()
+}
+
+/// What a banner asks of the page's mounts, which are not this module's (`dom::entry` gives
+/// `dom::page`'s functions).
+#[derive(Clone, Copy)]
+pub struct Links {
+    /// The card showing an item, if any: the banner's title then opens it.
+    pub card_for: fn(&str) -> Option<Rc<Card>>,
+    /// A viewability watch on the host that reports the item as viewed, if views are counted.
+    pub watch: fn(&Element, &str) -> Option<Watch>,
 }
 
 /// A rendered banner.
@@ -39,6 +50,7 @@ struct Inner {
     locale: Locale,
     /// The publisher's element, watched for views of the item showing.
     host: Element,
+    links: Links,
     parts: Parts,
     // Never borrowed across a DOM call: removing the focused title fires `focusout`
     // synchronously, which sends the banner an event, and a borrow held then would panic.
@@ -48,6 +60,10 @@ struct Inner {
     title: RefCell<Option<Listener>>,
     /// The view watch of the item showing.
     watch: RefCell<Option<Watch>>,
+    /// The next rotation, replaced (so cancelled) by each new one and with the banner.
+    rotation: Cell<Option<Timeout>>,
+    /// The live region's text to come, replaced by a newer announcement.
+    announcing: Cell<Option<Timeout>>,
 }
 
 struct Parts {
@@ -62,7 +78,7 @@ struct Parts {
 
 impl Banner {
     /// Renders a banner for `queue` (most urgent first) into `host`'s shadow `root`.
-    pub fn render(doc: &Document, host: &Element, root: &ShadowRoot, queue: Vec<Rc<Item>>, locale: &Locale) -> Result<Banner, Refused> {
+    pub fn render(doc: &Document, host: &Element, root: &ShadowRoot, queue: Vec<Rc<Item>>, locale: &Locale, links: Links) -> Result<Banner, Refused> {
         let strings = locale.lang.strings();
         let mut t = Tree::default();
         t.open("aside", "banner")
@@ -94,10 +110,13 @@ impl Banner {
             strings,
             locale: locale.clone(),
             host: host.clone(),
+            links,
             parts: Parts { aside, announce, content, counter, previous, next, pause },
             model: RefCell::new(model::Banner::new(locale.lang, dismissed())),
             title: RefCell::new(None),
             watch: RefCell::new(None),
+            rotation: Cell::new(None),
+            announcing: Cell::new(None),
         });
         let on = |target: &web_sys::EventTarget, kind: &'static str, event: fn() -> Event| {
             let weak: Weak<Inner> = Rc::downgrade(&inner);
@@ -145,7 +164,7 @@ impl Inner {
     /// Steps the model, then applies its effects with no borrow of it held.
     fn send(self: &Rc<Self>, event: Event) {
         let reduced = reduced_motion();
-        let effects = self.model.borrow_mut().step(event, now(), reduced, |id| page::card_for(id).is_some());
+        let effects = self.model.borrow_mut().step(event, now(), reduced, |id| (self.links.card_for)(id).is_some());
         self.apply(effects);
     }
 
@@ -168,7 +187,7 @@ impl Inner {
             }
         }
         if let Some(item) = e.watch {
-            let watch = item.as_deref().and_then(|id| page::watch(&self.host, id));
+            let watch = item.as_deref().and_then(|id| (self.links.watch)(&self.host, id));
             let old = self.watch.replace(watch);
             drop(old);
         }
@@ -200,11 +219,11 @@ impl Inner {
         }
         if let Some((ms, generation)) = e.rotate {
             let weak = Rc::downgrade(self);
-            timer::after(ms, move || {
+            self.rotation.set(Some(timer::after(ms, move || {
                 if let Some(inner) = weak.upgrade() {
                     inner.send(Event::Rotate(generation));
                 }
-            });
+            })));
         }
     }
 
@@ -228,9 +247,9 @@ impl Inner {
         if !button {
             return Ok(None);
         }
-        let id = item.id.clone();
+        let (id, card_for) = (item.id.clone(), self.links.card_for);
         Ok(Some(Listener::new(&title, "click", move |_| {
-            if let Some(card) = page::card_for(&id) {
+            if let Some(card) = card_for(&id) {
                 card.reveal();
             }
         })))
@@ -243,13 +262,13 @@ impl Inner {
         el::attr(region, "aria-live", if assertive { "assertive" } else { "polite" });
         el::clear(region);
         let weak = Rc::downgrade(self);
-        timer::after(ANNOUNCE_DELAY_MS, move || {
+        self.announcing.set(Some(timer::after(ANNOUNCE_DELAY_MS, move || {
             let Some(inner) = weak.upgrade() else { return };
             let current = inner.model.borrow().live().as_deref() == Some(text.as_str());
             if current {
                 el::set_text(&inner.parts.announce, &text);
             }
-        });
+        })));
     }
 }
 

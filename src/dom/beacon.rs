@@ -2,19 +2,21 @@
 //! that is flushed shortly after each event and at once when the page is hidden.
 
 use crate::rfc3339::Millis;
-use crate::dom::{browser, promise, timer};
+use crate::dom::timer::{self, Timeout};
+use crate::dom::{browser, promise};
 use std::cell::RefCell;
 
 /// Events are coalesced for this long before sending.
 const FLUSH_DELAY_MS: Millis = 500;
 
 thread_local! {
-    static OUTBOX: RefCell<Outbox> = const { RefCell::new(Outbox { pending: Vec::new(), flush_scheduled: false }) };
+    static OUTBOX: RefCell<Outbox> = const { RefCell::new(Outbox { pending: Vec::new(), flush: None }) };
 }
 
 struct Outbox {
     pending: Vec<(String, String)>,
-    flush_scheduled: bool,
+    /// The flush to come, while something is pending; a flush before it cancels it.
+    flush: Option<Timeout>,
 }
 
 /// Queues `body` for `url`; it is sent within half a second, or when the page is hidden.
@@ -22,20 +24,22 @@ pub fn queue(url: &str, body: String) {
     let schedule = OUTBOX.with(|o| {
         let mut o = o.borrow_mut();
         o.pending.push((url.to_owned(), body));
-        !std::mem::replace(&mut o.flush_scheduled, true)
+        o.flush.is_none()
     });
     if schedule {
-        timer::after(FLUSH_DELAY_MS, flush);
+        let flush = timer::after(FLUSH_DELAY_MS, flush);
+        OUTBOX.with(|o| o.borrow_mut().flush = Some(flush));
     }
 }
 
 /// Sends everything pending now.
 pub fn flush() {
-    let pending = OUTBOX.with(|o| {
+    let (pending, scheduled) = OUTBOX.with(|o| {
         let mut o = o.borrow_mut();
-        o.flush_scheduled = false;
-        std::mem::take(&mut o.pending)
+        (std::mem::take(&mut o.pending), o.flush.take())
     });
+    // Cancelled (a clearTimeout) once the borrow has ended.
+    drop(scheduled);
     for (url, body) in &pending {
         send(url, body);
     }

@@ -1,4 +1,7 @@
 //! The wasm entry point: settings in; rendered, refreshed mounts out; errors to the console.
+//! It owns the wiring: the refresh loop's model ([`Loop`]) is stepped here, and the page's,
+//! the stream's and the banners' callbacks into the rest are given from here, so that no
+//! module of `dom` imports one that imports it back.
 
 use crate::beacon::Event;
 use crate::dom::banner::{self, Banner};
@@ -8,13 +11,15 @@ use crate::dom::intl::{self, Formatters};
 use crate::dom::live;
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::page::{self, Counting, Mounted};
-use crate::dom::timer::{self, now};
+use crate::dom::timer::{self, now, Timeout};
+use crate::dom::track::page_visible;
 use crate::dom::{el, json, report, storage};
 use crate::error::Error;
 use crate::feed::{self, Feed, Item};
 use crate::feed_cache;
 use crate::i18n::{self, Locale};
-use crate::refresh::{Next, Outcome, Policy};
+use crate::reconcile;
+use crate::refresh::{self, Loop, Outcome, Policy, Timer};
 use crate::rfc3339::Millis;
 use crate::settings::{self, Settings};
 use crate::view;
@@ -23,69 +28,73 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
+/// What a banner asks of the page's mounts.
+const LINKS: banner::Links = banner::Links { card_for: page::card_for, watch: page::watch };
+
 /// A locale tag and a time zone: what a set of formatters is built for.
 type FormattersKey = (String, Option<String>);
-
-/// The refresh loop's next step, shared by whatever may start it first.
-type Step = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
-
-/// How the refresh loop's wait ends early.
-struct Wake {
-    /// The wait's step, while a wait that a refresh may end (not a backoff) is on.
-    next: Cell<Option<Step>>,
-    /// A refresh asked for while the loop was not waiting for one (a fetch in flight, or a
-    /// backoff): done as soon as it may, since what was fetched may predate what was asked.
-    asked: Cell<bool>,
-}
 
 thread_local! {
     /// What is shown now, to show again when an item expires between refreshes.
     static SHOWN: Cell<Option<(Settings, Feed)>> = const { Cell::new(None) };
-    /// Bumped on each show, so that an older expiry timer knows it is stale.
-    static EXPIRY_GENERATION: Cell<u32> = const { Cell::new(0) };
-    static WAKE: Wake = const { Wake { next: Cell::new(None), asked: Cell::new(false) } };
+    /// The timer that shows the feed again when its next item expires; each show replaces
+    /// (cancels) the last one's.
+    static EXPIRY: Cell<Option<Timeout>> = const { Cell::new(None) };
+    /// The refresh loop's model, from `start` on.
+    static LOOP: Cell<Loop> = const { Cell::new(Loop::IDLE) };
+    /// What the feed requests need, between two fetches (a fetch in flight holds it).
+    static FETCHER: Cell<Option<Refresh>> = const { Cell::new(None) };
+    /// The refresh loop's wait.
+    static WAIT: Cell<Option<Timeout>> = const { Cell::new(None) };
     /// The formatters built last, with their locale tag and time zone.
     static FORMATTERS: Cell<Option<(FormattersKey, Rc<Formatters>)>> = const { Cell::new(None) };
 }
 
-/// Refreshes the feed now rather than at the next interval, if the loop is waiting for the
-/// next one: after a counted view, so that the card shows the new count, on a live event,
-/// and when the page is seen again. If it is not (a fetch in flight, or a backoff), `again`
-/// refreshes once it is done, since what is being fetched may predate what was asked. The
-/// same conditional request as any refresh: none of it redone when nothing changed.
-pub fn refresh(again: bool) {
-    // The slot may hold a step its timer has already run (its fetch is in flight): that is
-    // not waiting.
-    WAKE.with(|w| match w.next.take().and_then(|next| next.take()) {
-        Some(step) => step(),
-        None => {
-            if again {
-                w.asked.set(true);
-            }
-        }
+/// Steps the refresh loop with `event` (idle before `start`), then does what it says.
+fn step(event: refresh::Event) {
+    // Stepped in a short borrow: what follows may step it again (a fetch failing at once).
+    let fx = LOOP.with(|l| {
+        let mut model = l.get();
+        let fx = model.step(event);
+        l.set(model);
+        fx
     });
-}
-
-/// Runs the step in `next`, unless the timer or a wake-up already did.
-fn run_once(next: &Step) {
-    if let Some(step) = next.take() {
-        step();
+    match fx.timer {
+        Timer::Keep => {}
+        Timer::Start(ms) => WAIT.with(|w| w.set(Some(timer::after(ms, || step(refresh::Event::Timer))))),
+        Timer::Cancel => drop(WAIT.with(Cell::take)),
+    }
+    if fx.recount {
+        // Not cancelled: each counted view's recount is due, though a fetch on its way makes
+        // it a no-op.
+        timer::after(refresh::RECOUNT_DELAY_MS, || step(refresh::Event::Wake { again: false })).forget();
+    }
+    if fx.fetch {
+        if let Some(r) = FETCHER.with(Cell::take) {
+            r.fetch(fx.revalidate);
+        }
     }
 }
 
-/// Runs `then` after `ms` (never, if `None`), or at `refresh` when `wakeable` (at once if
-/// it was called since the last wait).
-fn wait(ms: Option<Millis>, wakeable: bool, then: impl FnOnce() + 'static) {
-    if wakeable && WAKE.with(|w| w.asked.replace(false)) {
-        return then();
-    }
-    let next: Step = Rc::new(Cell::new(Some(Box::new(then))));
-    if let Some(ms) = ms {
-        let at_time = Rc::clone(&next);
-        timer::after(ms, move || run_once(&at_time));
-    }
-    // A wait that is not wakeable clears the slot, so that no stale wake-up ends it.
-    WAKE.with(|w| w.next.set(wakeable.then_some(next)));
+/// Refreshes the feed now rather than at the next interval, if the loop is waiting for the
+/// next one: on a live event, and when the page is seen again. If it is not (a fetch in
+/// flight, or a backoff), `again` refreshes once it is done, since what is being fetched may
+/// predate what was asked. The same conditional request as any refresh: none of it redone
+/// when nothing changed.
+pub fn refresh(again: bool) {
+    step(refresh::Event::Wake { again });
+}
+
+/// A view was counted: the feed is refreshed a moment later, to show the new count.
+fn viewed() {
+    step(refresh::Event::Viewed);
+}
+
+/// The page was hidden or shown: the refresh loop and the live stream follow.
+fn visibility(visible: bool) {
+    // The loop first: a fetch it starts serves the stream's wish to fetch, if any.
+    step(refresh::Event::Visible(visible));
+    live::page_visibility(visible);
 }
 
 /// Starts the widget for the loader's `<script>` element (or the element carrying the first
@@ -97,22 +106,22 @@ pub fn start(script: Element, early: Option<js_sys::Promise>, abort: Option<web_
     match settings::read(|name| script.get_attribute(name)) {
         Ok((settings, warnings)) => {
             warnings.iter().for_each(report);
+            page::listen(visibility);
+            // A counted view or a live event can wake a loop that never refreshes by itself.
+            let policy = Policy::new(settings.refresh_seconds, settings.beacon.is_some() || settings.events.is_some());
+            LOOP.with(|l| l.set(Loop::new(policy, page_visible())));
             let mut first = Refresh::new(settings);
             first.early = early.map(|sent| (sent, abort));
-            first.fetch();
+            first.fetch(false);
         }
         Err(e) => page::error(&e),
     }
 }
 
-/// The refresh loop: loads the feed, then refreshes it as [`Policy`] says (every
-/// `data-refresh` seconds, with backoff after failures) while the page is visible, with
-/// conditional requests; until a feed arrives the last good copy is shown.
+/// The feed requests of the refresh loop: conditional, and read only when their text
+/// changed. Until a feed arrives the last good copy is shown ([`Loop`] says when).
 struct Refresh {
     settings: Settings,
-    policy: Policy,
-    /// Whether a feed is on the page (fetched, or the last good copy).
-    shown: bool,
     etag: Option<String>,
     /// The last feed text read, so that the same text is not read twice (compared in JS).
     last: js_sys::JsString,
@@ -124,48 +133,47 @@ struct Refresh {
 
 impl Refresh {
     fn new(settings: Settings) -> Refresh {
-        // A counted view or a live event can wake a loop that never refreshes by itself.
-        let policy = Policy::new(settings.refresh_seconds, settings.beacon.is_some() || settings.events.is_some());
         let events = settings.events.clone();
-        Refresh { settings, policy, shown: false, etag: None, last: js_sys::JsString::from(""), early: None, events }
+        Refresh { settings, etag: None, last: js_sys::JsString::from(""), early: None, events }
     }
 
-    fn fetch(mut self) {
+    /// Fetches the feed (`revalidate`: past the HTTP cache).
+    fn fetch(mut self, revalidate: bool) {
         let url = self.settings.feed.clone();
         let etag = self.etag.clone();
         let early = self.early.take();
-        fetch::feed(url, self.shown, Limits::of(&self.settings), etag.as_deref(), early, move |r| self.fetched(r));
+        fetch::feed(url, revalidate, Limits::of(&self.settings), etag.as_deref(), early, move |r| self.fetched(r));
     }
 
-    /// Shows what came, then waits for the next refresh (or retry).
+    /// Shows what came, then tells the loop how the fetch ended.
     fn fetched(mut self, result: Result<fetch::Reply, Failure>) {
+        let mut stale = false;
         let result = result.map(|(fetched, version)| {
-            if let Some(v) = version {
-                live::fetched(v);
-            }
+            stale = version.is_some_and(live::fetched);
             fetched
         });
         // Once the page has a feed and knows its version: the stream's first event (the
         // version now) then fetches only if something was published since.
         if let Some(url) = self.events.take() {
-            live::start(url);
+            live::start(url, refresh);
         }
         let outcome = match self.receive(result) {
             Ok(None) => Outcome::Read,
             Ok(Some(f)) => {
                 page::error(&f.error);
-                if !self.shown {
-                    self.shown = show_last_good_copy(&self.settings);
-                }
                 Outcome::Failed { transient: f.error.is_transient(), retry_after: f.retry_after }
             }
             Err(e) => return page::error(&e),
         };
-        match self.policy.after(outcome, js_sys::Math::random()) {
-            Next::Stop => {}
-            // A hidden page makes no requests; it refreshes once it is seen again.
-            Next::Wait { ms, wakeable } => wait(ms, wakeable, move || page::when_visible(move || self.fetch())),
+        if LOOP.with(|l| l.get().wants_stored_copy(outcome)) && show_last_good_copy(&self.settings) {
+            step(refresh::Event::Shown);
         }
+        FETCHER.with(|f| f.set(Some(self)));
+        // Older than the stream announced: once more, after this fetch.
+        if stale {
+            refresh(true);
+        }
+        step(refresh::Event::Fetched(outcome, js_sys::Math::random()));
     }
 
     /// Shows a new feed; the failure to retry, if any. An error ends the loop.
@@ -182,11 +190,12 @@ impl Refresh {
         match read_feed(&self.settings.feed, &text) {
             Ok(feed) => {
                 if let Some(feed) = feed {
-                    show_checked(&self.settings, feed, self.shown)?;
+                    let shown = LOOP.with(|l| l.get().shown());
+                    show_checked(&self.settings, feed, shown)?;
                     // Kept as the last good copy once it has been read (its signatures are
                     // checked again whenever it is read back).
                     remember(&self.settings.feed, &text);
-                    self.shown = true;
+                    step(refresh::Event::Shown);
                 }
                 self.last = text;
                 Ok(None)
@@ -250,24 +259,20 @@ fn show(settings: &Settings, feed: Feed, again: bool) -> Result<(), Error> {
 
 /// Shows the feed again when its next item expires, even with no refresh.
 fn schedule_expiry(settings: Settings, feed: Feed) {
-    let generation = EXPIRY_GENERATION.with(|g| {
-        g.set(g.get().wrapping_add(1));
-        g.get()
-    });
-    let next = view::next_expiry(&feed, now());
+    let wait = view::reshow_in(&feed, now());
     SHOWN.with(|s| s.set(Some((settings, feed))));
-    let Some(at) = next else { return };
-    timer::after(at - now() + 10, move || {
-        if EXPIRY_GENERATION.with(Cell::get) != generation {
-            return;
-        }
-        if let Some((settings, feed)) = SHOWN.with(Cell::take) {
-            if let Err(e) = update(&settings, &feed, now()) {
-                page::error(&e);
+    let timeout = wait.map(|ms| {
+        timer::after(ms, || {
+            if let Some((settings, feed)) = SHOWN.with(Cell::take) {
+                if let Err(e) = update(&settings, &feed, now()) {
+                    page::error(&e);
+                }
+                schedule_expiry(settings, feed);
             }
-            schedule_expiry(settings, feed);
-        }
+        })
     });
+    // A show without an expiry to come cancels the last show's.
+    EXPIRY.with(|e| e.set(timeout));
 }
 
 /// Renders the mounts added to the page since the last render (or changed), at once, from the
@@ -296,10 +301,11 @@ pub fn refresh_now() {
 /// need to stay interactive (and counted) until they leave the page. A mount that fails is
 /// reported and kept, empty, to be filled by a later update.
 pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error> {
+    page::listen(visibility);
     if let Some(beacon) = settings.beacon.clone() {
-        page::start_counting(Counting { beacon, feed: settings.feed.clone() });
+        page::start_counting(Counting { beacon, feed: settings.feed.clone(), viewed });
     }
-    page::watch_mounts();
+    page::watch_mounts(render_added);
     let ctx = Context::new(settings)?;
     let (mounts, errors) = page::new_mounts(&ctx.doc);
     errors.iter().for_each(report);
@@ -314,7 +320,7 @@ pub fn render(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
     for m in mounts.iter().filter(|m| m.kind == Kind::Banner) {
         mounted.push(ctx.new_banner(m.host.clone(), queue.clone(), feed));
     }
-    if mounted.is_empty() && !queue.is_empty() && !mount::has_banner(&ctx.doc) {
+    if reconcile::insert_banner(mounted.len(), queue.len(), mount::has_banner(&ctx.doc)) {
         mounted.push(ctx.new_banner(mount::insert_banner(&ctx.doc)?, queue, feed));
     }
     page::adopt(mounted);
@@ -346,10 +352,10 @@ pub fn update(settings: &Settings, feed: &Feed, now: Millis) -> Result<(), Error
     let queue = ctx.banner_queue(feed, now);
     for m in &mut banners {
         let before = m.banner.as_ref().and_then(Banner::current);
-        match &m.banner {
-            Some(b) => b.update(queue.clone()),
-            None if !queue.is_empty() => *m = ctx.new_banner(m.host.clone(), queue.clone(), feed),
-            None => {}
+        match (reconcile::banner(m.banner.is_some(), queue.len()), &m.banner) {
+            (reconcile::Banner::Update, Some(b)) => b.update(queue.clone()),
+            (reconcile::Banner::Build, _) => *m = ctx.new_banner(m.host.clone(), queue.clone(), feed),
+            _ => {}
         }
         if before != m.banner.as_ref().and_then(Banner::current) {
             page::dispatch(&m.host, "depeche:update", "", "");
@@ -460,30 +466,29 @@ impl<'a> Context<'a> {
     #[inline(never)]
     fn update_card(&self, m: &mut Mounted, feed: &Feed, now: Millis) -> Result<bool, Error> {
         let item = view::card_item(feed, now, m.article.as_deref()).ok();
-        let same = m.card.as_ref().zip(item).filter(|(card, item)| card.item_id == item.id);
-        if let Some((card, item)) = same {
-            let before = card.snapshot();
-            if card.update(&self.doc, item) {
-                return Ok(card.snapshot() != before);
+        let plan = reconcile::card(m.card.as_ref().map(|c| c.item_id.as_str()), item.map(|i| i.id.as_str()));
+        match (plan, item, &m.card) {
+            (reconcile::Card::Update, Some(item), Some(card)) => {
+                let before = card.snapshot();
+                if card.update(&self.doc, item) {
+                    return Ok(card.snapshot() != before);
+                }
+                // Same item, new shape: rebuilt, and open again if the reader had opened it.
+                let was_open = card.is_expanded();
+                self.fill_card(m, feed, item)?;
+                if was_open {
+                    m.card.iter().for_each(|c| c.reopen());
+                }
             }
-            // Same item, new shape: rebuilt, and open again if the reader had opened it.
-            let was_open = card.is_expanded();
-            self.fill_card(m, feed, item)?;
-            if was_open {
-                m.card.iter().for_each(|c| c.reopen());
-            }
-            return Ok(true);
-        }
-        match item {
-            Some(item) => self.fill_card(m, feed, item)?,
-            None => {
-                // Retracted or expired, and nothing else to show: the mount empties.
+            (reconcile::Card::Build, Some(item), _) => self.fill_card(m, feed, item)?,
+            (reconcile::Card::Empty, ..) => {
                 if let Some(root) = m.host.shadow_root() {
                     el::clear(&root);
                 }
                 m.card = None;
                 self.rewatch(m, None);
             }
+            _ => return Ok(false),
         }
         Ok(true)
     }
@@ -494,7 +499,7 @@ impl<'a> Context<'a> {
     fn new_banner(&self, host: Element, queue: Vec<Rc<Item>>, feed: &Feed) -> Mounted {
         let content_lang = queue.first().and_then(|i| i.language.as_deref()).or(feed.language.as_deref());
         let locale = self.locale(content_lang);
-        let banner = mount::root(&host).and_then(|root| Ok(Banner::render(&self.doc, &host, &root, queue, &locale)?));
+        let banner = mount::root(&host).and_then(|root| Ok(Banner::render(&self.doc, &host, &root, queue, &locale, LINKS)?));
         let banner = banner.map_err(|e| page::error(&e)).ok();
         let current = banner.as_ref().and_then(Banner::current);
         if banner.is_some() {

@@ -1,6 +1,7 @@
 //! Fetching the feed within its limits.
 
-use crate::dom::{browser, promise, timer};
+use crate::dom::timer::{self, Timeout};
+use crate::dom::{browser, promise};
 use crate::error::Error;
 use crate::settings::Settings;
 use crate::retry::parse_retry_after;
@@ -75,14 +76,14 @@ pub fn feed(url: String, fresh: bool, limits: Limits, etag: Option<&str>, early:
         None => (None, AbortController::new().ok()),
     };
     let timed_out = Rc::new(Cell::new(false));
-    if let Some(c) = controller.clone() {
+    let timeout = controller.clone().map(|c| {
         let flag = Rc::clone(&timed_out);
         timer::after(Millis::from(limits.timeout_seconds) * 1000, move || {
             flag.set(true);
             c.abort();
-        });
-    }
-    let request = Request { url, limits, controller, timed_out };
+        })
+    });
+    let request = Request { url, limits, controller, timed_out, _timeout: timeout };
     match early.map_or_else(|| request.send(fresh, etag), Ok) {
         Err(f) => done(Err(f)),
         Ok(sent) => promise::then(&sent, move |response| {
@@ -104,6 +105,8 @@ struct Request {
     controller: Option<AbortController>,
     /// Set by the timeout, so that the abort it causes is told apart from a network error.
     timed_out: Rc<Cell<bool>>,
+    /// The timeout, cancelled when the request is done with (dropped).
+    _timeout: Option<Timeout>,
 }
 
 /// What the response's status and headers said.

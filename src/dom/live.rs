@@ -1,9 +1,9 @@
 //! The page's one event stream (`data-events`): carries out what `live::Live` decides.
 
-use crate::dom::entry;
 use crate::dom::listener::Listener;
 use crate::dom::track::page_visible;
-use crate::dom::{page, timer};
+use crate::dom::page;
+use crate::dom::timer::{self, Timeout};
 use crate::error::Error;
 use crate::live::{Event, Fetch, Live};
 use std::cell::Cell;
@@ -21,6 +21,13 @@ impl Drop for Open {
     }
 }
 
+/// What the stream does not do itself: fetching the feed (`again`: even after a fetch in
+/// flight), given by `start`.
+type Refresh = fn(bool);
+
+/// Before `start`: nothing to ask.
+fn no_refresh(_: bool) {}
+
 /// The page's stream. Cells, not RefCells: the model is copied out, stepped and put back
 /// before its effects run, and closing or opening a stream, or fetching, may dispatch events
 /// that come back here.
@@ -29,39 +36,41 @@ struct Stream {
     /// Empty until `start`.
     url: Cell<&'static str>,
     open: Cell<Option<Open>>,
+    /// The model's timer; a new one replaces (cancels) the last.
+    timer: Cell<Option<Timeout>>,
+    refresh: Cell<Refresh>,
 }
 
 thread_local! {
-    static STREAM: Stream = const { Stream { model: Cell::new(Live::new()), url: Cell::new(""), open: Cell::new(None) } };
+    static STREAM: Stream = const { Stream { model: Cell::new(Live::new()), url: Cell::new(""), open: Cell::new(None), timer: Cell::new(None), refresh: Cell::new(no_refresh) } };
 }
 
 /// Opens the event stream at `url` while the page is visible; each event with a version the
-/// page has not fetched fetches the feed. One per page: the loader starts one widget
+/// page has not fetched calls `refresh`. One per page: the loader starts one widget
 /// instance, whose first fetch calls this once.
-pub fn start(url: String) {
+pub fn start(url: String, refresh: Refresh) {
     // Kept for the page's life, like the stream.
-    STREAM.with(|s| s.url.set(url.leak()));
-    page::listen();
+    STREAM.with(|s| {
+        s.url.set(url.leak());
+        s.refresh.set(refresh);
+    });
     step(Event::Visible(page_visible()));
 }
 
 /// A feed response said the feed's version: kept, for the stream's events to compare with
-/// (before `start` too); older than the stream announced, the feed is fetched once more
-/// after this response.
-pub fn fetched(version: u64) {
-    let fx = STREAM.with(|s| {
+/// (before `start` too). Returns whether the feed must be fetched once more after this
+/// response (it is older than the stream announced).
+pub fn fetched(version: u64) -> bool {
+    STREAM.with(|s| {
         let mut model = s.model.get();
         let fx = model.step(Event::Fetched(version), 0.0);
         s.model.set(model);
-        fx
-    });
-    // A fetch is all that can come of it.
-    if fx.fetch != Fetch::No {
-        entry::refresh(true);
-    }
+        // A fetch is all that can come of it.
+        fx.fetch != Fetch::No
+    })
 }
 
-/// The page was hidden or shown (`page` listens; nothing happens before `start`).
+/// The page was hidden or shown (nothing happens before `start`).
 pub fn page_visibility(visible: bool) {
     step(Event::Visible(visible));
 }
@@ -82,13 +91,13 @@ fn step(event: Event) {
             s.open.set(connect(url));
         }
         if let Some((ms, generation)) = fx.timer {
-            timer::after(ms, move || step(Event::Timer(generation)));
+            s.timer.set(Some(timer::after(ms, move || step(Event::Timer(generation)))));
         }
         if fx.report {
             page::error(&Error::NoLive { url: url.to_owned() });
         }
         if fx.fetch != Fetch::No {
-            entry::refresh(fx.fetch == Fetch::Now);
+            (s.refresh.get())(fx.fetch == Fetch::Now);
         }
     });
 }

@@ -26,3 +26,6 @@ pub mod verify;
 
 pub use console::report;
 pub use entry::{render, start, update};
+/// Moves the test clock forward (the browser suite's; see `timer`).
+#[cfg(feature = "test-clock")]
+pub use timer::advance;

@@ -1,25 +1,24 @@
 //! The widget's life on the page: what is mounted, which events were sent, the page-wide
 //! listeners, and the events it gives the host. Everything a mount owns is released when
 //! its element leaves the page.
+//!
+//! A leaf of `dom`'s imports: what the rest of the widget does about the page's events (a
+//! view counted, the page hidden, a mount added) is given here as a callback by
+//! `dom::entry`, which owns the wiring.
 
-use crate::rfc3339::Millis;
 use crate::beacon::{self, Event, Sent};
 use crate::dom::banner::Banner;
 use crate::dom::card::Card;
 use crate::dom::console::report_once;
-use crate::dom::{entry, live};
 use crate::dom::listener::{Callback, Listener};
 use crate::dom::mount::{self, Kind, Mount};
 use crate::dom::track::{page_visible, Watch};
-use crate::dom::{beacon as outbox, browser, el, timer};
+use crate::dom::{beacon as outbox, browser, el};
 use crate::error::Error;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, MutationObserver};
-
-/// After a view is sent, the feed is refreshed this much later to show the new count.
-const RECOUNT_DELAY_MS: Millis = 1500;
 
 /// One rendered mount and everything that keeps it alive.
 pub struct Mounted {
@@ -47,6 +46,8 @@ pub struct Counting {
     pub beacon: String,
     /// `data-feed`, named in each beacon.
     pub feed: String,
+    /// Called once a view is sent (the refresh loop shows the new count).
+    pub viewed: fn(),
 }
 
 struct State {
@@ -90,24 +91,23 @@ pub fn card_for(item: &str) -> Option<Rc<Card>> {
     STATE.with(|s| s.borrow().mounts.iter().filter_map(|m| m.card.clone()).find(|c| c.item_id == item))
 }
 
-/// Turns counting on for this page (once): pending beacons are flushed when the page is
-/// hidden, and viewability pauses while it is.
+/// Turns counting on for this page (once).
 pub fn start_counting(counting: Counting) {
     STATE.with(|s| {
         s.borrow_mut().counting.get_or_insert(counting);
     });
-    listen();
 }
 
 /// Installs the page-wide listeners (once): on visibility changes, flushes the beacons,
-/// pauses or resumes the watches and banners, and tells the live stream.
-pub fn listen() {
+/// pauses or resumes the watches and banners, then calls `changed` with whether the page is
+/// visible.
+pub fn listen(changed: fn(bool)) {
     if STATE.with(|s| !s.borrow().listeners.is_empty()) {
         return;
     }
     let Some(window) = el::window() else { return };
     let Some(doc) = window.document() else { return };
-    let visibility = Listener::new(&doc, "visibilitychange", |_| {
+    let visibility = Listener::new(&doc, "visibilitychange", move |_| {
         let visible = page_visible();
         if !visible {
             outbox::flush();
@@ -119,7 +119,7 @@ pub fn listen() {
                 m.banner.iter().for_each(|b| b.page_visibility(visible));
             }
         });
-        live::page_visibility(visible);
+        changed(visible);
     });
     let pagehide = Listener::new(&window, "pagehide", |_| outbox::flush());
     STATE.with(|s| s.borrow_mut().listeners.extend([visibility, pagehide]));
@@ -151,10 +151,7 @@ pub fn report_event(item: &str, event: Event) -> bool {
     let Some(body) = beacon::body(item, event, &counting.feed) else { return false };
     outbox::queue(&counting.beacon, body);
     if event == Event::View {
-        // The collector counts the view as the beacon arrives; the next refresh shows it.
-        // Not again after a fetch already on its way: views counted together (a card's and
-        // the banner's) would each make a request.
-        timer::after(RECOUNT_DELAY_MS, || entry::refresh(false));
+        (counting.viewed)();
     }
     true
 }
@@ -177,38 +174,18 @@ pub fn dispatch(target: &Element, name: &str, key: &str, value: &str) {
     let _ = browser::dispatch(target, name, key, value);
 }
 
-/// Runs `f` once the document is visible (at once if it is).
-pub fn when_visible(f: impl FnOnce() + 'static) {
-    let doc = el::document().ok();
-    let Some(doc) = doc.filter(|_| !page_visible()) else { return f() };
-    let holder: Rc<RefCell<Option<Listener>>> = Rc::new(RefCell::new(None));
-    let slot = Rc::clone(&holder);
-    let mut f = Some(f);
-    let listener = Listener::new(&doc, "visibilitychange", move |_| {
-        if page_visible() {
-            let f = f.take();
-            // Unregisters itself once the page is visible again.
-            slot.borrow_mut().take();
-            if let Some(f) = f {
-                f();
-            }
-        }
-    });
-    *holder.borrow_mut() = Some(listener);
-}
-
 /// Watches the document for mounts: one removed from it, or whose `data-depeche` or
 /// `data-article` was removed or changed, releases its observers and listeners (and is
 /// emptied, if still on the page); one added, or changed, is rendered at once from the feed
-/// shown. A mount moved within one task is neither: it keeps its state (an open card stays
-/// open).
-pub fn watch_mounts() {
+/// shown (`added` does). A mount moved within one task is neither: it keeps its state (an
+/// open card stays open).
+pub fn watch_mounts(added: fn()) {
     let installed = STATE.with(|s| s.borrow().removal_observer.is_some());
     let Some(root) = el::document().ok().and_then(|d| d.document_element()) else { return };
     if installed {
         return;
     }
-    let callback = Callback::new(|records: JsValue| {
+    let callback = Callback::new(move |records: JsValue| {
         let records: js_sys::Array = records.unchecked_into();
         if !concerns_mounts(&records) {
             return;
@@ -232,7 +209,7 @@ pub fn watch_mounts() {
         }
         // Dropping a Mounted disconnects its observer and removes its listeners.
         drop(gone);
-        entry::render_added();
+        added();
     });
     if let Ok(observer) = browser::observe_mutations(callback.as_ref().unchecked_ref(), &root, mount::ATTRIBUTE, "data-article") {
         STATE.with(|s| s.borrow_mut().removal_observer = Some((observer, callback)));

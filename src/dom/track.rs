@@ -2,9 +2,9 @@
 
 use crate::dom::listener::Callback;
 use crate::dom::{browser, el};
-use crate::dom::timer::{self, now};
+use crate::dom::timer::{self, now, Timeout};
 use crate::viewability::{Step, Tracker, MIN_RATIO};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, IntersectionObserver, IntersectionObserverEntry};
@@ -17,8 +17,14 @@ pub fn page_visible() -> bool {
 /// One watch's state, which the page's observer finds by its element.
 struct Watched {
     el: Element,
-    tracker: Rc<RefCell<Tracker>>,
+    tracker: Rc<Tracked>,
     on_view: Rc<dyn Fn()>,
+}
+
+/// A watch's viewability clock and its wake-up, cancelled with the watch.
+struct Tracked {
+    tracker: RefCell<Tracker>,
+    wake: Cell<Option<Timeout>>,
 }
 
 thread_local! {
@@ -48,7 +54,7 @@ fn observer() -> Option<IntersectionObserver> {
         while let Some((entry, t, v)) = WATCHED.with(|w| w.borrow().get(i).map(|x| (latest.get(&x.el), Rc::clone(&x.tracker), Rc::clone(&x.on_view)))) {
             if !entry.is_undefined() {
                 let ratio = entry.unchecked_ref::<IntersectionObserverEntry>().intersection_ratio();
-                let step = t.borrow_mut().intersection(ratio, now());
+                let step = t.tracker.borrow_mut().intersection(ratio, now());
                 follow(step, &t, &v);
             }
             i += 1;
@@ -62,14 +68,14 @@ fn observer() -> Option<IntersectionObserver> {
 /// A watched element; dropping it stops watching it.
 pub struct Watch {
     el: Element,
-    tracker: Rc<RefCell<Tracker>>,
+    tracker: Rc<Tracked>,
     on_view: Rc<dyn Fn()>,
 }
 
 impl Watch {
     /// Observes `el`; `on_view` runs once, when the element has been seen.
     pub fn new(el: &Element, on_view: Rc<dyn Fn()>) -> Option<Watch> {
-        let tracker = Rc::new(RefCell::new(Tracker::new(page_visible())));
+        let tracker = Rc::new(Tracked { tracker: RefCell::new(Tracker::new(page_visible())), wake: Cell::new(None) });
         let o = observer()?;
         WATCHED.with(|w| w.borrow_mut().push(Watched { el: el.clone(), tracker: Rc::clone(&tracker), on_view: Rc::clone(&on_view) }));
         // Observed afresh, so that the new watch hears where the element is now (observing an
@@ -81,7 +87,7 @@ impl Watch {
 
     /// The page became visible or hidden.
     pub fn page_visibility(&self, visible: bool) {
-        let step = self.tracker.borrow_mut().page_visibility(visible, now());
+        let step = self.tracker.tracker.borrow_mut().page_visibility(visible, now());
         follow(step, &self.tracker, &self.on_view);
     }
 }
@@ -104,23 +110,24 @@ impl Drop for Watch {
 }
 
 /// Carries out a step: wait, set a timer, or report the view.
-fn follow(step: Step, tracker: &Rc<RefCell<Tracker>>, on_view: &Rc<dyn Fn()>) {
+fn follow(step: Step, tracker: &Rc<Tracked>, on_view: &Rc<dyn Fn()>) {
     match step {
         Step::Wait => {}
-        // Later, not now: the caller may be iterating the page's mounts.
+        // Later, not now: the caller may be iterating the page's mounts. Not cancelled with
+        // the watch: a view seen is reported even if its item leaves in the same task.
         Step::Viewed => {
             let v = Rc::clone(on_view);
-            timer::after(0, move || v());
+            timer::after(0, move || v()).forget();
         }
         Step::WakeIn(ms) => {
-            // A weak handle: a timer must not keep a removed mount's tracker alive.
+            // Weak: the watch owns its timer, and its timer must not keep it alive.
             let (t, v) = (Rc::downgrade(tracker), Rc::clone(on_view));
-            timer::after(ms, move || {
+            tracker.wake.set(Some(timer::after(ms, move || {
                 if let Some(t) = t.upgrade() {
-                    let step = t.borrow_mut().tick(now());
+                    let step = t.tracker.borrow_mut().tick(now());
                     follow(step, &t, &v);
                 }
-            });
+            })));
         }
     }
 }
