@@ -1,6 +1,7 @@
 //! The refresh loop's policy, as a state machine: after each fetch, how long to wait before
 //! the next one, whether a counted view may end the wait early, and when to give up retrying.
-//! `dom::entry` fetches, shows, and waits as told (deferring a fetch while the page is hidden).
+//! [`Loop`] wraps it in the wake-up protocol (a refresh asked for is never lost, a hidden page
+//! never fetches); `dom::entry` steps it and fetches, shows and waits as told.
 
 use crate::retry;
 use crate::rfc3339::Millis;
@@ -140,8 +141,11 @@ enum Phase {
     Waiting { wakeable: bool },
     /// Due, but the page is hidden: a hidden page makes no request; it fetches once seen.
     Hidden,
-    /// Nothing will bring it back ([`Next::Stop`]).
+    /// Its policy has stopped it ([`Next::Stop`]): only the host's `refresh()` (a wake-up
+    /// that asks `again`) fetches once more.
     Stopped,
+    /// Before the widget starts: nothing fetches.
+    Idle,
 }
 
 /// The refresh loop: its [`Policy`], and the wake-up protocol around it: a refresh asked for
@@ -159,7 +163,7 @@ pub struct Loop {
 
 impl Loop {
     /// A loop that never fetches: the widget's before `start`.
-    pub const IDLE: Loop = Loop { policy: Policy::new(0, false), phase: Phase::Stopped, asked: false, visible: true, shown: false };
+    pub const IDLE: Loop = Loop { policy: Policy::new(0, false), phase: Phase::Idle, asked: false, visible: true, shown: false };
 
     /// A loop whose first fetch is in flight (the page's first load fetches even while the
     /// page is hidden), on a page `visible` or not.
@@ -208,8 +212,11 @@ impl Loop {
                 self.due(&mut fx);
             }
             // Fetching, or backing off: served once it may. Hidden: the fetch to come when the
-            // page is seen serves it. Stopped: nothing would.
+            // page is seen serves it.
             (Event::Wake { again: true }, Phase::Fetching | Phase::Waiting { wakeable: false }) => self.asked = true,
+            // Stopped by its policy (no interval, nothing to wake it): the host's `refresh()`
+            // still fetches now, as the loader promises.
+            (Event::Wake { again: true }, Phase::Stopped) => self.due(&mut fx),
             (Event::Viewed, _) => fx.recount = true,
             (Event::Visible(visible), phase) => {
                 self.visible = visible;
@@ -483,10 +490,15 @@ mod tests {
     }
 
     #[test]
-    fn a_loop_that_nothing_can_wake_stops() {
+    fn a_loop_that_nothing_can_wake_stops_until_the_host_asks() {
         let mut l = Loop::new(Policy::new(0, false), true);
         assert_eq!(l.step(Event::Fetched(Outcome::Read, 0.5)), Effects::default());
-        assert_eq!(l.step(Event::Wake { again: true }), Effects::default());
+        assert_eq!(l.step(Event::Timer), Effects::default());
+        assert_eq!(l.step(Event::Wake { again: false }), Effects::default(), "a recount alone does not restart it");
+        // The loader's refresh() ("fetch the feed now") is served, once, then it stops again.
+        let fx = l.step(Event::Wake { again: true });
+        assert!(fx.fetch && fx.revalidate == l.shown(), "{fx:?}");
+        assert_eq!(l.step(Event::Fetched(Outcome::Read, 0.5)), Effects::default());
         assert_eq!(l.step(Event::Timer), Effects::default());
         let mut idle = Loop::IDLE;
         for e in [Event::Wake { again: true }, Event::Timer, Event::Visible(true), Event::Fetched(Outcome::Read, 0.5)] {
