@@ -61,6 +61,9 @@ check clippy cargo clippy --workspace --all-targets --quiet -- -D warnings
 # struct field in tests/browser.rs went through it): they are checked on their own.
 check clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 check clippy-wasm-suites cargo clippy --target wasm32-unknown-unknown --test browser --test node --quiet -- -D warnings
+# The library alone, as pkg/ builds it: the test targets' dev-dependency on the crate itself
+# turns the `test-clock` feature on for every lint above, so the real timers are linted here.
+check clippy-wasm-lib cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings
 check sinks scripts/check-sinks.sh
 check dom-cycles scripts/check-dom-cycles.sh
 check pkg scripts/check-pkg.sh

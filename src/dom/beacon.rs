@@ -28,7 +28,14 @@ pub fn queue(url: &str, body: String) {
     });
     if schedule {
         let flush = timer::after(FLUSH_DELAY_MS, flush);
-        OUTBOX.with(|o| o.borrow_mut().flush = Some(flush));
+        // Kept only while something waits for it: without a window the timer has run at once,
+        // and a spent handle kept here would stop every later flush from being scheduled.
+        OUTBOX.with(|o| {
+            let mut o = o.borrow_mut();
+            if !o.pending.is_empty() {
+                o.flush = Some(flush);
+            }
+        });
     }
 }
 
@@ -38,7 +45,7 @@ pub fn flush() {
         let mut o = o.borrow_mut();
         (std::mem::take(&mut o.pending), o.flush.take())
     });
-    // Cancelled (a clearTimeout) once the borrow has ended.
+    // Cancelled once the borrow has ended (its callback, not the browser's timer, is dropped).
     drop(scheduled);
     for (url, body) in &pending {
         send(url, body);

@@ -164,7 +164,7 @@ impl Request {
 
     /// Checks the body's size and encoding.
     fn body(&self, buffer: &JsValue, etag: Option<String>) -> Result<Fetched, Failure> {
-        // The timer may still fire; the request is complete, so aborting now does nothing.
+        // The request is complete: its timeout goes with it, unfired.
         if buffer.unchecked_ref::<ArrayBuffer>().byte_length() as u64 > self.limits.max_bytes {
             return Err(self.too_large());
         }

@@ -2,9 +2,9 @@
 //! listeners, and the events it gives the host. Everything a mount owns is released when
 //! its element leaves the page.
 //!
-//! A leaf of `dom`'s imports: what the rest of the widget does about the page's events (a
-//! view counted, the page hidden, a mount added) is given here as a callback by
-//! `dom::entry`, which owns the wiring.
+//! Imports neither `entry` nor `live` (nor anything that imports it back): what the rest of
+//! the widget does about the page's events (a view counted, the page hidden, a mount added)
+//! is given here as a callback by `dom::entry`, which owns the wiring.
 
 use crate::beacon::{self, Event, Sent};
 use crate::dom::banner::Banner;
