@@ -22,7 +22,7 @@ fn kill_9_under_load_loses_no_acknowledged_beacon() {
     let collector = Collector::start(&args, &[], Duration::from_secs(10));
     let port = collector.port;
 
-    let load = support::Load::start(port, 8, "kangaba");
+    let load = support::Load::until_gone(port, 8, "kangaba");
     std::thread::sleep(Duration::from_millis(1500));
     collector.kill();
     let acknowledged = load.stop();

@@ -299,10 +299,12 @@ async fn a_source_of_2_5_mb_never_makes_the_feed_larger_than_the_widget_reads() 
     assert!(item(&feed, "gros-49").is_some() && item(&feed, "gros-0").is_none(), "the source's newest stay, its oldest go");
 }
 
-/// The collector process under test: `DEPECHE_RELEASE_COLLECTOR` if set (a release build, or
-/// the release tarball's), else the one built for these tests. The test profile unwinds as
-/// the release profile does (checked by `the_release_profile_unwinds_panics`), so the process
-/// behaves the same; building the release profile here took 200 s of `make test`.
+/// The collector process under test: `DEPECHE_RELEASE_COLLECTOR` if set (`make release` sets
+/// it to the static binary it ships), else the one built for these tests, which unwinds as
+/// the release profile does (checked by `the_release_profile_unwinds_panics`). They differ
+/// where arithmetic overflows: the debug build panics (caught: that source's error), the
+/// release build wraps, which the release run is there to see. Building the release profile
+/// here took 200 s of `make test`.
 fn collector_under_test() -> std::path::PathBuf {
     std::env::var_os("DEPECHE_RELEASE_COLLECTOR").map_or_else(|| env!("CARGO_BIN_EXE_depeche-collector").into(), Into::into)
 }

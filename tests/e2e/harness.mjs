@@ -14,7 +14,11 @@ export const artifacts = join(root, 'tests/e2e/artifacts');
 mkdirSync(artifacts, { recursive: true });
 
 /** The wasm's path in the build, named by its content (`pkg/depeche_bg.<16 hex>.wasm`, scripts/build.sh). */
-export const WASM = `pkg/${readdirSync(join(root, 'pkg')).find((f) => /^depeche_bg\.[0-9a-f]{16}\.wasm$/.test(f))}`;
+export const WASM = (() => {
+  const name = readdirSync(join(root, 'pkg')).find((f) => /^depeche_bg\.[0-9a-f]{16}\.wasm$/.test(f));
+  if (!name) throw new Error('no pkg/depeche_bg.<hash>.wasm: run scripts/build.sh');
+  return `pkg/${name}`;
+})();
 
 /** An ordinary desktop User-Agent: the collector does not count "HeadlessChrome". */
 export const USER_AGENT =

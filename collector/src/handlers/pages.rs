@@ -119,16 +119,14 @@ async fn cache_policy(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether the last segment of `path` is named by its content as scripts/build.sh names it:
-/// a part between dots that is 16 lowercase hex digits, neither first nor last
-/// (`depeche_bg.0123456789abcdef.wasm`).
+/// Whether the last segment of `path` is the wasm as scripts/build.sh names it by its content,
+/// `depeche_bg.<16 lowercase hex digits>.wasm`, and nothing else: a year-long `immutable` is
+/// for what the build names, not for any file an operator puts in `--pkg`.
 fn content_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
-    let parts: Vec<&str> = name.split('.').collect();
-    parts.len() >= 3
-        && parts[1..parts.len() - 1]
-            .iter()
-            .any(|p| p.len() == 16 && p.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    name.strip_prefix("depeche_bg.")
+        .and_then(|rest| rest.strip_suffix(".wasm"))
+        .is_some_and(|hash| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 /// Refuses a path spelled other than plainly (`/%63onsole.html`, `//console.html`,
@@ -189,8 +187,8 @@ mod tests {
     use super::content_hashed;
 
     #[test]
-    fn a_name_is_hashed_only_with_sixteen_lowercase_hex_digits_between_dots() {
-        for hashed in ["/pkg/depeche_bg.0123456789abcdef.wasm", "/depeche_bg.0123456789abcdef.wasm", "a.0123456789abcdef.b.c"] {
+    fn only_the_wasm_named_by_sixteen_lowercase_hex_digits_is_hashed() {
+        for hashed in ["/pkg/depeche_bg.0123456789abcdef.wasm", "/depeche_bg.0123456789abcdef.wasm"] {
             assert!(content_hashed(hashed), "{hashed}");
         }
         for plain in [
@@ -203,6 +201,9 @@ mod tests {
             "/pkg/depeche_bg.0123456789abcdef0.wasm",
             "/pkg/depeche_bg.0123456789abcdeg.wasm",
             "/pkg.0123456789abcdef.d/embed.js",
+            "/pkg/a.0123456789abcdef.b.c",
+            "/pkg/other.0123456789abcdef.wasm",
+            "/pkg/depeche_bg.0123456789abcdef.wasm.map",
         ] {
             assert!(!content_hashed(plain), "{plain}");
         }

@@ -136,8 +136,8 @@ pub fn views_in(feed: &serde_json::Value, id: &str) -> u64 {
 }
 
 /// Beacon senders under way: each thread sends views of one item from new visitors, one at a
-/// time, until stopped or until the collector stops answering; a beacon answered but not
-/// counted fails the test.
+/// time, until stopped; a beacon answered but not counted fails the test, and so does one
+/// not answered unless the test means to kill the collector ([`Load::until_gone`]).
 pub struct Load {
     acknowledged: std::sync::Arc<std::sync::atomic::AtomicU64>,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -146,8 +146,19 @@ pub struct Load {
 
 impl Load {
     /// Starts `workers` senders of views of `item` to the collector on `port` (started with
-    /// `--trust-proxy 127.0.0.1`, so that each visitor has its own address).
+    /// `--trust-proxy 127.0.0.1`, so that each visitor has its own address); a beacon left
+    /// without an answer fails the test.
     pub fn start(port: u16, workers: u64, item: &'static str) -> Load {
+        Load::spawn(port, workers, item, false)
+    }
+
+    /// As [`Load::start`], for a collector the test kills: a sender stops at the first
+    /// beacon left without an answer.
+    pub fn until_gone(port: u16, workers: u64, item: &'static str) -> Load {
+        Load::spawn(port, workers, item, true)
+    }
+
+    fn spawn(port: u16, workers: u64, item: &'static str, may_go: bool) -> Load {
         use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
         use std::sync::Arc;
         let acknowledged = Arc::new(AtomicU64::new(0));
@@ -164,7 +175,8 @@ impl Load {
                                 ack.fetch_add(1, Ordering::SeqCst);
                             }
                             Some(reply) => panic!("a beacon from a new visitor was not counted: {} {:?}", reply.status, reply.headers),
-                            None => break, // no answer: the collector is gone
+                            None if may_go => break, // no answer: the collector is gone
+                            None => panic!("a beacon got no answer within 10 s"),
                         }
                     }
                 })
