@@ -23,7 +23,34 @@ suite() {
   shift 4
   printf '\n=== %s: %s\n' "$name" "$*"
   "$@" 2>&1 | tee "$logs/$name.log"
-  local status=${PIPESTATUS[0]}
+  account "$name" "$pattern" "$count" "${PIPESTATUS[0]}" "$started"
+}
+
+# suite_beside NAME PATTERN COUNT_AWK -- COMMAND...: as `suite`, started in the background;
+# `suite_end NAME` waits for it, prints its output and counts it. For a suite that mostly
+# waits on real time, run beside others that do too.
+declare -A beside_pid beside_args beside_started
+suite_beside() {
+  local name=$1
+  beside_args[$name]="$2"$'\x1f'"$3"
+  beside_started[$name]=$SECONDS
+  shift 4
+  printf '\n=== %s (beside the next suites): %s\n' "$name" "$*"
+  ( "$@" > "$logs/$name.log" 2>&1; echo $? > "$logs/$name.status" ) &
+  beside_pid[$name]=$!
+}
+suite_end() {
+  local name=$1 pattern count
+  wait "${beside_pid[$name]}"
+  IFS=$'\x1f' read -r pattern count <<< "${beside_args[$name]}"
+  printf '\n=== %s: its output\n' "$name"
+  cat "$logs/$name.log"
+  account "$name" "$pattern" "$count" "$(cat "$logs/$name.status" 2>/dev/null || echo 1)" "${beside_started[$name]}"
+}
+
+# account NAME PATTERN COUNT_AWK STATUS STARTED: a suite's result, from its log.
+account() {
+  local name=$1 pattern=$2 count=$3 status=$4 started=$5
   local lines ran
   lines=$(grep -E "$pattern" "$logs/$name.log")
   ran=$(printf '%s\n' "$lines" | awk "$count")
@@ -71,19 +98,21 @@ check pkg scripts/check-pkg.sh
 cargo_count='{ for (i = 1; i <= NF; i++) if ($i ~ /^passed;?$/ || $i ~ /^failed;?$/) n += $(i-1) } END { print n + 0 }'
 node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
 
+# Everything the native tests need, compiled first: the end-to-end suite runs against the
+# collector's debug build, which this makes (the release build would compile every dependency
+# a second time: 92 s on a clean clone). `cargo test` builds it with the features its tests
+# unify (`cargo build -p` would not, and would compile some crates again).
+check collector-debug cargo test --workspace --no-run --quiet
+export DEPECHE_COLLECTOR="$PWD/target/debug/depeche-collector"
+# The end-to-end files run four at a time, and beside the Rust, browser and Node suites: they
+# mostly wait for real time (rotations, refresh intervals, views held 1.5 s; 90 s on an idle
+# clean clone), as the collector's tests mostly wait for PostgreSQL to go away and come back;
+# each file starts its own collector on free ports and its own Chromium.
+suite_beside e2e '^# (tests|pass|fail) ' "$node_count" -- node --test --test-concurrency=4 tests/e2e/
 suite native '^test result:' "$cargo_count" -- cargo test --workspace --color never
 suite browser '^test result:' "$cargo_count" -- wasm-pack test --headless --chrome -- --test browser
 suite node-wasm '^test result:' "$cargo_count" -- wasm-pack test --node -- --test node
-# The end-to-end files run four at a time: they mostly wait for real time (rotations,
-# refresh intervals, views held 1.5 s), using 40 s of CPU in 82 s, and each starts its own
-# collector on free ports and its own Chromium (212 s one at a time, 82 s four at a time).
-# They run against the collector's debug build, which `cargo test` has just made: the release
-# build would compile every dependency a second time (92 s on a clean clone).
-# `cargo test` builds it with the features its tests unify (`cargo build -p` would not, and
-# would compile some crates again): so the check that it is fresh asks `cargo test` too.
-check collector-debug cargo test --workspace --no-run --quiet
-export DEPECHE_COLLECTOR="$PWD/target/debug/depeche-collector"
-suite e2e '^# (tests|pass|fail) ' "$node_count" -- node --test --test-concurrency=4 tests/e2e/
+suite_end e2e
 
 printf '\n=== summary\n'
 [ ${#failed[@]} -eq 0 ] || printf 'FAILED: %s\n' "${failed[@]}"
