@@ -208,6 +208,18 @@ fn serves_everything(database: &str, version: i64) {
     }
 }
 
+/// The database at `database`, written by release `version` as `before` says, opened by this
+/// collector: the store finds everything, the collector process serves it, and the store
+/// takes new writes. The same for every backend.
+fn upgrades_with_everything(runtime: &tokio::runtime::Runtime, database: &str, version: i64, before: &Before) {
+    let store = runtime.block_on(store::open(database)).unwrap();
+    runtime.block_on(finds_everything(store.as_ref(), version, before));
+    drop(store);
+    serves_everything(database, version);
+    let store = runtime.block_on(store::open(database)).unwrap();
+    runtime.block_on(takes_writes(store.as_ref(), version));
+}
+
 #[test]
 fn sqlite_databases_of_the_last_release_and_before_upgrade_with_everything_in_them() {
     let runtime = runtime();
@@ -215,13 +227,7 @@ fn sqlite_databases_of_the_last_release_and_before_upgrade_with_everything_in_th
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
         let before = sqlite_at(version, &path);
-        let database = format!("sqlite:{}", path.display());
-        let store = runtime.block_on(store::open(&database)).unwrap();
-        runtime.block_on(finds_everything(store.as_ref(), version, &before));
-        drop(store);
-        serves_everything(&database, version);
-        let store = runtime.block_on(store::open(&database)).unwrap();
-        runtime.block_on(takes_writes(store.as_ref(), version));
+        upgrades_with_everything(&runtime, &format!("sqlite:{}", path.display()), version, &before);
     }
 }
 
@@ -232,12 +238,7 @@ fn postgresql_databases_of_the_last_release_and_before_upgrade_with_everything_i
     for version in (2..=RELEASED).rev() {
         let database = cluster.database(&format!("upgrade_v{version}"));
         let before = runtime.block_on(postgres_at(version, &database));
-        let store = runtime.block_on(store::open(&database)).unwrap();
-        runtime.block_on(finds_everything(store.as_ref(), version, &before));
-        drop(store);
-        serves_everything(&database, version);
-        let store = runtime.block_on(store::open(&database)).unwrap();
-        runtime.block_on(takes_writes(store.as_ref(), version));
+        upgrades_with_everything(&runtime, &database, version, &before);
     }
 }
 
