@@ -192,7 +192,7 @@ export function withBrowserAndCollectorPerTest(extraArgs = []) {
 /** The widget's own times, as src/ sets them: a view is a second in view
  * (viewability::MIN_MS), the outbox sends half a second after the first event
  * (dom/beacon.rs FLUSH_DELAY_MS), the count is fetched again 1.5 s after a view
- * (dom/page.rs RECOUNT_DELAY_MS), the banner turns every 8 s (banner::ROTATE_MS). */
+ * (refresh::RECOUNT_DELAY_MS), the banner turns every 8 s (banner::ROTATE_MS). */
 export const VIEW_MS = 1000;
 export const OUTBOX_MS = 500;
 export const RECOUNT_MS = 1500;

@@ -280,7 +280,6 @@ impl Store for SqliteStore {
     fn schema_version(&self) -> Fut<'_, i64> {
         self.on_reader(|conn| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
     }
-
 }
 
 fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, metrics: &Metrics) {
