@@ -98,14 +98,15 @@ fn a_backup_under_load_is_one_snapshot_that_a_second_collector_serves() {
     eventually("the source's item is served", || titles(port).iter().any(|t| t == "Dépêche d'agence"));
 
     let load = support::Load::start(port, WORKERS, "kangaba");
-    std::thread::sleep(Duration::from_millis(1000));
+    load.until_more_than(100);
     let copy = dir.path().join("copy.db");
     let before = load.acknowledged();
     let started = Instant::now();
     let out = backup(&database, &copy);
     let took = started.elapsed();
     let after = load.acknowledged();
-    std::thread::sleep(Duration::from_millis(500));
+    // Past what the copy may hold, so that the load demonstrably went on after it.
+    load.until_more_than(after + WORKERS);
     let total = load.stop();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));

@@ -190,6 +190,17 @@ impl Load {
         self.acknowledged.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Waits until more than `n` beacons have been acknowledged: the test waits for the load
+    /// it needs rather than for a time, which a loaded machine fills with fewer beacons (15
+    /// in a second, where an idle one acknowledges hundreds). Fails after 60 s.
+    pub fn until_more_than(&self, n: u64) {
+        let started = std::time::Instant::now();
+        while self.acknowledged() <= n {
+            assert!(started.elapsed() < Duration::from_secs(60), "the load acknowledged {} beacons in 60 s, not more than {n}", self.acknowledged());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Stops the senders and waits for them; the beacons acknowledged as counted in all.
     pub fn stop(self) -> u64 {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
