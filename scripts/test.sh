@@ -109,7 +109,7 @@ export DEPECHE_COLLECTOR="$PWD/target/debug/depeche-collector"
 # clean clone), as the collector's tests mostly wait for PostgreSQL to go away and come back;
 # each file starts its own collector on free ports and its own Chromium.
 suite_beside e2e '^# (tests|pass|fail) ' "$node_count" -- node --test --test-concurrency=4 tests/e2e/
-suite native '^test result:' "$cargo_count" -- cargo test --workspace --color never
+suite native '^test result:' "$cargo_count" -- cargo test --workspace --no-fail-fast --color never
 suite browser '^test result:' "$cargo_count" -- wasm-pack test --headless --chrome -- --test browser
 suite node-wasm '^test result:' "$cargo_count" -- wasm-pack test --node -- --test node
 suite_end e2e
