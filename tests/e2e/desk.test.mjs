@@ -3,11 +3,11 @@
 // before a second URGENT alert), see it on the publisher's and the partner's open pages,
 // count views from both on the dashboard, schedule, correct and withdraw from the keyboard,
 // sign out, and find everything again after a restart; all under the pages' strict CSP.
-// axe-core finds no violation on either page, light and dark, at 360 px and wide.
+// Accessibility is desk-a11y.test.mjs.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { axeViolations, launch, openPage, startCollector, USER_AGENT } from './harness.mjs';
+import { launch, openDesk, openPage, startCollector, USER_AGENT } from './harness.mjs';
 
 const TOKEN = 'e2e-desk';
 const STORY = 'kangaba-attack-2017-06-18';
@@ -24,23 +24,8 @@ describe('publisher desk and audience dashboard', () => {
     await server?.stop();
   });
 
-  /** A desk page in French, recording CSP violations, signed in unless `signedIn` is false;
-   * with `clock`, its timers under Playwright's clock. */
-  async function desk(path, { signedIn = true, clock = false, ...options } = {}) {
-    const opened = await openPage(browser, { locale: 'fr-FR', ...options });
-    if (clock) await opened.page.clock.install();
-    await opened.page.addInitScript(() => {
-      window.__violations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
-    await opened.page.goto(`${server.origin}${path}`);
-    if (signedIn) {
-      await opened.page.locator('#token').fill(TOKEN);
-      await opened.page.locator('#token').press('Enter');
-      await opened.page.locator('#content').waitFor();
-    }
-    return opened;
-  }
+  /** A desk page of this file's collector (see `openDesk`). */
+  const desk = (path, options) => openDesk(browser, server.origin, TOKEN, path, options);
 
   /** The color of `property` of the banner in the preview frame for `theme`. */
   async function previewBanner(page, theme, title) {
@@ -231,27 +216,5 @@ describe('publisher desk and audience dashboard', () => {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
     assert.equal(await page.evaluate(() => document.activeElement === window.__focused && window.__focused.isConnected), true);
     await context.close();
-  });
-
-  it('has no axe violation, light and dark, at 360 px and wide, and nothing wider than the screen', async () => {
-    for (const colorScheme of ['light', 'dark']) {
-      for (const width of [360, 1280]) {
-        for (const path of ['/console.html', '/dashboard.html', '/console.html?lang=en']) {
-          // axe is injected as a script: the pages' policy would refuse it.
-          const { context, page } = await desk(path, { colorScheme, viewport: { width, height: 800 }, bypassCSP: true });
-          if (path.startsWith('/console')) {
-            await page.locator('#f-title').fill('Vérifier l’accessibilité');
-            await page.frameLocator('#preview-dark').locator('[data-depeche=banner] [part=title]').waitFor();
-          } else {
-            await page.locator('#minutes canvas').waitFor();
-          }
-          const found = await axeViolations(page, { iframes: false });
-          assert.deepEqual(found, [], `${path} ${colorScheme} ${width}px`);
-          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-          assert.equal(overflow, 0, `${path} ${colorScheme} ${width}px is no wider than the screen`);
-          await context.close();
-        }
-      }
-    }
   });
 });

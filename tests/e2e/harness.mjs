@@ -126,6 +126,25 @@ export async function openPage(browser, options = {}) {
   return { context, page, record };
 }
 
+/** A desk page (`path`) of the collector at `origin`, in French, recording CSP violations in
+ * `window.__violations`, signed in with `token` unless `signedIn` is false; with `clock`, its
+ * timers under Playwright's clock. */
+export async function openDesk(browser, origin, token, path, { signedIn = true, clock = false, ...options } = {}) {
+  const opened = await openPage(browser, { locale: 'fr-FR', ...options });
+  if (clock) await opened.page.clock.install();
+  await opened.page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await opened.page.goto(`${origin}${path}`);
+  if (signedIn) {
+    await opened.page.locator('#token').fill(token);
+    await opened.page.locator('#token').press('Enter');
+    await opened.page.locator('#content').waitFor();
+  }
+  return opened;
+}
+
 /** The read count the collector's feed gives the item `id` now: pages of a file share a
  * collector, and one left in view for a second counts a view, which later pages show. */
 export async function viewsOf(origin, id) {
