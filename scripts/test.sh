@@ -73,8 +73,8 @@ account() {
   done <<< "$lines"
 }
 
-# Checks that are not test suites: lints (clippy denies unwrap, expect and panic outside
-# tests) and the sink check. A failure fails the run like a failing suite.
+# Checks that are not test suites (the sinks, the import cycles of dom/, pkg/ against the
+# sources). A failure fails the run like a failing suite.
 check() {
   local name=$1 started=$SECONDS
   shift
@@ -82,18 +82,27 @@ check() {
   "$@" || failed+=("$name")
   summaries+=("--- $name: $((SECONDS - started)) s")
 }
-check clippy cargo clippy --workspace --all-targets --quiet -- -D warnings
-# `--all-targets` leaves out the browser and Node suites (`test = false`: they run under
-# wasm-pack only), and naming them in the same command does not bring them back (a missing
-# struct field in tests/browser.rs went through it): they are checked on their own.
-check clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
-check clippy-wasm-suites cargo clippy --target wasm32-unknown-unknown --test browser --test node --quiet -- -D warnings
-# The library alone, as pkg/ builds it: the test targets' dev-dependency on the crate itself
-# turns the `test-clock` feature on for every lint above, so the real timers are linted here.
-check clippy-wasm-lib cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings
 check sinks scripts/check-sinks.sh
 check dom-cycles scripts/check-dom-cycles.sh
 check pkg scripts/check-pkg.sh
+
+# The lints (clippy denies unwrap, expect and panic outside tests), one after another, for
+# `suite_beside`: they need the CPU while the suites below mostly wait on real time.
+lints() {
+  local failed=0
+  cargo clippy --workspace --all-targets --quiet -- -D warnings || failed=$((failed + 1))
+  # `--all-targets` leaves out the browser and Node suites (`test = false`: they run under
+  # wasm-pack only), and naming them in the same command does not bring them back (a missing
+  # struct field in tests/browser.rs went through it): they are checked on their own.
+  cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings || failed=$((failed + 1))
+  cargo clippy --target wasm32-unknown-unknown --test browser --test node --quiet -- -D warnings || failed=$((failed + 1))
+  # The library alone, as pkg/ builds it: the test targets' dev-dependency on the crate itself
+  # turns the `test-clock` feature on for every lint above, so the real timers are linted here.
+  cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings || failed=$((failed + 1))
+  # The four commands, counted by `account` as a suite's tests are.
+  echo "lints: $((4 - failed)) passed; $failed failed"
+  [ "$failed" -eq 0 ]
+}
 
 cargo_count='{ for (i = 1; i <= NF; i++) if ($i ~ /^passed;?$/ || $i ~ /^failed;?$/) n += $(i-1) } END { print n + 0 }'
 node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
@@ -101,17 +110,56 @@ node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
 # Everything the native tests need, compiled first: the end-to-end suite runs against the
 # collector's debug build, which this makes (the release build would compile every dependency
 # a second time: 92 s on a clean clone). `cargo test` builds it with the features its tests
-# unify (`cargo build -p` would not, and would compile some crates again).
-check collector-debug cargo test --workspace --no-run --quiet
+# unify (`cargo build -p` would not, and would compile some crates again). Cargo names each
+# test binary it built, with its package's folder: the native suite runs them itself.
+check collector-debug eval 'cargo test --workspace --no-run --quiet --message-format=json-render-diagnostics > "$logs/built.json"'
+# The longest ones first (on an idle machine db_restart takes about a minute, store and
+# instances half that), so that they do not start last beside an idle lane.
+node -e '
+  const slow = ["db_restart", "store", "instances"];
+  const rank = (name) => (slow.includes(name) ? slow.indexOf(name) : slow.length);
+  const built = require("fs").readFileSync(process.argv[1], "utf8").split("\n")
+    .filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+    .filter((m) => m.reason === "compiler-artifact" && m.profile.test && m.executable);
+  built.sort((a, b) => rank(a.target.name) - rank(b.target.name));
+  for (const m of built) console.log(`${require("path").dirname(m.manifest_path)}\t${m.executable}`);
+  ' "$logs/built.json" > "$logs/binaries.tsv"
 export DEPECHE_COLLECTOR="$PWD/target/debug/depeche-collector"
-# The end-to-end files run four at a time, and beside the Rust, browser and Node suites: they
-# mostly wait for real time (rotations, refresh intervals, views held 1.5 s; 90 s on an idle
-# clean clone), as the collector's tests mostly wait for PostgreSQL to go away and come back;
-# each file starts its own collector on free ports and its own Chromium.
+
+# native_binaries: every native test binary, two at a time, each in its package's folder as
+# `cargo test` would run it, then each one's output in turn. Not through cargo: it would wait
+# for the lints' lock on target/ (cargo holds it while it builds, not while tests run).
+native_binaries() {
+  local out=$logs/native n=0 running=0 status=0 dir exe
+  mkdir -p "$out"
+  while IFS=$'\t' read -r dir exe; do
+    n=$((n + 1))
+    if [ "$running" -ge 2 ]; then wait -n; running=$((running - 1)); fi
+    ( cd "$dir" && "$exe" > "$out/$n.log" 2>&1; echo $? > "$out/$n.status" ) &
+    running=$((running + 1))
+  done < "$logs/binaries.tsv"
+  wait
+  [ "$n" -gt 0 ] || { echo "no native test binary was built"; status=1; }
+  n=0
+  while IFS=$'\t' read -r dir exe; do
+    n=$((n + 1))
+    printf '     Running %s\n' "$exe"
+    cat "$out/$n.log"
+    [ "$(cat "$out/$n.status" 2>/dev/null)" = 0 ] || status=1
+  done < "$logs/binaries.tsv"
+  return $status
+}
+
+# Beside one another, the suites below that mostly wait: the end-to-end files, four at a time
+# (rotations, refresh intervals, views held 1.5 s), and the collector's tests (PostgreSQL going
+# away and coming back); each file or test starts its own collector on free ports, its own
+# Chromium or cluster. The lints use the CPU they leave.
 suite_beside e2e '^# (tests|pass|fail) ' "$node_count" -- node --test --test-concurrency=4 tests/e2e/
-suite native '^test result:' "$cargo_count" -- cargo test --workspace --no-fail-fast --color never
+suite_beside lints '^lints:' "$cargo_count" -- lints
+suite native '^test result:' "$cargo_count" -- native_binaries
 suite browser '^test result:' "$cargo_count" -- wasm-pack test --headless --chrome -- --test browser
 suite node-wasm '^test result:' "$cargo_count" -- wasm-pack test --node -- --test node
+suite_end lints
 suite_end e2e
 
 printf '\n=== summary\n'
