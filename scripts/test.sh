@@ -86,21 +86,40 @@ check sinks scripts/check-sinks.sh
 check dom-cycles scripts/check-dom-cycles.sh
 check pkg scripts/check-pkg.sh
 
-# The lints (clippy denies unwrap, expect and panic outside tests), one after another, for
-# `suite_beside`: they need the CPU while the suites below mostly wait on real time.
+# The lints: clippy denies unwrap, expect and panic outside tests (Cargo.toml's [lints]), and
+# every warning. The workspace's crates are compiled for the native, browser and Node suites by
+# clippy's driver (scripts/lint-rustc.sh, a workspace wrapper): each build is also its lint.
+# First, that the wrapper lints at all: it refuses a warning only clippy gives (an explicit
+# `return` at a function's end), and compiles the same function without it.
+lint_driver() {
+  local dir
+  dir=$(mktemp -d)
+  printf 'pub fn f() -> u8 { return 1; }\n' > "$dir/bad.rs"
+  printf 'pub fn f() -> u8 { 1 }\n' > "$dir/good.rs"
+  local ok=0
+  if scripts/lint-rustc.sh rustc --edition 2021 --crate-type lib --out-dir "$dir" "$dir/bad.rs" 2> "$dir/said"; then
+    echo "scripts/lint-rustc.sh let clippy::needless_return through"; ok=1
+  elif ! grep -q 'needless_return' "$dir/said"; then
+    cat "$dir/said"; ok=1
+  fi
+  scripts/lint-rustc.sh rustc --edition 2021 --crate-type lib --out-dir "$dir" "$dir/good.rs" || ok=1
+  rm -rf "$dir"
+  return $ok
+}
+check lint-driver lint_driver
+export RUSTC_WORKSPACE_WRAPPER="$PWD/scripts/lint-rustc.sh"
+
+# The lints the suites' builds leave out, one after another, for `suite_beside`: they need the
+# CPU while the suites below mostly wait on real time. The wasm target with every target of
+# the crate (the tests compiled for wasm32 too), and the library alone, as pkg/ builds it: the
+# test targets' dev-dependency on the crate itself turns the `test-clock` feature on for the
+# first, so the real timers are linted in the second.
 lints() {
   local failed=0
-  cargo clippy --workspace --all-targets --quiet -- -D warnings || failed=$((failed + 1))
-  # `--all-targets` leaves out the browser and Node suites (`test = false`: they run under
-  # wasm-pack only), and naming them in the same command does not bring them back (a missing
-  # struct field in tests/browser.rs went through it): they are checked on their own.
   cargo clippy --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings || failed=$((failed + 1))
-  cargo clippy --target wasm32-unknown-unknown --test browser --test node --quiet -- -D warnings || failed=$((failed + 1))
-  # The library alone, as pkg/ builds it: the test targets' dev-dependency on the crate itself
-  # turns the `test-clock` feature on for every lint above, so the real timers are linted here.
   cargo clippy --target wasm32-unknown-unknown --lib --quiet -- -D warnings || failed=$((failed + 1))
-  # The four commands, counted by `account` as a suite's tests are.
-  echo "lints: $((4 - failed)) passed; $failed failed"
+  # The two commands, counted by `account` as a suite's tests are.
+  echo "lints: $((2 - failed)) passed; $failed failed"
   [ "$failed" -eq 0 ]
 }
 
@@ -110,9 +129,10 @@ node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
 # Everything the native tests need, compiled first: the end-to-end suite runs against the
 # collector's debug build, which this makes (the release build would compile every dependency
 # a second time: 92 s on a clean clone). `cargo test` builds it with the features its tests
-# unify (`cargo build -p` would not, and would compile some crates again). Cargo names each
-# test binary it built, with its package's folder: the native suite runs them itself.
-check collector-debug eval 'cargo test --workspace --no-run --quiet --message-format=json-render-diagnostics > "$logs/built.json"'
+# unify (`cargo build -p` would not, and would compile some crates again); through the wrapper
+# above, it lints every native target of the workspace. Cargo names each test binary it built,
+# with its package's folder: the native suite runs them itself.
+check build-and-lint eval 'cargo test --workspace --no-run --quiet --message-format=json-render-diagnostics > "$logs/built.json"'
 # The longest ones first (on an idle machine db_restart takes about a minute, store and
 # instances half that), so that they do not start last beside an idle lane.
 node -e '
