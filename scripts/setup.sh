@@ -4,10 +4,10 @@
 #                            serves the committed pkg/ (it only checks that cargo and a C compiler,
 #                            for SQLite and TLS, are there)
 #   scripts/setup.sh build   what rebuilds pkg/: the pinned nightly with rust-src and the wasm
-#                            target (the release build rebuilds std for size), wasm-pack,
+#                            target (the release build rebuilds std for size),
 #                            wasm-bindgen-cli, binaryen, esbuild, terser, Zopfli and uPlot (npm)
-#   scripts/setup.sh test    the above, plus the wasm target on the default toolchain (the
-#                            browser and Node suites), Chromium, ChromeDriver, PostgreSQL,
+#   scripts/setup.sh test    the above, plus wasm-pack and the wasm target on the default
+#                            toolchain (the browser and Node suites), Chromium, ChromeDriver, PostgreSQL,
 #                            Pushpin, playwright-core
 #   scripts/setup.sh fuzz    the above build tools, plus cargo-fuzz (`make test` replays the
 #                            fuzz seeds natively, without it)
@@ -44,7 +44,7 @@ need cc "install a C compiler (Debian: apt-get install gcc)"
 bindgen_version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
 # The nightly that builds pkg/, pinned in scripts/build.sh: the committed pkg/ is what it builds.
 nightly=$(sed -n 's/^NIGHTLY=//p' scripts/build.sh)
-# wasm-pack drives the build and the browser and Node suites.
+# wasm-pack runs the browser and Node suites (the build calls cargo and wasm-bindgen itself).
 wasm_pack_version=0.15.1
 
 if ! rustup toolchain list | grep -q "^$nightly-"; then
@@ -58,10 +58,6 @@ fi
 if ! rustup target list --toolchain "$nightly" --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target to $nightly"
   rustup target add wasm32-unknown-unknown --toolchain "$nightly"
-fi
-if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$wasm_pack_version" ]; then
-  say "installing wasm-pack $wasm_pack_version (takes a few minutes)"
-  cargo install wasm-pack --version "$wasm_pack_version" --locked --force
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
   say "installing wasm-bindgen-cli $bindgen_version"
@@ -78,6 +74,10 @@ fi
 case "$what" in
   build) ;;
   test)
+    if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$wasm_pack_version" ]; then
+      say "installing wasm-pack $wasm_pack_version (takes a few minutes)"
+      cargo install wasm-pack --version "$wasm_pack_version" --locked --force
+    fi
     # The browser and Node suites and the wasm lints build with the default toolchain.
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
       say "adding the wasm32-unknown-unknown target"
