@@ -133,8 +133,9 @@ node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
 # above, it lints every native target of the workspace. Cargo names each test binary it built,
 # with its package's folder: the native suite runs them itself.
 check build-and-lint eval 'cargo test --workspace --no-run --quiet --message-format=json-render-diagnostics > "$logs/built.json"'
-# The longest ones first (on an idle machine db_restart takes about a minute, store and
-# instances half that), so that they do not start last beside an idle lane.
+# The longest ones first (db_restart, store and instances: PostgreSQL's clusters started,
+# stopped and frozen; 70 to 130 s each in a make test), so that none starts last beside an
+# idle lane.
 node -e '
   const slow = ["db_restart", "store", "instances"];
   const rank = (name) => (slow.includes(name) ? slow.indexOf(name) : slow.length);
