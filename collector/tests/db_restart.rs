@@ -28,6 +28,11 @@ const RESTART_OUTAGE: Duration = Duration::from_secs(4);
 const FREEZE_OUTAGE: Duration = Duration::from_secs(12);
 /// Beacon senders per instance.
 const SENDERS: usize = 3;
+/// The pause after each of a sender's beacons: 120 beacons a second at most over the two
+/// instances, a steady load. Unpaced, the senders took about 600 a second, and the test (with
+/// the collectors' debug builds) a core of the machine for its 50 s, slowing every suite that
+/// `make test` runs beside it.
+const PACE: Duration = Duration::from_millis(50);
 
 /// An HTTP/1.1 exchange on a fresh connection; `None` if there was no answer (closed, or
 /// none within twice the bound).
@@ -148,12 +153,8 @@ fn outage(kind: Outage) {
             threads.push(std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     let a = send(instance, port, next.fetch_add(1, Ordering::SeqCst), t0);
-                    let refused = !a.counted;
                     answers.lock().unwrap().push(a);
-                    // Still a load, but not thousands of refusals to send again at the end.
-                    if refused {
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
+                    std::thread::sleep(PACE);
                 }
             }));
         }
@@ -166,7 +167,7 @@ fn outage(kind: Outage) {
                 let took = started.elapsed();
                 let (status, body) = answer.map_or((None, String::new()), |r| (Some(r.status), r.body));
                 reads.lock().unwrap().push(FeedRead { instance, sent, took, status, body });
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(2 * PACE);
             }
         }));
     }
