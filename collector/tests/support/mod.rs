@@ -39,6 +39,39 @@ fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
 
+/// A data folder as initdb leaves it, copied for each cluster: initdb takes about 1.3 s of
+/// CPU, a copy a tenth of that, and `store.rs` alone starts a cluster per scenario. Made once
+/// per PostgreSQL version and user in the temporary folder, and shared by the test processes:
+/// each makes its own and renames it into place, so that no process sees one half made.
+fn template(bin: &Path) -> PathBuf {
+    static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let version = run(bin, "initdb", &["--version"]);
+            assert!(version.status.success(), "initdb --version failed: {}", String::from_utf8_lossy(&version.stderr));
+            let version: String = String::from_utf8_lossy(&version.stdout).chars().filter(char::is_ascii_alphanumeric).collect();
+            let user = if is_root() { "postgres" } else { "self" };
+            let path = std::env::temp_dir().join(format!("depeche-pg-template-{version}-{user}"));
+            if path.join("PG_VERSION").exists() {
+                return path;
+            }
+            let scratch = tempfile::Builder::new().prefix("depeche-pg-initdb-").tempdir().unwrap();
+            if is_root() {
+                let ok = Command::new("chown").args(["postgres:postgres"]).arg(scratch.path()).status().unwrap().success();
+                assert!(ok, "chown of {} to postgres failed", scratch.path().display());
+            }
+            let data = scratch.path().join("data");
+            let out = run(bin, "initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+            assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+            // Another process may have put its own there first: then this one is dropped.
+            if std::fs::rename(&data, &path).is_err() {
+                assert!(path.join("PG_VERSION").exists(), "no initdb template at {}", path.display());
+            }
+            path
+        })
+        .clone()
+}
+
 /// Runs a PostgreSQL program, as `postgres` when we are root.
 fn run(bin: &Path, program: &str, args: &[&str]) -> std::process::Output {
     let path = bin.join(program);
@@ -225,9 +258,9 @@ impl PgCluster {
             assert!(ok, "chown of {} to postgres failed", dir.display());
         }
         let data = dir.join("data");
-        let d = data.to_str().unwrap();
-        let out = run(&bin, "initdb", &["-D", d, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
-        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        // A copy keeps the owner (postgres) and the folder's mode (0700) that PostgreSQL checks.
+        let copied = Command::new("cp").arg("-a").arg(template(&bin)).arg(&data).status().unwrap().success();
+        assert!(copied, "copying the initdb template into {} failed", data.display());
         let port = free_port();
         let options = format!("-p {port} -k {} -c listen_addresses='' -c fsync=off -c max_connections=200", dir.display());
         let cluster = PgCluster { dir, bin, port, options };
