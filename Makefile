@@ -28,8 +28,8 @@ demo: setup-demo
 	  --partner-listen 127.0.0.1:$(PARTNER_PORT) --allow-origin http://127.0.0.1:$(PARTNER_PORT)
 
 # The end-to-end tests use the collector's debug build, made by the Rust tests (scripts/test.sh).
-# pkg/ is rebuilt first, and scripts/test.sh fails if it differs from the committed one.
-test: setup-test build
+# scripts/test.sh rebuilds pkg/ beside that build, and fails if it differs from the committed one.
+test: setup-test
 	scripts/test.sh
 
 build: setup-build
