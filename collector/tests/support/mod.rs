@@ -41,30 +41,41 @@ fn is_root() -> bool {
 
 /// A data folder as initdb leaves it, copied for each cluster: initdb takes about 1.3 s of
 /// CPU, a copy a tenth of that, and `store.rs` alone starts a cluster per scenario. Made once
-/// per PostgreSQL version and user in the temporary folder, and shared by the test processes:
-/// each makes its own and renames it into place, so that no process sees one half made.
+/// in this clone's `target/tmp` (Cargo's folder for integration tests: no other user's, gone
+/// with `cargo clean`), named by a hash of what makes it (PostgreSQL's programs and version,
+/// initdb's arguments, the user), and shared by the test processes: each makes its own and
+/// renames it into place, so that none sees one half made.
 fn template(bin: &Path) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    const INITDB: [&str; 6] = ["-A", "trust", "-U", "postgres", "-E", "UTF8"];
     static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     TEMPLATE
         .get_or_init(|| {
             let version = run(bin, "initdb", &["--version"]);
             assert!(version.status.success(), "initdb --version failed: {}", String::from_utf8_lossy(&version.stderr));
-            let version: String = String::from_utf8_lossy(&version.stdout).chars().filter(char::is_ascii_alphanumeric).collect();
-            let user = if is_root() { "postgres" } else { "self" };
-            let path = std::env::temp_dir().join(format!("depeche-pg-template-{version}-{user}"));
+            let mut key = std::collections::hash_map::DefaultHasher::new();
+            (bin, &version.stdout, INITDB, is_root()).hash(&mut key);
+            let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let path = root.join(format!("pg-template-{:016x}", key.finish()));
             if path.join("PG_VERSION").exists() {
                 return path;
             }
+            // initdb runs as postgres when we are root: in a folder of the temporary folder,
+            // which postgres can reach (a clone's folder may not let it in).
             let scratch = tempfile::Builder::new().prefix("depeche-pg-initdb-").tempdir().unwrap();
             if is_root() {
                 let ok = Command::new("chown").args(["postgres:postgres"]).arg(scratch.path()).status().unwrap().success();
                 assert!(ok, "chown of {} to postgres failed", scratch.path().display());
             }
             let data = scratch.path().join("data");
-            let out = run(bin, "initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+            let out = run(bin, "initdb", &[&["-D", data.to_str().unwrap()][..], &INITDB].concat());
             assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+            // Copied next to its place, then renamed: a rename within one folder is atomic.
+            let staging = tempfile::Builder::new().prefix("pg-template-").tempdir_in(&root).unwrap();
+            let copied = Command::new("cp").arg("-a").arg(&data).arg(staging.path().join("data")).status().unwrap().success();
+            assert!(copied, "copying the initdb template into {} failed", staging.path().display());
             // Another process may have put its own there first: then this one is dropped.
-            if std::fs::rename(&data, &path).is_err() {
+            if std::fs::rename(staging.path().join("data"), &path).is_err() {
                 assert!(path.join("PG_VERSION").exists(), "no initdb template at {}", path.display());
             }
             path
