@@ -31,8 +31,10 @@ const SENDERS: usize = 3;
 /// The pause after each of a sender's beacons: 120 beacons a second at most over the two
 /// instances, a steady load. Unpaced, the senders took about 600 a second, and the test (with
 /// the collectors' debug builds) a core of the machine for its 50 s, slowing every suite that
-/// `make test` runs beside it.
+/// `make test` runs beside it. Around the database's going away, beacons counted are followed
+/// by no pause (`BURST` on either side of it), so that commits are in flight when it goes.
 const PACE: Duration = Duration::from_millis(50);
+const BURST: Duration = Duration::from_millis(500);
 
 /// An HTTP/1.1 exchange on a fresh connection; `None` if there was no answer (closed, or
 /// none within twice the bound).
@@ -143,18 +145,23 @@ fn outage(kind: Outage) {
 
     let t0 = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
+    let burst = Arc::new(AtomicBool::new(false));
     let next = Arc::new(AtomicU64::new(1));
     let answers = Arc::new(Mutex::new(Vec::<Answer>::new()));
     let reads = Arc::new(Mutex::new(Vec::<FeedRead>::new()));
     let mut threads = Vec::new();
     for (instance, &port) in ports.iter().enumerate() {
         for _ in 0..SENDERS {
-            let (stop, next, answers) = (Arc::clone(&stop), Arc::clone(&next), Arc::clone(&answers));
+            let (stop, burst, next, answers) = (Arc::clone(&stop), Arc::clone(&burst), Arc::clone(&next), Arc::clone(&answers));
             threads.push(std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     let a = send(instance, port, next.fetch_add(1, Ordering::SeqCst), t0);
+                    // A refusal is paced even then: not thousands to send again at the end.
+                    let counted = a.counted;
                     answers.lock().unwrap().push(a);
-                    std::thread::sleep(PACE);
+                    if !(counted && burst.load(Ordering::SeqCst)) {
+                        std::thread::sleep(PACE);
+                    }
                 }
             }));
         }
@@ -172,7 +179,9 @@ fn outage(kind: Outage) {
         }));
     }
 
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(2) - BURST);
+    burst.store(true, Ordering::SeqCst);
+    std::thread::sleep(BURST);
     let stop_issued = t0.elapsed();
     let frozen = match kind {
         Outage::Restart => {
@@ -182,6 +191,8 @@ fn outage(kind: Outage) {
         Outage::Freeze => cluster.freeze(),
     };
     let down = t0.elapsed();
+    std::thread::sleep(BURST);
+    burst.store(false, Ordering::SeqCst);
     std::thread::sleep(match kind {
         Outage::Restart => RESTART_OUTAGE,
         Outage::Freeze => FREEZE_OUTAGE,
