@@ -12,6 +12,9 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 # ("driver failed to bind port during startup"): a cold chromedriver on a loaded machine took
 # longer in CI (a driver wrapped in `sleep 6` reproduces it; 60 s lets it through).
 export WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-60}"
+# A clean clone (CI) gains nothing from incremental compilation's caches, which cost CPU to
+# write (Cargo.toml's [profile.dev] says what the two together saved); a developer's next run does.
+[ -z "${CI:-}" ] || export CARGO_INCREMENTAL=0
 logs=$(mktemp -d)
 failed=()
 summaries=()
