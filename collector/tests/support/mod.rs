@@ -10,6 +10,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Waits until `counter` (beacons acknowledged by a test's senders) is more than `n`: a test
+/// waits for the load it needs rather than for a time, which a loaded machine fills with fewer
+/// beacons (15 in a second, where an idle one acknowledges hundreds). Fails after 60 s.
+pub fn until_more_than(counter: &std::sync::atomic::AtomicU64, n: u64) {
+    let started = Instant::now();
+    let count = || counter.load(std::sync::atomic::Ordering::SeqCst);
+    while count() <= n {
+        assert!(started.elapsed() < Duration::from_secs(60), "the load acknowledged {} beacons in 60 s, not more than {n}", count());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A running cluster.
 pub struct PgCluster {
     dir: PathBuf,
@@ -234,15 +246,9 @@ impl Load {
         self.acknowledged.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Waits until more than `n` beacons have been acknowledged: the test waits for the load
-    /// it needs rather than for a time, which a loaded machine fills with fewer beacons (15
-    /// in a second, where an idle one acknowledges hundreds). Fails after 60 s.
+    /// Waits until more than `n` beacons have been acknowledged (`until_more_than`).
     pub fn until_more_than(&self, n: u64) {
-        let started = std::time::Instant::now();
-        while self.acknowledged() <= n {
-            assert!(started.elapsed() < Duration::from_secs(60), "the load acknowledged {} beacons in 60 s, not more than {n}", self.acknowledged());
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        until_more_than(&self.acknowledged, n);
     }
 
     /// Stops the senders and waits for them; the beacons acknowledged as counted in all.
