@@ -143,7 +143,7 @@ node_count='/^# (pass|fail) / { n += $3 } END { print n + 0 }'
 # with its package's folder: the native suite runs them itself.
 check build-and-lint eval 'cargo test --workspace --no-run --quiet --message-format=json-render-diagnostics > "$logs/built.json"'
 # The longest ones first (db_restart, store and instances: PostgreSQL's clusters started,
-# stopped and frozen; 70 to 130 s each in a make test), so that none starts last beside an
+# stopped and frozen; 70 to 110 s each in a make test), so that none starts last beside an
 # idle lane.
 node -e '
   const slow = ["db_restart", "store", "instances"];
@@ -168,15 +168,17 @@ else
 fi
 summaries+=("--- pkg: built in $(cat "$logs/build.seconds" 2>/dev/null) s")
 
-# native_binaries: every native test binary, two at a time, each in its package's folder as
-# `cargo test` would run it, then each one's output in turn. Not through cargo: it would wait
+# native_binaries: every native test binary, three at a time, each in its package's folder as
+# `cargo test` would run it, then each one's output in turn. Three: the three longest mostly
+# wait on PostgreSQL (started, stopped, frozen); in a make test they took 107, 77 and 100 s,
+# and with two lanes two of them ran one after the other (the native suite took 193 s). Not through cargo: it would wait
 # for the lints' lock on target/ (cargo holds it while it builds, not while tests run).
 native_binaries() {
   local out=$logs/native n=0 running=0 status=0 dir exe
   mkdir -p "$out"
   while IFS=$'\t' read -r dir exe; do
     n=$((n + 1))
-    if [ "$running" -ge 2 ]; then wait -n; running=$((running - 1)); fi
+    if [ "$running" -ge 3 ]; then wait -n; running=$((running - 1)); fi
     ( cd "$dir" && "$exe" > "$out/$n.log" 2>&1; echo $? > "$out/$n.status" ) &
     running=$((running + 1))
   done < "$logs/binaries.tsv"
