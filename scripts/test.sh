@@ -171,8 +171,9 @@ summaries+=("--- pkg: built in $(cat "$logs/build.seconds" 2>/dev/null) s")
 # native_binaries: every native test binary, three at a time, each in its package's folder as
 # `cargo test` would run it, then each one's output in turn. Three: the three longest mostly
 # wait on PostgreSQL (started, stopped, frozen); in a make test they took 107, 77 and 100 s,
-# and with two lanes two of them ran one after the other (the native suite took 193 s). Not through cargo: it would wait
-# for the lints' lock on target/ (cargo holds it while it builds, not while tests run).
+# and with two lanes two of them ran one after the other (the native suite took 193 s, 143 s
+# with three). Not through cargo: it would wait for the lints' lock on target/ (cargo holds it
+# while it builds, not while tests run).
 native_binaries() {
   local out=$logs/native n=0 running=0 status=0 dir exe
   mkdir -p "$out"
