@@ -85,14 +85,32 @@ check() {
   "$@" || failed+=("$name")
   summaries+=("--- $name: $((SECONDS - started)) s")
 }
+# check_beside NAME COMMAND...: as `check`, started in the background; `check_end NAME` waits
+# for it, prints its output, and returns its status. Its time is until it ended, not until
+# it was waited for (a subshell's SECONDS goes on from its parent's).
+declare -A check_pid check_started
+check_beside() {
+  local name=$1
+  shift
+  printf '\n=== %s (beside the next steps): %s\n' "$name" "$*"
+  check_started[$name]=$SECONDS
+  ( "$@" > "$logs/$name.log" 2>&1; echo $? > "$logs/$name.status"; echo "$SECONDS" > "$logs/$name.ended" ) &
+  check_pid[$name]=$!
+}
+check_end() {
+  local name=$1 status
+  wait "${check_pid[$name]}"
+  cat "$logs/$name.log"
+  status=$(cat "$logs/$name.status" 2>/dev/null || echo 1)
+  [ "$status" = 0 ] || failed+=("$name (exit $status)")
+  summaries+=("--- $name: $(($(cat "$logs/$name.ended" 2>/dev/null || echo "$SECONDS") - check_started[$name])) s")
+  [ "$status" = 0 ]
+}
 check dom-cycles scripts/check-dom-cycles.sh
 # pkg/ rebuilt from the sources (nightly, wasm32, its own target folder: no lock shared with
 # the native build below, which it runs beside), then compared with the committed bytes
 # before any suite serves it.
-printf '\n=== pkg (beside the native build): scripts/build.sh\n'
-( started=$(date +%s); scripts/build.sh > "$logs/pkg.log" 2>&1; echo $? > "$logs/build.status"
-  echo $(($(date +%s) - started)) > "$logs/build.seconds" ) &
-build_pid=$!
+check_beside build scripts/build.sh
 
 # The lints: clippy denies unwrap, expect and panic outside tests (Cargo.toml's [lints]), and
 # every warning. The workspace's crates are compiled for the native, browser and Node suites by
@@ -155,18 +173,13 @@ node -e '
   for (const m of built) console.log(`${require("path").dirname(m.manifest_path)}\t${m.executable}`);
   ' "$logs/built.json" > "$logs/binaries.tsv"
 export DEPECHE_COLLECTOR="$PWD/target/debug/depeche-collector"
-wait "$build_pid"
-cat "$logs/pkg.log"
 built=false
-if [ "$(cat "$logs/build.status" 2>/dev/null)" = 0 ]; then
+if check_end build; then
   built=true
   check pkg scripts/check-pkg.sh
   # The sinks in the glue too, which only the build leaves (bundled into pkg/embed.js).
   check sinks scripts/check-sinks.sh
-else
-  failed+=("pkg (scripts/build.sh failed)")
 fi
-summaries+=("--- pkg: built in $(cat "$logs/build.seconds" 2>/dev/null) s")
 
 # native_binaries: every native test binary, three at a time, each in its package's folder as
 # `cargo test` would run it, then each one's output in turn. Three: the three longest mostly
